@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { constantTimeEqual } from '../auth/credentials.js';
+import type { TokenAuthenticator } from '../auth/token-auth.js';
+import { notFound, unauthorized } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import * as ops from './operations.js';
+import {
+  AppInput,
+  AppOutput,
+  CampaignInput,
+  CampaignOutput,
+  ErrorOutput,
+  IdString,
+  IssuedTokenOutput,
+  TokenInput,
+  TokenOutput,
+} from './schemas.js';
+
+export interface AdminContext {
+  store: Store;
+  auth: TokenAuthenticator;
+  adminToken: string;
+  publicUrl: string;
+}
+
+const security = [{ adminToken: [] }];
+const errors = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };
+
+/** The admin API: the CLI's operations over HTTP, behind `Authorization: Bearer $S2S_ADMIN_TOKEN`. */
+export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match || !constantTimeEqual(match[1]!.trim(), ctx.adminToken)) {
+      throw unauthorized('authorization: a valid admin token is required (Authorization: Bearer <S2S_ADMIN_TOKEN>)');
+    }
+  });
+
+  app.get(
+    '/apps',
+    { schema: { tags: ['admin'], security, response: { 200: Type.Object({ apps: Type.Array(AppOutput) }), ...errors } } },
+    async () => ({ apps: await ctx.store.listApps() }),
+  );
+
+  app.post(
+    '/apps',
+    { schema: { tags: ['admin'], security, body: AppInput, response: { 201: AppOutput, ...errors } } },
+    async (request, reply) => reply.code(201).send(await ops.createApp(ctx.store, request.body)),
+  );
+
+  app.get(
+    '/apps/:app_id',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: Type.Object({ app_id: IdString }),
+        response: { 200: AppOutput, ...errors },
+      },
+    },
+    async (request) => {
+      const { app_id } = request.params as { app_id: string };
+      const found = await ctx.store.getApp(app_id);
+      if (!found) throw notFound(`app_id: unknown app ${app_id}`);
+      return found;
+    },
+  );
+
+  app.get(
+    '/tokens',
+    { schema: { tags: ['admin'], security, response: { 200: Type.Object({ tokens: Type.Array(TokenOutput) }), ...errors } } },
+    async () => ({ tokens: await ctx.store.listTokens() }),
+  );
+
+  app.post(
+    '/tokens',
+    { schema: { tags: ['admin'], security, body: TokenInput, response: { 201: IssuedTokenOutput, ...errors } } },
+    async (request, reply) => reply.code(201).send(await ops.createToken(ctx.store, request.body)),
+  );
+
+  app.post(
+    '/tokens/revoke',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'Revokes a token, named by the token itself or its token_id (kept out of URLs and logs)',
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 200: TokenOutput, ...errors },
+      },
+    },
+    async (request) => {
+      const info = await ops.revokeToken(ctx.store, (request.body as { token: string }).token);
+      ctx.auth.invalidate();
+      return info;
+    },
+  );
+
+  app.get(
+    '/campaigns',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        querystring: Type.Object({ app_id: Type.Optional(IdString) }),
+        response: { 200: Type.Object({ campaigns: Type.Array(CampaignOutput) }), ...errors },
+      },
+    },
+    async (request) => {
+      const { app_id } = request.query as { app_id?: string };
+      return { campaigns: await ops.listCampaigns(ctx.store, ctx.publicUrl, app_id) };
+    },
+  );
+
+  app.post(
+    '/campaigns',
+    { schema: { tags: ['admin'], security, body: CampaignInput, response: { 201: CampaignOutput, ...errors } } },
+    async (request, reply) => reply.code(201).send(await ops.createCampaign(ctx.store, ctx.publicUrl, request.body)),
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * What an operator can do, shared by the CLI (`s2s apps create …`) and the admin API
+ * (`POST /admin/apps`): same validation, same results, same errors.
+ */
+import { TOKEN_PREFIX_LENGTH, hashToken, newSecret, newToken } from '../auth/credentials.js';
+import { defaultStore, type App, type Campaign, type TokenInfo } from '../domain/apps.js';
+import { isId } from '../domain/ids.js';
+import { notFound } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import { AppInput, CampaignInput, TokenInput } from './schemas.js';
+import { validate } from './validate.js';
+
+export interface IssuedToken {
+  token_id: string;
+  token: string;
+  secret: string | null;
+  name: string | null;
+  app_ids: string[];
+  created_at: string;
+}
+
+export type CampaignWithLink = Campaign & { tracking_url: string };
+
+export async function createApp(store: Store, input: unknown): Promise<App> {
+  const app = validate(AppInput, input);
+  return store.createApp({
+    name: app.name,
+    platform: app.platform,
+    store: app.store ?? defaultStore(app.platform),
+    store_url: app.store_url ?? null,
+  });
+}
+
+/** Issues a token (and optionally its signing secret) for the given apps; both are shown only now. */
+export async function createToken(store: Store, input: unknown): Promise<IssuedToken> {
+  const request = validate(TokenInput, input);
+  for (const appId of request.app_ids) await requireApp(store, appId, 'app_ids');
+  const token = newToken();
+  const secret = request.secret ? newSecret() : null;
+  const info = await store.createToken({
+    name: request.name ?? null,
+    token_hash: hashToken(token),
+    token_prefix: token.slice(0, TOKEN_PREFIX_LENGTH),
+    secret,
+    app_ids: request.app_ids,
+  });
+  return { token_id: info.token_id, token, secret, name: info.name, app_ids: info.app_ids, created_at: info.created_at };
+}
+
+/** Revokes by the token itself or by its `token_id`. */
+export async function revokeToken(store: Store, tokenOrId: string): Promise<TokenInfo> {
+  const byId = isId(tokenOrId) ? await store.revokeToken({ token_id: tokenOrId }) : undefined;
+  const info = byId ?? (await store.revokeToken({ token_hash: hashToken(tokenOrId) }));
+  if (!info) throw notFound('token: no such token');
+  return info;
+}
+
+export async function createCampaign(store: Store, publicUrl: string, input: unknown): Promise<CampaignWithLink> {
+  const request = validate(CampaignInput, input);
+  await requireApp(store, request.app_id, 'app_id');
+  const campaign = await store.createCampaign({
+    app_id: request.app_id,
+    network: request.network,
+    name: request.name,
+    cpi: request.cpi ?? null,
+  });
+  return withTrackingUrl(campaign, publicUrl);
+}
+
+export async function listCampaigns(store: Store, publicUrl: string, appId?: string): Promise<CampaignWithLink[]> {
+  const campaigns = await store.listCampaigns(appId);
+  return campaigns.map((c) => withTrackingUrl(c, publicUrl));
+}
+
+/**
+ * The link a network puts behind an ad (or calls back on a click, as Chartboost does). Device
+ * ids, `user_ip`, `user_ua` and publisher fields are appended by the network with its macros.
+ */
+export function trackingUrl(publicUrl: string, campaignId: string): string {
+  return `${publicUrl}/click?campaign_id=${campaignId}`;
+}
+
+function withTrackingUrl(campaign: Campaign, publicUrl: string): CampaignWithLink {
+  return { ...campaign, tracking_url: trackingUrl(publicUrl, campaign.campaign_id) };
+}
+
+async function requireApp(store: Store, appId: string, field: string): Promise<App> {
+  const app = await store.getApp(appId);
+  if (!app) throw notFound(`${field}: unknown app ${appId}`);
+  return app;
+}

@@ -1,0 +1,85 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { PLATFORMS, STORES } from '../domain/apps.js';
+
+/** A string limited to a fixed list; Ajv names the allowed values when it fails. */
+function stringEnum<T extends readonly string[]>(values: T, description: string) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
+}
+
+export const IdString = Type.String({ pattern: '^[0-9a-f]{24}$', description: '24 lowercase hex characters' });
+
+export const AppInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    platform: stringEnum(PLATFORMS, 'where the app runs'),
+    store: Type.Optional(stringEnum(STORES, 'where the app is sold; defaults from the platform')),
+    store_url: Type.Optional(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+export type AppInput = Static<typeof AppInput>;
+
+export const TokenInput = Type.Object(
+  {
+    app_ids: Type.Array(IdString, { minItems: 1, maxItems: 1000, description: 'apps this token may write to' }),
+    secret: Type.Optional(Type.Boolean({ description: 'also issue a signing secret' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type TokenInput = Static<typeof TokenInput>;
+
+export const CampaignInput = Type.Object(
+  {
+    app_id: IdString,
+    network: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    cpi: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'cost per install, USD' })),
+  },
+  { additionalProperties: false },
+);
+export type CampaignInput = Static<typeof CampaignInput>;
+
+const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const AppOutput = Type.Object({
+  app_id: IdString,
+  name: Type.String(),
+  platform: Type.String(),
+  store: Type.String(),
+  store_url: Nullable(Type.String()),
+  app_signature: Type.String({ description: '40 lowercase hex characters' }),
+  created_at: Timestamp,
+});
+
+export const TokenOutput = Type.Object({
+  token_id: IdString,
+  name: Nullable(Type.String()),
+  token_prefix: Type.String(),
+  app_ids: Type.Array(IdString),
+  has_secret: Type.Boolean(),
+  created_at: Timestamp,
+  revoked_at: Nullable(Timestamp),
+});
+
+export const IssuedTokenOutput = Type.Object({
+  token_id: IdString,
+  token: Type.String({ description: 'shown once; only its hash is stored' }),
+  secret: Nullable(Type.String({ description: 'signing secret, shown once here' })),
+  name: Nullable(Type.String()),
+  app_ids: Type.Array(IdString),
+  created_at: Timestamp,
+});
+
+export const CampaignOutput = Type.Object({
+  campaign_id: IdString,
+  app_id: IdString,
+  network: Type.String(),
+  name: Type.String(),
+  cpi: Nullable(Type.Number()),
+  tracking_url: Type.String(),
+  created_at: Timestamp,
+});
+
+export const ErrorOutput = Type.Object({ status: Type.Integer(), message: Type.String() });

@@ -1,0 +1,116 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import { adminRoutes } from './admin/admin.routes.js';
+import { TokenAuthenticator } from './auth/token-auth.js';
+import type { Config } from './config.js';
+import { newId } from './domain/ids.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { Metrics } from './http/metrics.js';
+import { WriteQueue } from './ingest/write-queue.js';
+import { createLogger } from './logger.js';
+import { healthRoutes } from './ops/health.routes.js';
+import type { Store, WriteOp, WriteOutcome } from './storage/store.js';
+
+/** What every route may use; built once per server. */
+export interface Services {
+  config: Config;
+  store: Store;
+  auth: TokenAuthenticator;
+  writer: WriteQueue<WriteOp, WriteOutcome>;
+  metrics: Metrics;
+}
+
+export interface AppDeps {
+  store: Store;
+  logger?: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds the HTTP application: plugins, routes and the one error handler. It never listens;
+ * main.ts does, and tests call `inject` or `listen` on port 0. Closing the app flushes the
+ * write queue; the store belongs to the caller.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: FastifyInstance; services: Services }> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = new Metrics();
+  const { store } = deps;
+  const writer = new WriteQueue<WriteOp, WriteOutcome>((ops) => store.applyWrites(ops), {
+    batchDelayMs: config.writeBatchDelayMs,
+    maxBatch: config.writeBatchMaxRows,
+    maxQueue: config.writeQueueLimit,
+    concurrency: store.writeConcurrency,
+    onCommit: (size, ms, ok) => metrics.recordCommit(size, ms, ok),
+  });
+  metrics.watchQueueDepth('s2s_write_queue_depth', 'Records waiting for a group commit', () => writer.depth);
+  const services: Services = {
+    config,
+    store,
+    auth: new TokenAuthenticator(store, config.authCacheMs),
+    writer,
+    metrics,
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: false,
+    // Accept a caller's request id when it is a sane token, so logs can be joined across hops.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    },
+    routerOptions: { maxParamLength: 500 },
+    return503OnClosing: true,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerBodyParsers(app);
+  registerErrorHandler(app);
+  metrics.instrument(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 's2s-attribution',
+        description: 'Self-hosted S2S attribution and postback server',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { store, metrics });
+
+  if (config.adminToken) {
+    await app.register(adminRoutes, {
+      prefix: '/admin',
+      store,
+      auth: services.auth,
+      adminToken: config.adminToken,
+      publicUrl: config.publicUrl,
+    });
+  } else {
+    logger.warn('S2S_ADMIN_TOKEN is not set: the admin API under /admin is off');
+    app.all('/admin/*', { schema: { hide: true } }, async (_request, reply) =>
+      reply.code(404).send({ status: 404, message: 'the admin API is off: set S2S_ADMIN_TOKEN to turn it on' }),
+    );
+  }
+
+  app.addHook('onClose', async () => {
+    await writer.close();
+  });
+
+  return { app, services };
+}

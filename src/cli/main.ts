@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config.js';
+import { registerAppsCommand } from './apps.command.js';
+import { registerCampaignsCommand } from './campaigns.command.js';
+import { registerServerCommands } from './server.command.js';
+import { registerTokensCommand } from './tokens.command.js';
+
+const program = new Command('s2s')
+  .description('Self-hosted S2S attribution and postback server')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+registerServerCommands(program);
+registerAppsCommand(program);
+registerTokensCommand(program);
+registerCampaignsCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Option parsers throw ConfigError (e.g. --port abc); commander reports its own errors itself.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  }
+  if (error instanceof CommanderError || error instanceof InvalidArgumentError) process.exit(1);
+  throw error;
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { loadConfig, parsePort } from '../config.js';
+import { runServer } from '../main.js';
+import { describeDatabase } from '../storage/db.js';
+import { action, withStore } from './context.js';
+import { printRecord } from './output.js';
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('serve HTTP (migrates the database first)')
+    .option('--port <port>', 'port to listen on (env PORT, default 8080)', parsePort)
+    .option('--host <host>', 'address to bind (env HOST, default 0.0.0.0)')
+    .action(
+      action(async (opts: { port?: number; host?: string }) => {
+        await runServer(loadConfig(process.env, { port: opts.port, host: opts.host }));
+      }),
+    );
+
+  program
+    .command('migrate')
+    .description('create the database if needed and apply pending migrations')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const report = await withStore(async (store, config) => ({
+          database: describeDatabase(config),
+          dialect: store.dialect,
+          ...(await store.migrate()),
+        }));
+        printRecord(Boolean(opts.json), report);
+      }),
+    );
+}

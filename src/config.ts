@@ -1,0 +1,93 @@
+import path from 'node:path';
+
+/** Everything the server and the CLI need to know, parsed once from the environment and flags. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Where the embedded SQLite database lives when no DATABASE_URL is set. */
+  readonly dataDir: string;
+  /** `postgres://…` selects PostgreSQL; undefined selects the embedded SQLite database. */
+  readonly databaseUrl: string | undefined;
+  /** PostgreSQL schema to use (created on migrate); lets several installs or test runs share one database. */
+  readonly databaseSchema: string | undefined;
+  /** Bearer token for /admin; undefined turns the admin API off. */
+  readonly adminToken: string | undefined;
+  /** Base URL this server is reached at, used to build tracking links. */
+  readonly publicUrl: string;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  /** Group commit: how long a write may wait for companions, and how many share one transaction. */
+  readonly writeBatchDelayMs: number;
+  readonly writeBatchMaxRows: number;
+  /** Writes waiting beyond this many are refused with 503 instead of growing memory. */
+  readonly writeQueueLimit: number;
+  /** How long a token lookup is trusted before it is read again; bounds how late a revocation lands. */
+  readonly authCacheMs: number;
+  /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes. */
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+}
+
+export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host'>>;
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses the environment (and CLI overrides) into a frozen Config; throws ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const port = overrides.port ?? readInt(env, 'PORT', 8080, 0, 65535);
+  const host = overrides.host ?? readString(env, 'HOST') ?? '0.0.0.0';
+  const databaseUrl = readString(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// (unset it to use the embedded SQLite database)');
+  }
+  const databaseSchema = readString(env, 'DATABASE_SCHEMA');
+  if (databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    throw new ConfigError('DATABASE_SCHEMA must be a lowercase SQL identifier');
+  }
+  const sync = (readString(env, 'S2S_SQLITE_SYNCHRONOUS') ?? 'FULL').toUpperCase();
+  if (sync !== 'FULL' && sync !== 'NORMAL') {
+    throw new ConfigError('S2S_SQLITE_SYNCHRONOUS must be FULL or NORMAL');
+  }
+  const publicUrl = (readString(env, 'S2S_PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(publicUrl)) throw new ConfigError('S2S_PUBLIC_URL must be an http(s) URL');
+
+  return Object.freeze({
+    port,
+    host,
+    dataDir: path.resolve(readString(env, 'DATA_DIR') ?? './data'),
+    databaseUrl,
+    databaseSchema,
+    adminToken: readString(env, 'S2S_ADMIN_TOKEN'),
+    publicUrl,
+    logLevel: readString(env, 'LOG_LEVEL') ?? 'info',
+    bodyLimitBytes: readInt(env, 'S2S_BODY_LIMIT', 64 * 1024, 1024, 16 * 1024 * 1024),
+    writeBatchDelayMs: readInt(env, 'S2S_WRITE_BATCH_MS', 1, 0, 1000),
+    writeBatchMaxRows: readInt(env, 'S2S_WRITE_BATCH_ROWS', 500, 1, 100_000),
+    writeQueueLimit: readInt(env, 'S2S_WRITE_QUEUE_LIMIT', 20_000, 1, 10_000_000),
+    authCacheMs: readInt(env, 'S2S_AUTH_CACHE_MS', 2000, 0, 60_000),
+    sqliteSynchronous: sync,
+  });
+}
+
+/** Parses a TCP port given on the command line. */
+export function parsePort(value: string): number {
+  return parseIntStrict('--port', value, 0, 65535);
+}
+
+function readString(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = readString(env, name);
+  return raw === undefined ? fallback : parseIntStrict(name, raw, min, max);
+}
+
+function parseIntStrict(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}

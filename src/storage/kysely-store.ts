@@ -1,0 +1,253 @@
+import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { App, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
+import { newAppSignature, newId } from '../domain/ids.js';
+import { migrationProvider } from './migrations/index.js';
+import type { AppsTable, CampaignsTable, Database, TokensTable } from './schema.js';
+import type {
+  DialectName,
+  MigrationReport,
+  NewApp,
+  NewCampaign,
+  NewToken,
+  Store,
+  TokenGrant,
+  Touchpoint,
+  WriteOp,
+  WriteOutcome,
+} from './store.js';
+
+/** What differs between databases, supplied by sqlite/ and postgres/. */
+export interface DialectHooks {
+  readonly name: DialectName;
+  readonly writeConcurrency: number;
+  /** Runs before migrations: e.g. creating the PostgreSQL schema. */
+  prepare(db: Kysely<Database>): Promise<void>;
+  /** Closes what Kysely does not own. */
+  close(): Promise<void>;
+}
+
+// SQLite allows 32766 bound values per statement and PostgreSQL 65535; 20 columns x 400 rows
+// stays under both.
+const INSERT_CHUNK_ROWS = 400;
+
+/** The one implementation of the Store queries, shared by both dialects. */
+export class KyselyStore implements Store {
+  readonly dialect: DialectName;
+  readonly writeConcurrency: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly hooks: DialectHooks,
+  ) {
+    this.dialect = hooks.name;
+    this.writeConcurrency = hooks.writeConcurrency;
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    await this.hooks.prepare(this.db);
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results = [] } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    const all = await migrator.getMigrations();
+    const executed = all.filter((m) => m.executedAt !== undefined);
+    return {
+      applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName),
+      current: executed.at(-1)?.name ?? null,
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('apps').select('app_id').limit(1).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.hooks.close();
+  }
+
+  async createApp(input: NewApp): Promise<App> {
+    const row: AppsTable = {
+      app_id: newId(),
+      name: input.name,
+      platform: input.platform,
+      store: input.store,
+      store_url: input.store_url,
+      app_signature: newAppSignature(),
+      created_at: Date.now(),
+    };
+    await this.db.insertInto('apps').values(row).execute();
+    return toApp(row);
+  }
+
+  async getApp(appId: string): Promise<App | undefined> {
+    const row = await this.db.selectFrom('apps').selectAll().where('app_id', '=', appId).executeTakeFirst();
+    return row && toApp(row);
+  }
+
+  async listApps(): Promise<App[]> {
+    const rows = await this.db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('app_id').execute();
+    return rows.map(toApp);
+  }
+
+  async createToken(input: NewToken): Promise<TokenInfo> {
+    const row: TokensTable = {
+      token_id: newId(),
+      name: input.name,
+      token_hash: input.token_hash,
+      token_prefix: input.token_prefix,
+      secret: input.secret,
+      created_at: Date.now(),
+      revoked_at: null,
+    };
+    const appIds = [...new Set(input.app_ids)];
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('tokens').values(row).execute();
+      await trx
+        .insertInto('token_apps')
+        .values(appIds.map((app_id) => ({ token_id: row.token_id, app_id })))
+        .execute();
+    });
+    return toTokenInfo(row, appIds);
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('token_id').execute();
+    const grants = await this.db.selectFrom('token_apps').selectAll().orderBy('app_id').execute();
+    const appsByToken = new Map<string, string[]>();
+    for (const grant of grants) {
+      const list = appsByToken.get(grant.token_id) ?? [];
+      list.push(grant.app_id);
+      appsByToken.set(grant.token_id, list);
+    }
+    return rows.map((row) => toTokenInfo(row, appsByToken.get(row.token_id) ?? []));
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<TokenGrant | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select(['token_id', 'secret', 'revoked_at'])
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const grants = await this.db.selectFrom('token_apps').select('app_id').where('token_id', '=', row.token_id).execute();
+    return {
+      token_id: row.token_id,
+      secret: row.secret,
+      app_ids: grants.map((g) => g.app_id),
+      revoked: row.revoked_at !== null,
+    };
+  }
+
+  async revokeToken(by: { token_hash: string } | { token_id: string }): Promise<TokenInfo | undefined> {
+    const now = Date.now();
+    const match =
+      'token_hash' in by
+        ? ({ column: 'token_hash', value: by.token_hash } as const)
+        : ({ column: 'token_id', value: by.token_id } as const);
+    await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where(match.column, '=', match.value)
+      .where('revoked_at', 'is', null)
+      .execute();
+    const row = await this.db.selectFrom('tokens').selectAll().where(match.column, '=', match.value).executeTakeFirst();
+    if (!row) return undefined;
+    const grants = await this.db.selectFrom('token_apps').select('app_id').where('token_id', '=', row.token_id).execute();
+    return toTokenInfo(
+      row,
+      grants.map((g) => g.app_id),
+    );
+  }
+
+  async createCampaign(input: NewCampaign): Promise<Campaign> {
+    const row: CampaignsTable = {
+      campaign_id: newId(),
+      app_id: input.app_id,
+      network: input.network,
+      name: input.name,
+      cpi: input.cpi,
+      created_at: Date.now(),
+    };
+    await this.db.insertInto('campaigns').values(row).execute();
+    return toCampaign(row);
+  }
+
+  async getCampaign(campaignId: string): Promise<Campaign | undefined> {
+    const row = await this.db.selectFrom('campaigns').selectAll().where('campaign_id', '=', campaignId).executeTakeFirst();
+    return row && toCampaign(row);
+  }
+
+  async listCampaigns(appId?: string): Promise<Campaign[]> {
+    let query = this.db.selectFrom('campaigns').selectAll();
+    if (appId !== undefined) query = query.where('app_id', '=', appId);
+    const rows = await query.orderBy('created_at').orderBy('campaign_id').execute();
+    return rows.map(toCampaign);
+  }
+
+  async getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined> {
+    return this.db.selectFrom('touchpoints').selectAll().where('touchpoint_id', '=', touchpointId).executeTakeFirst();
+  }
+
+  async applyWrites(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+    if (ops.length === 0) return [];
+    return this.db.transaction().execute((trx) => applyInTransaction(trx, ops));
+  }
+}
+
+async function applyInTransaction(trx: Transaction<Database>, ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+  // Touchpoints are independent of each other, so a batch of them becomes a few multi-row
+  // inserts; RETURNING tells which ids were new and which were retries of stored ones.
+  const touchpoints = ops.map((op) => op.touchpoint);
+  const inserted = new Set<string>();
+  for (let i = 0; i < touchpoints.length; i += INSERT_CHUNK_ROWS) {
+    const chunk = touchpoints.slice(i, i + INSERT_CHUNK_ROWS);
+    const rows = await trx
+      .insertInto('touchpoints')
+      .values(chunk)
+      .onConflict((oc) => oc.column('touchpoint_id').doNothing())
+      .returning('touchpoint_id')
+      .execute();
+    for (const row of rows) inserted.add(row.touchpoint_id);
+  }
+  // An id repeated inside one batch is stored once: only its first op reports stored.
+  return touchpoints.map((t) => ({ stored: inserted.delete(t.touchpoint_id) }));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function toApp(row: Selectable<AppsTable>): App {
+  return {
+    app_id: row.app_id,
+    name: row.name,
+    platform: row.platform as Platform,
+    store: row.store as Storefront,
+    store_url: row.store_url,
+    app_signature: row.app_signature,
+    created_at: iso(row.created_at),
+  };
+}
+
+function toCampaign(row: Selectable<CampaignsTable>): Campaign {
+  return {
+    campaign_id: row.campaign_id,
+    app_id: row.app_id,
+    network: row.network,
+    name: row.name,
+    cpi: row.cpi,
+    created_at: iso(row.created_at),
+  };
+}
+
+function toTokenInfo(row: Selectable<TokensTable>, appIds: string[]): TokenInfo {
+  return {
+    token_id: row.token_id,
+    name: row.name,
+    token_prefix: row.token_prefix,
+    app_ids: appIds,
+    has_secret: row.secret !== null,
+    created_at: iso(row.created_at),
+    revoked_at: row.revoked_at === null ? null : iso(row.revoked_at),
+  };
+}

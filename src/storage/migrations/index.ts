@@ -1,0 +1,16 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-foundation.js';
+import * as m0002 from './0002-touchpoints.js';
+
+/**
+ * Migrations are compiled into the program (not read from a folder at run time), so the
+ * server and `s2s migrate` apply exactly the versions they were built with. Names sort in order.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-foundation': m0001,
+  '0002-touchpoints': m0002,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
