@@ -64,6 +64,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
     },
     routerOptions: { maxParamLength: 500 },
+    // Query and form values arrive as strings, so scalars are coerced ("2.5" -> 2.5); but an
+    // array where a string belongs (a repeated key) is an error, not silently its first item,
+    // and an unknown field in a closed schema is reported rather than dropped.
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,

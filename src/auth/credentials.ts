@@ -3,10 +3,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /**
  * API tokens travel in query strings (`?token=` in Chartboost v2, `?s2s_token=` in Swaarm),
  * so they use the URL-safe base64 alphabet. 24 random bytes make a guess hopeless, which is why
- * a plain SHA-256 is enough to store them: there is nothing to brute-force.
+ * a plain SHA-256 is enough to store them: there is nothing to brute-force. The fixed `s2s_`
+ * start lets secret scanners spot a leaked token and keeps one from ever starting with `-`
+ * (which a shell command would take for an option).
  */
 export function newToken(): string {
-  return randomBytes(24).toString('base64url');
+  return `s2s_${randomBytes(24).toString('base64url')}`;
 }
 
 /** Signing secrets are kept in clear (they sign), so they get their own value, never the token's. */
@@ -19,7 +21,7 @@ export function hashToken(token: string): string {
 }
 
 /** How many leading characters of a token are stored to recognise it in `tokens list`. */
-export const TOKEN_PREFIX_LENGTH = 6;
+export const TOKEN_PREFIX_LENGTH = 10;
 
 /**
  * Compares two strings in time that depends only on their lengths after hashing, so neither

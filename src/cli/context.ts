@@ -7,11 +7,14 @@ import type { Store } from '../storage/store.js';
  * Runs a command against the database the server would use (same DATABASE_URL / DATA_DIR),
  * migrating it first so a command works on a fresh install; closes it afterwards.
  */
-export async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  run: (store: Store, config: Config) => Promise<T>,
+  options: { migrate: boolean } = { migrate: true },
+): Promise<T> {
   const config = loadConfig(process.env);
   const store = openStore(config);
   try {
-    await store.migrate();
+    if (options.migrate) await store.migrate();
     return await run(store, config);
   } finally {
     await store.close();

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig, parsePort } from '../config.js';
-import { runServer } from '../main.js';
 import { describeDatabase } from '../storage/db.js';
 import { action, withStore } from './context.js';
 import { printRecord } from './output.js';
@@ -13,7 +12,10 @@ export function registerServerCommands(program: Command): void {
     .option('--host <host>', 'address to bind (env HOST, default 0.0.0.0)')
     .action(
       action(async (opts: { port?: number; host?: string }) => {
-        await runServer(loadConfig(process.env, { port: opts.port, host: opts.host }));
+        const config = loadConfig(process.env, { port: opts.port, host: opts.host });
+        // Loaded on demand: the HTTP stack is not needed by the other commands' quick runs.
+        const { runServer } = await import('../main.js');
+        await runServer(config);
       }),
     );
 
@@ -27,7 +29,7 @@ export function registerServerCommands(program: Command): void {
           database: describeDatabase(config),
           dialect: store.dialect,
           ...(await store.migrate()),
-        }));
+        }), { migrate: false });
         printRecord(Boolean(opts.json), report);
       }),
     );

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from '../src/logger.js';
+import { BACKENDS } from './helpers/backends.js';
+import { ADMIN_TOKEN, call, startTestServer } from './helpers/server.js';
+
+describe('logs', () => {
+  it('masks credential query parameters in URLs', () => {
+    expect(redactUrl('/api/v2/open?token=abc&app_id=1')).toBe('/api/v2/open?token=[redacted]&app_id=1');
+    expect(redactUrl('/postback?S2S_TOKEN=abc&user_id=u')).toBe('/postback?S2S_TOKEN=[redacted]&user_id=u');
+    expect(redactUrl('/click?s2stoken=abc&secret=x&signature=y')).toBe('/click?s2stoken=[redacted]&secret=[redacted]&signature=[redacted]');
+    expect(redactUrl('/x?%74oken=abc')).toBe('/x?%74oken=[redacted]');
+    expect(redactUrl('/x?%zz=1&token')).toBe('/x?%zz=1&token=[redacted]');
+    expect(redactUrl('/healthz')).toBe('/healthz');
+  });
+
+  it('never contain tokens, secrets, signatures or the admin token, at debug level', async () => {
+    const server = await startTestServer(BACKENDS[0]!, { LOG_LEVEL: 'trace' });
+    try {
+      const app = await call(`${server.url}/admin/apps`, { admin: true, body: { name: 'A', platform: 'ios' } });
+      const issued = await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [app.body.app_id], secret: true } });
+      const { token, secret } = issued.body;
+      // Credentials in every place a client might put them, on found and missing routes.
+      await call(`${server.url}/healthz?token=${token}&s2s_token=${token}`);
+      await call(`${server.url}/nowhere?token=${token}&secret=${secret}`, {
+        headers: { authorization: token, 'x-chartboost-token': token, 'x-chartboost-signature': secret },
+      });
+      await call(`${server.url}/admin/tokens/revoke`, { admin: true, body: { token } });
+      await call(`${server.url}/admin/apps`, { headers: { authorization: `Bearer ${token}` } });
+      await call(`${server.url}/admin/apps`, { admin: true, rawBody: `{"name":"${secret}"`, headers: { 'content-type': 'application/json' } });
+
+      const everything = server.logs.join('\n');
+      expect(server.logs.length).toBeGreaterThan(10);
+      expect(everything).toContain('[redacted]');
+      for (const value of [token, secret, ADMIN_TOKEN, app.body.app_signature]) expect(everything).not.toContain(value);
+    } finally {
+      await server.close();
+    }
+  });
+});
