@@ -12,7 +12,8 @@ describe.each(BACKENDS)('admin API on $name', (backend) => {
   });
 
   it('answers 401 without the admin token or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: ADMIN_TOKEN }, { authorization: `Bearer ${ADMIN_TOKEN}x` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: ADMIN_TOKEN }, { authorization: `Bearer ${ADMIN_TOKEN}x` }];
+    for (const headers of attempts) {
       const res = await call(`${server.url}/admin/apps`, { headers });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ status: 401, message: expect.stringContaining('authorization') });
