@@ -11,13 +11,19 @@ import { Metrics } from './http/metrics.js';
 import { WriteQueue } from './ingest/write-queue.js';
 import { createLogger } from './logger.js';
 import { healthRoutes } from './ops/health.routes.js';
-import type { Store, WriteOp, WriteOutcome } from './storage/store.js';
+import { clickRoute } from './protocols/tracking/click.route.js';
+import { viewRoute } from './protocols/tracking/view.route.js';
+import type { Store } from './storage/store.js';
+import { applyBatch } from './ingest/apply-batch.js';
+import { Catalog } from './ingest/catalog.js';
+import type { WriteOp, WriteOutcome } from './ingest/records.js';
 
 /** What every route may use; built once per server. */
 export interface Services {
   config: Config;
   store: Store;
   auth: TokenAuthenticator;
+  catalog: Catalog;
   writer: WriteQueue<WriteOp, WriteOutcome>;
   metrics: Metrics;
 }
@@ -38,7 +44,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
   const { store } = deps;
-  const writer = new WriteQueue<WriteOp, WriteOutcome>((ops) => store.applyWrites(ops), {
+  const writer = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops), {
     batchDelayMs: config.writeBatchDelayMs,
     maxBatch: config.writeBatchMaxRows,
     maxQueue: config.writeQueueLimit,
@@ -50,6 +56,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     config,
     store,
     auth: new TokenAuthenticator(store, config.authCacheMs),
+    catalog: new Catalog(store, config.authCacheMs),
     writer,
     metrics,
   };
@@ -72,6 +79,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     forceCloseConnections: 'idle',
+    // X-Forwarded-For counts only from configured proxies (load balancers, Chartboost's
+    // callback servers); from anyone else it could forge the IP that attribution matches on.
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -96,6 +106,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store, metrics });
+  await app.register(clickRoute, services);
+  await app.register(viewRoute, services);
 
   if (config.adminToken) {
     await app.register(adminRoutes, {
@@ -104,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
       auth: services.auth,
       adminToken: config.adminToken,
       publicUrl: config.publicUrl,
+      onAppChanged: () => services.catalog.invalidate(),
     });
   } else {
     logger.warn('S2S_ADMIN_TOKEN is not set: the admin API under /admin is off');

@@ -25,9 +25,11 @@ export interface Config {
   readonly authCacheMs: number;
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Peers (CIDR ranges) whose X-Forwarded-For names the client; empty trusts no one. */
+  readonly trustProxy: readonly string[];
 }
 
-export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host'>>;
+export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host'>> & { trustProxy?: string };
 
 export class ConfigError extends Error {}
 
@@ -52,6 +54,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   const publicUrl = (readString(env, 'S2S_PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/.test(publicUrl)) throw new ConfigError('S2S_PUBLIC_URL must be an http(s) URL');
 
+  const trustProxy = parseTrustProxy(overrides.trustProxy ?? readString(env, 'S2S_TRUST_PROXY') ?? '');
+
   return Object.freeze({
     port,
     host,
@@ -67,7 +71,17 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     writeQueueLimit: readInt(env, 'S2S_WRITE_QUEUE_LIMIT', 20_000, 1, 10_000_000),
     authCacheMs: readInt(env, 'S2S_AUTH_CACHE_MS', 2000, 0, 60_000),
     sqliteSynchronous: sync,
+    trustProxy,
   });
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/;
+
+function parseTrustProxy(text: string): string[] {
+  const list = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.find((cidr) => !CIDR.test(cidr));
+  if (bad !== undefined) throw new ConfigError(`S2S_TRUST_PROXY / --trust-proxy: "${bad}" is not an IP address or CIDR range`);
+  return list;
 }
 
 /** Parses a TCP port given on the command line. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestBackend } from './helpers/backends.js';
 import { cliJson, runCli } from './helpers/cli.js';
+import { ALL_MIGRATIONS, LATEST_MIGRATION } from './helpers/fixtures.js';
 
 describe.each(BACKENDS)('s2s CLI on $name', (backend: TestBackend) => {
   let env: Record<string, string>;
@@ -13,7 +14,7 @@ describe.each(BACKENDS)('s2s CLI on $name', (backend: TestBackend) => {
 
   it('migrates a fresh database, then has nothing to apply', async () => {
     const first = await cliJson(['migrate'], env);
-    expect(first).toMatchObject({ dialect: backend.name, applied: ['0001-foundation', '0002-touchpoints'], current: '0002-touchpoints' });
+    expect(first).toMatchObject({ dialect: backend.name, applied: ALL_MIGRATIONS, current: LATEST_MIGRATION });
     const second = await cliJson(['migrate'], env);
     expect(second.applied).toEqual([]);
     const table = await runCli(['migrate'], env);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BACKENDS } from './helpers/backends.js';
 import { cliJson, startServerProcess, type ServerProcess } from './helpers/cli.js';
 import { call } from './helpers/server.js';
+import { ALL_MIGRATIONS, LATEST_MIGRATION } from './helpers/fixtures.js';
 
 describe('the server process', () => {
   const started: ServerProcess[] = [];
@@ -26,7 +27,7 @@ describe('the server process', () => {
     expect(fs.existsSync(path.join(dataDir, 's2s.sqlite'))).toBe(true);
     expect(await call(`${server.url}/readyz`)).toMatchObject({ status: 200 });
     const ready = server.output.map((l) => JSON.parse(l)).find((l) => l.msg === 'database ready');
-    expect(ready).toMatchObject({ applied: ['0001-foundation', '0002-touchpoints'], current: '0002-touchpoints' });
+    expect(ready).toMatchObject({ applied: ALL_MIGRATIONS, current: LATEST_MIGRATION });
   });
 
   it('stops on SIGTERM: finishes, closes the database (WAL checkpointed away) and exits 0', async () => {

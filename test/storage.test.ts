@@ -3,7 +3,9 @@ import { hashToken } from '../src/auth/credentials.js';
 import { newId } from '../src/domain/ids.js';
 import { openStore } from '../src/storage/db.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './helpers/backends.js';
-import { touchpoint } from './helpers/fixtures.js';
+import { LATEST_MIGRATION, touchpoint } from './helpers/fixtures.js';
+
+const NO_WINDOWS = { click_window_s: null, view_window_s: null, probabilistic_window_s: null };
 
 describe.each(BACKENDS)('storage on $name', (backend) => {
   let db: TestDatabase;
@@ -17,7 +19,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
   it('migrates once and reports nothing to do the second time', async () => {
     const again = await db.store.migrate();
     expect(again.applied).toEqual([]);
-    expect(again.current).toBe('0002-touchpoints');
+    expect(again.current).toBe(LATEST_MIGRATION);
   });
 
   it('survives a reopen: a second store sees what the first wrote', async () => {
@@ -82,54 +84,107 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
   it('creates and lists campaigns per app', async () => {
     const a = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
     const b = await db.store.createApp({ name: 'B', platform: 'ios', store: 'itunes', store_url: null });
-    const c1 = await db.store.createCampaign({ app_id: a.app_id, network: 'chartboost', name: 'Launch', cpi: 1.25 });
-    const c2 = await db.store.createCampaign({ app_id: b.app_id, network: 'swaarm', name: 'Other', cpi: null });
+    const c1 = await db.store.createCampaign({ app_id: a.app_id, network: 'chartboost', name: 'Launch', cpi: 1.25, ...NO_WINDOWS });
+    const c2 = await db.store.createCampaign({ app_id: b.app_id, network: 'swaarm', name: 'Other', cpi: null, click_window_s: 86400, view_window_s: null, probabilistic_window_s: null });
     expect(c1.cpi).toBe(1.25);
     expect(await db.store.listCampaigns(a.app_id)).toEqual([c1]);
     expect(await db.store.listCampaigns()).toEqual([c1, c2]);
     expect(await db.store.getCampaign(c2.campaign_id)).toEqual(c2);
-    await expect(db.store.createCampaign({ app_id: newId(), network: 'x', name: 'y', cpi: null })).rejects.toThrow();
+    await expect(db.store.createCampaign({ app_id: newId(), network: 'x', name: 'y', cpi: null, ...NO_WINDOWS })).rejects.toThrow();
   });
 
-  it('applies a batch of writes in one transaction and reports retries as not stored', async () => {
+  it('inserts touchpoints in one transaction and reports retried ids as not new', async () => {
     const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
     const first = touchpoint(app.app_id, newId(), { idfa: 'abc' });
-    const second = touchpoint(app.app_id, newId(), { kind: 'view' });
-    expect(await db.store.applyWrites([{ kind: 'touchpoint', touchpoint: first }, { kind: 'touchpoint', touchpoint: second }])).toEqual([
-      { stored: true },
-      { stored: true },
-    ]);
-    // The same id again, twice in one batch, beside a new one.
+    const second = touchpoint(app.app_id, null, { kind: 'view', network: null });
+    const inserted = await db.store.transaction((tx) => tx.insertTouchpoints([first, second]));
+    expect([...inserted].sort()).toEqual([first.touchpoint_id, second.touchpoint_id].sort());
     const third = touchpoint(app.app_id, newId());
-    expect(
-      await db.store.applyWrites([
-        { kind: 'touchpoint', touchpoint: first },
-        { kind: 'touchpoint', touchpoint: third },
-        { kind: 'touchpoint', touchpoint: third },
-      ]),
-    ).toEqual([{ stored: false }, { stored: true }, { stored: false }]);
+    const again = await db.store.transaction((tx) => tx.insertTouchpoints([first, third, third]));
+    expect([...again]).toEqual([third.touchpoint_id]);
     expect(await db.store.getTouchpoint(first.touchpoint_id)).toEqual(first);
-    expect((await db.store.getTouchpoint(second.touchpoint_id))?.kind).toBe('view');
+    expect(await db.store.getTouchpoint(second.touchpoint_id)).toEqual(second);
   });
 
-  it('rolls a failing batch back as a whole', async () => {
+  it('rolls a failing transaction back as a whole', async () => {
     const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
     const good = touchpoint(app.app_id, newId());
-    const bad = touchpoint(app.app_id, newId(), { network: null as unknown as string });
     await expect(
-      db.store.applyWrites([
-        { kind: 'touchpoint', touchpoint: good },
-        { kind: 'touchpoint', touchpoint: bad },
-      ]),
+      db.store.transaction(async (tx) => {
+        await tx.insertTouchpoints([good]);
+        await tx.insertTouchpoints([touchpoint(app.app_id, newId(), { kind: null as unknown as 'click' })]);
+      }),
     ).rejects.toThrow();
     expect(await db.store.getTouchpoint(good.touchpoint_id)).toBeUndefined();
   });
 
-  it('writes batches larger than one statement can bind', async () => {
+  it('writes more touchpoints than one statement can bind', async () => {
     const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
-    const ops = Array.from({ length: 1500 }, () => ({ kind: 'touchpoint' as const, touchpoint: touchpoint(app.app_id, newId()) }));
-    const outcomes = await db.store.applyWrites(ops);
-    expect(outcomes.filter((o) => o.stored)).toHaveLength(1500);
-    expect(await db.store.getTouchpoint(ops[1499]!.touchpoint.touchpoint_id)).toBeDefined();
+    const rows = Array.from({ length: 1500 }, () => touchpoint(app.app_id, newId()));
+    const inserted = await db.store.transaction((tx) => tx.insertTouchpoints(rows));
+    expect(inserted.size).toBe(1500);
+    expect(await db.store.getTouchpoint(rows[1499]!.touchpoint_id)).toBeDefined();
+  });
+
+  it('keeps one install per user and one event per dedup key, whatever is retried', async () => {
+    const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
+    const user = { user_pk: newId(), app_id: app.app_id, created_at: 1000, last_seen_at: 1000 };
+    const install = {
+      install_id: newId(), app_id: app.app_id, user_pk: user.user_pk, kind: 'install' as const, installed_at: 1000,
+      status: 'organic' as const, match_type: 'organic', campaign_id: null, network: null, touchpoint_id: null, touched_at: null,
+      rejected_reason: null, rejected_value: null, ip: '192.0.2.1', user_agent: null, platform: 'ios', source: 'test',
+    };
+    await db.store.transaction(async (tx) => {
+      await tx.insertUser(user);
+      expect(await tx.addIdentities(app.app_id, user.user_pk, [{ kind: 'idfa', value: 'aa' }, { kind: 'user_id', value: 'U' }])).toBe(2);
+      expect(await tx.addIdentities(app.app_id, newId(), [{ kind: 'idfa', value: 'aa' }])).toBe(0);
+      expect(await tx.insertInstall(install)).toBe(true);
+      expect(await tx.insertInstall({ ...install, install_id: newId() })).toBe(false);
+      expect(await tx.insertInstall({ ...install, install_id: newId(), kind: 'reinstall' })).toBe(true);
+      expect(await tx.countInstallsFromIp(app.app_id, '192.0.2.1', 0, 2000)).toBe(2);
+      expect(await tx.countInstallsFromIp(app.app_id, '192.0.2.1', 1001, 2000)).toBe(0);
+      expect((await tx.findUser(app.app_id, [{ kind: 'user_id', value: 'U' }]))?.user_pk).toBe(user.user_pk);
+      expect(await tx.findUser(app.app_id, [{ kind: 'user_id', value: 'u' }])).toBeUndefined();
+      const event = {
+        event_pk: newId(), app_id: app.app_id, user_pk: user.user_pk, kind: 'purchase' as const, name: 'buy', occurred_at: 1000,
+        received_at: 1000, revenue: 1.99, currency: 'USD', aggregated_value: null, event_value: '{"a":1}', product_id: 'gems',
+        ip: null, user_agent: null, source: 'test', dedup_key: 'tx-1',
+      };
+      expect(await tx.insertEvent(event)).toBe(true);
+      expect(await tx.insertEvent({ ...event, event_pk: newId() })).toBe(false);
+      expect(await tx.insertEvent({ ...event, event_pk: newId(), dedup_key: null })).toBe(true);
+      expect(await tx.insertEvent({ ...event, event_pk: newId(), dedup_key: null })).toBe(true);
+    });
+    expect(await db.store.getInstallByUser(app.app_id, { kind: 'idfa', value: 'aa' })).toEqual(install);
+    expect(await db.store.listEvents(app.app_id)).toHaveLength(3);
+  });
+
+  it('finds attribution candidates by id, device and IP, with campaign windows, never after the conversion', async () => {
+    const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
+    const campaign = await db.store.createCampaign({ app_id: app.app_id, network: 'cb', name: 'c', cpi: null, click_window_s: 100, view_window_s: null, probabilistic_window_s: null });
+    const now = Date.now();
+    const byDevice = touchpoint(app.app_id, campaign.campaign_id, { gaid: 'g1', ip: '198.51.100.1', created_at: now - 5000 });
+    const byIp = touchpoint(app.app_id, campaign.campaign_id, { ip: '198.51.100.2', created_at: now - 4000 });
+    const later = touchpoint(app.app_id, campaign.campaign_id, { gaid: 'g1', ip: '198.51.100.2', created_at: now + 5000 });
+    const otherApp = await db.store.createApp({ name: 'B', platform: 'ios', store: 'itunes', store_url: null });
+    const elsewhere = touchpoint(otherApp.app_id, null, { gaid: 'g1', ip: '198.51.100.2', created_at: now - 1000 });
+    await db.store.transaction((tx) => tx.insertTouchpoints([byDevice, byIp, later, elsewhere]));
+    const found = await db.store.transaction((tx) =>
+      tx.findCandidates(app.app_id, { ids: [byDevice.touchpoint_id, elsewhere.touchpoint_id], deviceIds: { gaid: 'g1' }, ip: '198.51.100.2', until: now }),
+    );
+    expect(found.byId.map((r) => r.touchpoint_id)).toEqual([byDevice.touchpoint_id]);
+    expect(found.byDevice.map((r) => r.touchpoint_id)).toEqual([byDevice.touchpoint_id]);
+    expect(found.byIp.map((r) => r.touchpoint_id)).toEqual([byIp.touchpoint_id]);
+    expect(found.byIp[0]).toMatchObject({ campaign_click_window_s: 100, campaign_view_window_s: null });
+  });
+
+  it('stores app settings and campaign windows', async () => {
+    const app = await db.store.createApp({ name: 'A', platform: 'pc', store: 'steam', store_url: null });
+    expect(app.settings).toEqual({ click_window_s: null, view_window_s: null, probabilistic_window_s: null, min_ctit_s: null, max_installs_per_ip: null, blocked_cidrs: [], reinstall_after_days: null });
+    const updated = await db.store.updateAppSettings(app.app_id, { max_installs_per_ip: 3, blocked_cidrs: ['10.0.0.0/8', '192.0.2.0/24'] });
+    expect(updated?.settings).toMatchObject({ max_installs_per_ip: 3, blocked_cidrs: ['10.0.0.0/8', '192.0.2.0/24'] });
+    const reset = await db.store.updateAppSettings(app.app_id, { max_installs_per_ip: null, blocked_cidrs: [] });
+    expect(reset?.settings).toMatchObject({ max_installs_per_ip: null, blocked_cidrs: [] });
+    expect(await db.store.updateAppSettings(newId(), { min_ctit_s: 1 })).toBeUndefined();
   });
 });

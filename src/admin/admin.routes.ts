@@ -8,6 +8,7 @@ import * as ops from './operations.js';
 import {
   AppInput,
   AppOutput,
+  AppSettingsInput,
   CampaignInput,
   CampaignOutput,
   ErrorOutput,
@@ -22,6 +23,8 @@ export interface AdminContext {
   auth: TokenAuthenticator;
   adminToken: string;
   publicUrl: string;
+  /** Called after an app's settings change, so caches drop the old copy. */
+  onAppChanged: () => void;
 }
 
 const security = [{ adminToken: [] }];
@@ -64,6 +67,25 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
       const found = await ctx.store.getApp(app_id);
       if (!found) throw notFound(`app_id: unknown app ${app_id}`);
       return found;
+    },
+  );
+
+  app.patch(
+    '/apps/:app_id/settings',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'Sets attribution windows and fraud rules; fields not sent keep their value, null resets to the default',
+        params: Type.Object({ app_id: IdString }),
+        body: AppSettingsInput,
+        response: { 200: AppOutput, ...errors },
+      },
+    },
+    async (request) => {
+      const updated = await ops.configureApp(ctx.store, (request.params as { app_id: string }).app_id, request.body);
+      ctx.onAppChanged();
+      return updated;
     },
   );
 

@@ -5,9 +5,10 @@
 import { TOKEN_PREFIX_LENGTH, hashToken, newSecret, newToken } from '../auth/credentials.js';
 import { defaultStore, type App, type Campaign, type TokenInfo } from '../domain/apps.js';
 import { isId } from '../domain/ids.js';
-import { notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import type { Store } from '../storage/store.js';
-import { AppInput, CampaignInput, TokenInput } from './schemas.js';
+import { parseCidr } from '../domain/fraud.js';
+import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
 import { validate } from './validate.js';
 
 export interface IssuedToken {
@@ -29,6 +30,18 @@ export async function createApp(store: Store, input: unknown): Promise<App> {
     store: app.store ?? defaultStore(app.platform),
     store_url: app.store_url ?? null,
   });
+}
+
+/** Sets an app's attribution windows and fraud rules; only the fields given change. */
+export async function configureApp(store: Store, appId: string, input: unknown): Promise<App> {
+  const settings = validate(AppSettingsInput, input);
+  await requireApp(store, appId, 'app_id');
+  const blocked = settings.blocked_cidrs?.map((cidr) => cidr.trim());
+  const bad = blocked?.find((cidr) => parseCidr(cidr) === undefined);
+  if (bad !== undefined) throw badRequest(`blocked_cidrs: "${bad}" is not an IP address or CIDR range`);
+  const app = await store.updateAppSettings(appId, { ...settings, ...(blocked ? { blocked_cidrs: blocked } : {}) });
+  if (!app) throw notFound(`app_id: unknown app ${appId}`);
+  return app;
 }
 
 /** Issues a token (and optionally its signing secret) for the given apps; both are shown only now. */
@@ -63,6 +76,9 @@ export async function createCampaign(store: Store, publicUrl: string, input: unk
     network: request.network,
     name: request.name,
     cpi: request.cpi ?? null,
+    click_window_s: request.click_window_s ?? null,
+    view_window_s: request.view_window_s ?? null,
+    probabilistic_window_s: request.probabilistic_window_s ?? null,
   });
   return withTrackingUrl(campaign, publicUrl);
 }

@@ -29,19 +29,46 @@ export const TokenInput = Type.Object(
 );
 export type TokenInput = Static<typeof TokenInput>;
 
+/**
+ * Window limits. Candidate lookups reach back 90 days by device and 7 days by IP
+ * (storage/store.ts), so windows stay inside those.
+ */
+const ClickWindow = Type.Integer({ minimum: 1, maximum: 90 * 86_400, description: 'seconds; default 7 days' });
+const ViewWindow = Type.Integer({ minimum: 1, maximum: 30 * 86_400, description: 'seconds; default 24 hours' });
+const ProbabilisticWindow = Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: 'seconds; default 24 hours' });
+
 export const CampaignInput = Type.Object(
   {
     app_id: IdString,
     network: Type.String({ minLength: 1, maxLength: 100 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     cpi: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'cost per install, USD' })),
+    click_window_s: Type.Optional(ClickWindow),
+    view_window_s: Type.Optional(ViewWindow),
+    probabilistic_window_s: Type.Optional(ProbabilisticWindow),
   },
   { additionalProperties: false },
 );
 export type CampaignInput = Static<typeof CampaignInput>;
 
-const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Per-app attribution windows and fraud rules; null resets a setting to its default. */
+export const AppSettingsInput = Type.Object(
+  {
+    click_window_s: Type.Optional(Nullable(ClickWindow)),
+    view_window_s: Type.Optional(Nullable(ViewWindow)),
+    probabilistic_window_s: Type.Optional(Nullable(ProbabilisticWindow)),
+    min_ctit_s: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 86_400, description: 'seconds; default 10, 0 turns the rule off' }))),
+    max_installs_per_ip: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'per 24 h; default off' }))),
+    blocked_cidrs: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 10_000 })),
+    reinstall_after_days: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3650, description: 'default 30' }))),
+  },
+  { additionalProperties: false },
+);
+export type AppSettingsInput = Static<typeof AppSettingsInput>;
+
+const Timestamp = Type.String({ format: 'date-time' });
 
 export const AppOutput = Type.Object({
   app_id: IdString,
@@ -50,6 +77,15 @@ export const AppOutput = Type.Object({
   store: Type.String(),
   store_url: Nullable(Type.String()),
   app_signature: Type.String({ description: '40 lowercase hex characters' }),
+  settings: Type.Object({
+    click_window_s: Nullable(Type.Integer()),
+    view_window_s: Nullable(Type.Integer()),
+    probabilistic_window_s: Nullable(Type.Integer()),
+    min_ctit_s: Nullable(Type.Integer()),
+    max_installs_per_ip: Nullable(Type.Integer()),
+    blocked_cidrs: Type.Array(Type.String()),
+    reinstall_after_days: Nullable(Type.Integer()),
+  }),
   created_at: Timestamp,
 });
 
@@ -78,6 +114,9 @@ export const CampaignOutput = Type.Object({
   network: Type.String(),
   name: Type.String(),
   cpi: Nullable(Type.Number()),
+  click_window_s: Nullable(Type.Integer()),
+  view_window_s: Nullable(Type.Integer()),
+  probabilistic_window_s: Nullable(Type.Integer()),
   tracking_url: Type.String(),
   created_at: Timestamp,
 });

@@ -38,6 +38,12 @@ export class TokenAuthenticator {
     return { ok: true, tokenId: grant.token_id, secret: grant.secret };
   }
 
+  /** The apps a (valid) token may write to; empty for an unknown or revoked one. */
+  async grantedApps(token: string): Promise<string[]> {
+    const grant = await this.lookup(token);
+    return grant && !grant.revoked ? grant.app_ids : [];
+  }
+
   /** Forgets every cached lookup (after a revocation made through this process). */
   invalidate(): void {
     this.cache.clear();

@@ -29,13 +29,17 @@ export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (Array.isArray(value)) return value.length === 0 ? '-' : value.join(',');
+  if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
-/** A record shown as two columns, field and value (for a single created thing). */
-export function printRecord(json: boolean, record: Record<string, unknown>): void {
+/**
+ * A record shown as two columns, field and value (for a single created thing); `document`
+ * is what --json prints when it differs from what the table shows.
+ */
+export function printRecord(json: boolean, record: Record<string, unknown>, document: unknown = record): void {
   const rows = Object.entries(record).map(([field, value]) => ({ field, value }));
-  printResult(json, record, rows, [
+  printResult(json, document, rows, [
     { header: 'field', value: (r) => r.field },
     { header: 'value', value: (r) => r.value },
   ]);

@@ -10,9 +10,10 @@ export function registerServerCommands(program: Command): void {
     .description('serve HTTP (migrates the database first)')
     .option('--port <port>', 'port to listen on (env PORT, default 8080)', parsePort)
     .option('--host <host>', 'address to bind (env HOST, default 0.0.0.0)')
+    .option('--trust-proxy <cidrs>', 'proxies whose X-Forwarded-For counts, e.g. 10.0.0.0/8 (env S2S_TRUST_PROXY)')
     .action(
-      action(async (opts: { port?: number; host?: string }) => {
-        const config = loadConfig(process.env, { port: opts.port, host: opts.host });
+      action(async (opts: { port?: number; host?: string; trustProxy?: string }) => {
+        const config = loadConfig(process.env, { port: opts.port, host: opts.host, trustProxy: opts.trustProxy });
         // Loaded on demand: the HTTP stack is not needed by the other commands' quick runs.
         const { runServer } = await import('../main.js');
         await runServer(config);

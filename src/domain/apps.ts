@@ -34,6 +34,30 @@ export function defaultStore(platform: Platform): Store {
   return DEFAULT_STORE[platform];
 }
 
+/** An app's own attribution windows and fraud rules; null means the documented default. */
+export interface AppSettings {
+  click_window_s: number | null;
+  view_window_s: number | null;
+  probabilistic_window_s: number | null;
+  min_ctit_s: number | null;
+  max_installs_per_ip: number | null;
+  blocked_cidrs: string[];
+  reinstall_after_days: number | null;
+}
+
+export const EMPTY_SETTINGS: AppSettings = {
+  click_window_s: null,
+  view_window_s: null,
+  probabilistic_window_s: null,
+  min_ctit_s: null,
+  max_installs_per_ip: null,
+  blocked_cidrs: [],
+  reinstall_after_days: null,
+};
+
+/** A known user seen again after this many days of silence has reinstalled. */
+export const DEFAULT_REINSTALL_AFTER_DAYS = 30;
+
 export interface App {
   app_id: string;
   name: string;
@@ -41,6 +65,7 @@ export interface App {
   store: Store;
   store_url: string | null;
   app_signature: string;
+  settings: AppSettings;
   created_at: string;
 }
 
@@ -50,6 +75,10 @@ export interface Campaign {
   network: string;
   name: string;
   cpi: number | null;
+  /** Windows that override the app's for this campaign; null: the app's. */
+  click_window_s: number | null;
+  view_window_s: number | null;
+  probabilistic_window_s: number | null;
   created_at: string;
 }
 

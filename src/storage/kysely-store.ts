@@ -1,19 +1,22 @@
-import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { App, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
+import { Migrator, type Kysely, type Selectable } from 'kysely';
+import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import { newAppSignature, newId } from '../domain/ids.js';
 import { migrationProvider } from './migrations/index.js';
 import type { AppsTable, CampaignsTable, Database, TokensTable } from './schema.js';
+import type { Identity } from '../domain/devices.js';
+import { KyselyStoreTx } from './kysely-store-tx.js';
 import type {
   DialectName,
+  EventRow,
+  InstallRow,
   MigrationReport,
   NewApp,
   NewCampaign,
   NewToken,
   Store,
+  StoreTx,
   TokenGrant,
   Touchpoint,
-  WriteOp,
-  WriteOutcome,
 } from './store.js';
 
 /** What differs between databases, supplied by sqlite/ and postgres/. */
@@ -25,10 +28,6 @@ export interface DialectHooks {
   /** Closes what Kysely does not own. */
   close(): Promise<void>;
 }
-
-// SQLite allows 32766 bound values per statement and PostgreSQL 65535; 20 columns x 400 rows
-// stays under both.
-const INSERT_CHUNK_ROWS = 400;
 
 /** The one implementation of the Store queries, shared by both dialects. */
 export class KyselyStore implements Store {
@@ -74,9 +73,23 @@ export class KyselyStore implements Store {
       store_url: input.store_url,
       app_signature: newAppSignature(),
       created_at: Date.now(),
+      click_window_s: null,
+      view_window_s: null,
+      probabilistic_window_s: null,
+      min_ctit_s: null,
+      max_installs_per_ip: null,
+      reinstall_after_days: null,
+      blocked_cidrs: null,
     };
     await this.db.insertInto('apps').values(row).execute();
     return toApp(row);
+  }
+
+  async updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined> {
+    const { blocked_cidrs, ...numbers } = settings;
+    const patch = { ...numbers, ...(blocked_cidrs === undefined ? {} : { blocked_cidrs: blocked_cidrs.join(',') || null }) };
+    if (Object.keys(patch).length > 0) await this.db.updateTable('apps').set(patch).where('app_id', '=', appId).execute();
+    return this.getApp(appId);
   }
 
   async getApp(appId: string): Promise<App | undefined> {
@@ -167,6 +180,9 @@ export class KyselyStore implements Store {
       name: input.name,
       cpi: input.cpi,
       created_at: Date.now(),
+      click_window_s: input.click_window_s,
+      view_window_s: input.view_window_s,
+      probabilistic_window_s: input.probabilistic_window_s,
     };
     await this.db.insertInto('campaigns').values(row).execute();
     return toCampaign(row);
@@ -188,29 +204,29 @@ export class KyselyStore implements Store {
     return this.db.selectFrom('touchpoints').selectAll().where('touchpoint_id', '=', touchpointId).executeTakeFirst();
   }
 
-  async applyWrites(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
-    if (ops.length === 0) return [];
-    return this.db.transaction().execute((trx) => applyInTransaction(trx, ops));
+  async getInstallByUser(appId: string, identity: Identity): Promise<InstallRow | undefined> {
+    return this.db
+      .selectFrom('installs')
+      .innerJoin('user_identities', 'user_identities.user_pk', 'installs.user_pk')
+      .selectAll('installs')
+      .where('user_identities.app_id', '=', appId)
+      .where('user_identities.kind', '=', identity.kind)
+      .where('user_identities.value', '=', identity.value)
+      .where('installs.kind', '=', 'install')
+      .executeTakeFirst();
   }
-}
 
-async function applyInTransaction(trx: Transaction<Database>, ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
-  // Touchpoints are independent of each other, so a batch of them becomes a few multi-row
-  // inserts; RETURNING tells which ids were new and which were retries of stored ones.
-  const touchpoints = ops.map((op) => op.touchpoint);
-  const inserted = new Set<string>();
-  for (let i = 0; i < touchpoints.length; i += INSERT_CHUNK_ROWS) {
-    const chunk = touchpoints.slice(i, i + INSERT_CHUNK_ROWS);
-    const rows = await trx
-      .insertInto('touchpoints')
-      .values(chunk)
-      .onConflict((oc) => oc.column('touchpoint_id').doNothing())
-      .returning('touchpoint_id')
-      .execute();
-    for (const row of rows) inserted.add(row.touchpoint_id);
+  async listInstalls(appId: string): Promise<InstallRow[]> {
+    return this.db.selectFrom('installs').selectAll().where('app_id', '=', appId).orderBy('installed_at').orderBy('install_id').execute();
   }
-  // An id repeated inside one batch is stored once: only its first op reports stored.
-  return touchpoints.map((t) => ({ stored: inserted.delete(t.touchpoint_id) }));
+
+  async listEvents(appId: string): Promise<EventRow[]> {
+    return this.db.selectFrom('events').selectAll().where('app_id', '=', appId).orderBy('occurred_at').orderBy('event_pk').execute();
+  }
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx)));
+  }
 }
 
 function iso(ms: number): string {
@@ -225,6 +241,15 @@ function toApp(row: Selectable<AppsTable>): App {
     store: row.store as Storefront,
     store_url: row.store_url,
     app_signature: row.app_signature,
+    settings: {
+      click_window_s: row.click_window_s,
+      view_window_s: row.view_window_s,
+      probabilistic_window_s: row.probabilistic_window_s,
+      min_ctit_s: row.min_ctit_s,
+      max_installs_per_ip: row.max_installs_per_ip,
+      blocked_cidrs: row.blocked_cidrs ? row.blocked_cidrs.split(',') : [],
+      reinstall_after_days: row.reinstall_after_days,
+    },
     created_at: iso(row.created_at),
   };
 }
@@ -236,6 +261,9 @@ function toCampaign(row: Selectable<CampaignsTable>): Campaign {
     network: row.network,
     name: row.name,
     cpi: row.cpi,
+    click_window_s: row.click_window_s,
+    view_window_s: row.view_window_s,
+    probabilistic_window_s: row.probabilistic_window_s,
     created_at: iso(row.created_at),
   };
 }

@@ -3,8 +3,6 @@
  * (BIGINT in PostgreSQL, read back as numbers), booleans are 0/1, so rows look the same
  * whichever database runs.
  */
-import type { Generated } from 'kysely';
-
 export interface AppsTable {
   app_id: string;
   name: string;
@@ -13,6 +11,14 @@ export interface AppsTable {
   store_url: string | null;
   app_signature: string;
   created_at: number;
+  click_window_s: number | null;
+  view_window_s: number | null;
+  probabilistic_window_s: number | null;
+  min_ctit_s: number | null;
+  max_installs_per_ip: number | null;
+  reinstall_after_days: number | null;
+  /** Comma-separated CIDR list. */
+  blocked_cidrs: string | null;
 }
 
 export interface TokensTable {
@@ -38,17 +44,22 @@ export interface CampaignsTable {
   name: string;
   cpi: number | null;
   created_at: number;
+  click_window_s: number | null;
+  view_window_s: number | null;
+  probabilistic_window_s: number | null;
 }
 
 export interface TouchpointsTable {
   touchpoint_id: string;
   kind: 'click' | 'view';
   app_id: string;
-  campaign_id: string;
-  network: string;
+  campaign_id: string | null;
+  network: string | null;
   created_at: number;
   ip: string | null;
   user_agent: string | null;
+  platform: string | null;
+  storefront: string | null;
   idfa: string | null;
   gaid: string | null;
   uuid: string | null;
@@ -63,13 +74,67 @@ export interface TouchpointsTable {
   sub5: string | null;
 }
 
+export interface UsersTable {
+  user_pk: string;
+  app_id: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface UserIdentitiesTable {
+  app_id: string;
+  kind: string;
+  value: string;
+  user_pk: string;
+}
+
+export interface InstallsTable {
+  install_id: string;
+  app_id: string;
+  user_pk: string;
+  kind: 'install' | 'reinstall';
+  installed_at: number;
+  status: 'attributed' | 'organic' | 'rejected';
+  match_type: string;
+  campaign_id: string | null;
+  network: string | null;
+  touchpoint_id: string | null;
+  touched_at: number | null;
+  rejected_reason: string | null;
+  rejected_value: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  platform: string | null;
+  source: string;
+}
+
+export interface EventsTable {
+  event_pk: string;
+  app_id: string;
+  user_pk: string;
+  kind: 'open' | 'event' | 'purchase';
+  name: string;
+  occurred_at: number;
+  received_at: number;
+  revenue: number | null;
+  currency: string | null;
+  aggregated_value: number | null;
+  event_value: string | null;
+  product_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  source: string;
+  dedup_key: string | null;
+}
+
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
   token_apps: TokenAppsTable;
   campaigns: CampaignsTable;
   touchpoints: TouchpointsTable;
+  users: UsersTable;
+  user_identities: UserIdentitiesTable;
+  installs: InstallsTable;
+  events: EventsTable;
 }
-
-// Kept so a future serial column has the type at hand without another import dance.
-export type { Generated };

@@ -3,7 +3,9 @@
  * implementation of the queries (Kysely) and one dialect per database behind it; nothing
  * outside storage/ knows which database runs.
  */
-import type { App, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
+import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
+import type { DeviceIds, Identity } from '../domain/devices.js';
+import type { EventsTable, InstallsTable, TouchpointsTable, UsersTable } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -35,40 +37,62 @@ export interface NewCampaign {
   network: string;
   name: string;
   cpi: number | null;
+  click_window_s: number | null;
+  view_window_s: number | null;
+  probabilistic_window_s: number | null;
 }
 
-export interface Touchpoint {
-  touchpoint_id: string;
-  kind: 'click' | 'view';
-  app_id: string;
-  campaign_id: string;
-  network: string;
-  created_at: number;
-  ip: string | null;
-  user_agent: string | null;
-  idfa: string | null;
-  gaid: string | null;
-  uuid: string | null;
-  fire_adid: string | null;
-  site_id: string | null;
-  publisher: string | null;
-  creative: string | null;
-  sub1: string | null;
-  sub2: string | null;
-  sub3: string | null;
-  sub4: string | null;
-  sub5: string | null;
+/** A click or completed view as stored. */
+export type Touchpoint = TouchpointsTable;
+export type UserRow = UsersTable;
+export type InstallRow = InstallsTable;
+export type EventRow = EventsTable;
+
+/** A touchpoint with its campaign's window overrides, as attribution needs it. */
+export interface CandidateRow extends Touchpoint {
+  campaign_click_window_s: number | null;
+  campaign_view_window_s: number | null;
+  campaign_probabilistic_window_s: number | null;
 }
+
+export interface CandidateQuery {
+  /** Ids that may name a touchpoint (click ids, completed view ids). */
+  ids: string[];
+  deviceIds: DeviceIds;
+  ip: string | undefined;
+  /** Epoch ms: touches after this are never candidates. */
+  until: number;
+}
+
+/** How far back candidate lookups reach; windows are capped below these (see admin schemas). */
+export const DEVICE_LOOKBACK_MS = 90 * 86_400_000;
+export const IP_LOOKBACK_MS = 7 * 86_400_000;
 
 /**
- * One record for the group-commit writer. Each kind of ingested record adds a variant here
- * and a case in the store's applyWrites; every variant of a batch commits in one transaction.
+ * The record-level operations of one transaction: what ingest does to store a click, an
+ * install or an event. Everything done through one StoreTx commits or rolls back together.
  */
-export type WriteOp = { kind: 'touchpoint'; touchpoint: Touchpoint };
-
-/** What became of one op: `stored` is false when the record was already there (a retry). */
-export interface WriteOutcome {
-  stored: boolean;
+export interface StoreTx {
+  /** Inserts touchpoints, ignoring ids already stored; returns the ids that were new. */
+  insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
+  getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
+  /** The user any of these identities belongs to (the oldest, if they disagree). */
+  findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined>;
+  insertUser(row: UserRow): Promise<void>;
+  /**
+   * Links identities to a user; an identity already linked (to anyone) is left alone. Returns
+   * how many were new: 0 for a user created this instant means another process won the race.
+   */
+  addIdentities(appId: string, userPk: string, identities: Identity[]): Promise<number>;
+  updateLastSeen(userPk: string, time: number): Promise<void>;
+  findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }>;
+  /** Installs of the app from this IP with installed_at in [since, until). */
+  countInstallsFromIp(appId: string, ip: string, since: number, until: number): Promise<number>;
+  /** Inserts an install; false when the user already has one (the unique index decided). */
+  insertInstall(row: InstallRow): Promise<boolean>;
+  getInstall(appId: string, userPk: string): Promise<InstallRow | undefined>;
+  /** Inserts an event; false when its dedup key was already stored. */
+  insertEvent(row: EventRow): Promise<boolean>;
 }
 
 export interface MigrationReport {
@@ -88,6 +112,8 @@ export interface Store {
 
   createApp(app: NewApp): Promise<App>;
   getApp(appId: string): Promise<App | undefined>;
+  /** Replaces the given settings; returns the app as it now is, or undefined if unknown. */
+  updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined>;
   listApps(): Promise<App[]>;
 
   createToken(token: NewToken): Promise<TokenInfo>;
@@ -101,7 +127,10 @@ export interface Store {
   listCampaigns(appId?: string): Promise<Campaign[]>;
 
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
+  getInstallByUser(appId: string, identity: Identity): Promise<InstallRow | undefined>;
+  listInstalls(appId: string): Promise<InstallRow[]>;
+  listEvents(appId: string): Promise<EventRow[]>;
 
-  /** Commits every op in one transaction; the outcomes line up with the ops. All or nothing. */
-  applyWrites(ops: readonly WriteOp[]): Promise<WriteOutcome[]>;
+  /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
 }

@@ -2,7 +2,7 @@ import { newId } from '../../src/domain/ids.js';
 import type { Touchpoint } from '../../src/storage/store.js';
 
 /** A click (or view) row with every optional field empty. */
-export function touchpoint(appId: string, campaignId: string, overrides: Partial<Touchpoint> = {}): Touchpoint {
+export function touchpoint(appId: string, campaignId: string | null, overrides: Partial<Touchpoint> = {}): Touchpoint {
   return {
     touchpoint_id: newId(),
     kind: 'click',
@@ -12,6 +12,8 @@ export function touchpoint(appId: string, campaignId: string, overrides: Partial
     created_at: Date.now(),
     ip: '203.0.113.7',
     user_agent: 'Mozilla/5.0',
+    platform: null,
+    storefront: null,
     idfa: null,
     gaid: null,
     uuid: null,
@@ -27,3 +29,7 @@ export function touchpoint(appId: string, campaignId: string, overrides: Partial
     ...overrides,
   };
 }
+
+/** The newest migration: what a fresh database reports as current. */
+export const LATEST_MIGRATION = '0003-users-installs-events';
+export const ALL_MIGRATIONS = ['0001-foundation', '0002-touchpoints', '0003-users-installs-events'];

@@ -11,12 +11,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('touchpoint_id', 'text', (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('app_id', 'text', (c) => c.notNull())
-    .addColumn('campaign_id', 'text', (c) => c.notNull())
-    .addColumn('network', 'text', (c) => c.notNull())
+    // Null for a click minted without a campaign (Swaarm's `click?no_redirect=true&s2stoken=`
+    // web flow): it identifies a visitor but credits no one.
+    .addColumn('campaign_id', 'text')
+    .addColumn('network', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('ip', 'text')
     .addColumn('user_agent', 'text');
-  for (const column of [...DEVICE_COLUMNS, 'site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5']) {
+  for (const column of [...DEVICE_COLUMNS, 'platform', 'storefront', 'site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5']) {
     table = table.addColumn(column, 'text');
   }
   await table.execute();

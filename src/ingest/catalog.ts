@@ -1,0 +1,48 @@
+import type { App, Campaign } from '../domain/apps.js';
+import type { Store } from '../storage/store.js';
+
+interface Entry<T> {
+  value: Promise<T | undefined>;
+  expiresAt: number;
+}
+
+const MAX_ENTRIES = 50_000;
+
+/**
+ * Apps and campaigns as the hot path reads them: from memory, refreshed every `ttlMs`, so a
+ * request costs no query for them. A change made through this process invalidates at once;
+ * one made elsewhere (the CLI, another server) is seen within `ttlMs`.
+ */
+export class Catalog {
+  private readonly apps = new Map<string, Entry<App>>();
+  private readonly campaigns = new Map<string, Entry<Campaign>>();
+
+  constructor(
+    private readonly store: Pick<Store, 'getApp' | 'getCampaign'>,
+    private readonly ttlMs: number,
+  ) {}
+
+  getApp(appId: string): Promise<App | undefined> {
+    return this.cached(this.apps, appId, () => this.store.getApp(appId));
+  }
+
+  getCampaign(campaignId: string): Promise<Campaign | undefined> {
+    return this.cached(this.campaigns, campaignId, () => this.store.getCampaign(campaignId));
+  }
+
+  invalidate(): void {
+    this.apps.clear();
+    this.campaigns.clear();
+  }
+
+  private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const now = Date.now();
+    const hit = map.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    if (map.size >= MAX_ENTRIES) map.clear();
+    const value = load();
+    map.set(key, { value, expiresAt: now + this.ttlMs });
+    value.catch(() => map.delete(key));
+    return value;
+  }
+}

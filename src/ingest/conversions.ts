@@ -1,0 +1,191 @@
+/**
+ * A sighting of a user, inside a write transaction: find or create the user, attribute its
+ * install on first sight (or a reinstall after a long absence), apply the fraud rules, store
+ * the event. Decisions come from domain/; this file only fetches and stores.
+ */
+import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
+import { attribute, type Conversion, type TouchCandidate } from '../domain/attribution.js';
+import { identitiesOf } from '../domain/devices.js';
+import { checkFraud, DEFAULT_FRAUD_RULES, type FraudRules } from '../domain/fraud.js';
+import { newId } from '../domain/ids.js';
+import { resolveWindows } from '../domain/windows.js';
+import { badRequest } from '../errors.js';
+import type { CandidateRow, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import type { AttributionSummary, ConversionOutcome, ConversionRecord } from './records.js';
+
+const DAY_MS = 86_400_000;
+
+export async function recordConversion(tx: StoreTx, record: ConversionRecord): Promise<ConversionOutcome> {
+  const appId = record.app.app_id;
+  const identities = identitiesOf(record.deviceIds, record.userId);
+  if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
+
+  let user = await tx.findUser(appId, identities);
+  let install: InstallRow | undefined;
+  let newUser = false;
+  let reinstall = false;
+
+  if (!user) {
+    const created: UserRow = { user_pk: newId(record.time), app_id: appId, created_at: record.time, last_seen_at: record.time };
+    const claimed = await tx.addIdentities(appId, created.user_pk, identities);
+    if (claimed === 0) {
+      // Another server process created this user a moment ago (its commit made our insert
+      // wait, then do nothing): this is that user's sighting, not a second install.
+      user = await tx.findUser(appId, identities);
+    } else {
+      await tx.insertUser(created);
+      user = created;
+      newUser = true;
+      install = await storeInstall(tx, record, user, 'install', 0);
+    }
+  }
+  if (!user) throw new Error('user vanished during its own transaction');
+
+  if (!newUser) {
+    await tx.addIdentities(appId, user.user_pk, identities);
+    const absenceDays = record.app.settings.reinstall_after_days ?? DEFAULT_REINSTALL_AFTER_DAYS;
+    if (record.time - user.last_seen_at > absenceDays * DAY_MS) {
+      reinstall = true;
+      await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
+    }
+    await tx.updateLastSeen(user.user_pk, record.time);
+    install = await tx.getInstall(appId, user.user_pk);
+  }
+
+  let eventStored = false;
+  if (record.event) {
+    const e = record.event;
+    eventStored = await tx.insertEvent({
+      event_pk: newId(record.time),
+      app_id: appId,
+      user_pk: user.user_pk,
+      kind: e.kind,
+      name: e.name,
+      occurred_at: record.time,
+      received_at: record.receivedAt,
+      revenue: e.revenue ?? null,
+      currency: e.currency ?? null,
+      aggregated_value: e.aggregatedValue ?? null,
+      event_value: e.eventValue ?? null,
+      product_id: e.productId ?? null,
+      ip: record.ip ?? null,
+      user_agent: record.userAgent ?? null,
+      source: record.source,
+      dedup_key: e.dedupKey ?? null,
+    });
+  }
+
+  return { userPk: user.user_pk, newUser, reinstall, attribution: summarize(install), eventStored };
+}
+
+/** Attributes and stores an install (or reinstall) of `user` at the record's time. */
+async function storeInstall(
+  tx: StoreTx,
+  record: ConversionRecord,
+  user: UserRow,
+  kind: InstallRow['kind'],
+  touchesAfter: number,
+): Promise<InstallRow> {
+  const app = record.app;
+  const rows = await tx.findCandidates(app.app_id, {
+    ids: [...record.clickIds, ...record.viewIds],
+    deviceIds: record.deviceIds,
+    ip: record.ip,
+    until: record.time,
+  });
+  const usable = (list: CandidateRow[]): TouchCandidate[] => list.filter((r) => r.created_at > touchesAfter).map((r) => toCandidate(r, app));
+  const conversion: Conversion = {
+    time: record.time,
+    clickIds: record.clickIds,
+    viewIds: record.viewIds,
+    deviceIds: record.deviceIds,
+    ip: record.ip,
+    userAgent: record.userAgent,
+    platform: record.platform ?? app.platform,
+    storefront: record.storefront,
+  };
+  const decision = attribute(conversion, { byId: usable(rows.byId), byDevice: usable(rows.byDevice), byIp: usable(rows.byIp) });
+
+  let status = decision.status;
+  let rejection: { reason: string; value: string } | null = null;
+  if (decision.status === 'attributed') {
+    const rules = fraudRules(app);
+    const installsFromIp =
+      rules.maxInstallsPerIp !== null && record.ip !== undefined
+        ? await tx.countInstallsFromIp(app.app_id, record.ip, record.time - DAY_MS, record.time + 1)
+        : 0;
+    rejection = checkFraud(
+      { installedAt: record.time, touchedAt: decision.touched_at, touchKind: decision.touchpoint_kind, ip: record.ip, installsFromIpLast24h: installsFromIp },
+      rules,
+    );
+    if (rejection) status = 'rejected';
+  }
+
+  const row: InstallRow = {
+    install_id: newId(record.time),
+    app_id: app.app_id,
+    user_pk: user.user_pk,
+    kind,
+    installed_at: record.time,
+    status,
+    match_type: decision.match_type,
+    campaign_id: decision.campaign_id,
+    network: decision.network,
+    touchpoint_id: decision.touchpoint_id,
+    touched_at: decision.touched_at,
+    rejected_reason: rejection?.reason ?? null,
+    rejected_value: rejection?.value ?? null,
+    ip: record.ip ?? null,
+    user_agent: record.userAgent ?? null,
+    platform: record.platform ?? app.platform,
+    source: record.source,
+  };
+  if (kind === 'install' && !(await tx.insertInstall(row))) {
+    return (await tx.getInstall(app.app_id, user.user_pk)) ?? row;
+  }
+  if (kind === 'reinstall') await tx.insertInstall(row);
+  return row;
+}
+
+function fraudRules(app: App): FraudRules {
+  return {
+    minCtitSeconds: app.settings.min_ctit_s ?? DEFAULT_FRAUD_RULES.minCtitSeconds,
+    maxInstallsPerIp: app.settings.max_installs_per_ip ?? DEFAULT_FRAUD_RULES.maxInstallsPerIp,
+    blockedCidrs: app.settings.blocked_cidrs,
+  };
+}
+
+function toCandidate(row: CandidateRow, app: App): TouchCandidate {
+  return {
+    touchpoint_id: row.touchpoint_id,
+    kind: row.kind,
+    campaign_id: row.campaign_id,
+    network: row.network,
+    created_at: row.created_at,
+    ip: row.ip,
+    user_agent: row.user_agent,
+    platform: row.platform,
+    storefront: row.storefront,
+    idfa: row.idfa,
+    gaid: row.gaid,
+    uuid: row.uuid,
+    fire_adid: row.fire_adid,
+    windows: resolveWindows(
+      { click: app.settings.click_window_s, view: app.settings.view_window_s, probabilistic: app.settings.probabilistic_window_s },
+      { click: row.campaign_click_window_s, view: row.campaign_view_window_s, probabilistic: row.campaign_probabilistic_window_s },
+    ),
+  };
+}
+
+/** The attribution as senders see it (Swaarm's s2sevent answer). */
+export function summarize(install: InstallRow | undefined): AttributionSummary {
+  if (!install) return { status: 'organic', match_type: 'organic', campaign_id: null, network: null, click_id: null, rejected_reason: null };
+  return {
+    status: install.status,
+    match_type: install.match_type as AttributionSummary['match_type'],
+    campaign_id: install.campaign_id,
+    network: install.network,
+    click_id: install.touchpoint_id,
+    rejected_reason: install.rejected_reason,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * What the wire protocols hand to ingest: normalised records, whatever protocol they came by.
+ * Each becomes one op of a group commit.
+ */
+import type { App } from '../domain/apps.js';
+import type { AttributionStatus, MatchType } from '../domain/attribution.js';
+import type { DeviceIds } from '../domain/devices.js';
+import type { Touchpoint } from '../storage/store.js';
+
+export interface EventRecord {
+  kind: 'open' | 'event' | 'purchase';
+  name: string;
+  revenue?: number | undefined;
+  currency?: string | undefined;
+  aggregatedValue?: number | undefined;
+  eventValue?: string | undefined;
+  productId?: string | undefined;
+  /** Identifies a retried delivery of the same event (Idempotency-Key, transaction id). */
+  dedupKey?: string | undefined;
+}
+
+/** A sighting of a user: an open, an event, a first launch. The first sighting is the install. */
+export interface ConversionRecord {
+  app: App;
+  /** Epoch ms when it happened (the sender's time, else receipt). */
+  time: number;
+  receivedAt: number;
+  /** The protocol it came by, e.g. `swaarm-s2sevent`, `tracks-measure`, `import`. */
+  source: string;
+  userId?: string | undefined;
+  deviceIds: DeviceIds;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  /** The platform the sender reports (TRACKS), else the app's. */
+  platform?: string | undefined;
+  storefront?: string | undefined;
+  /** Values that may be click ids (`click_id`, `clkid`, and a Swaarm `user_id`). */
+  clickIds: string[];
+  viewIds: string[];
+  event?: EventRecord | undefined;
+}
+
+export interface AttributionSummary {
+  status: AttributionStatus;
+  match_type: MatchType;
+  campaign_id: string | null;
+  network: string | null;
+  click_id: string | null;
+  rejected_reason: string | null;
+}
+
+export interface ConversionOutcome {
+  userPk: string;
+  /** True when this sighting created the user (and so its install). */
+  newUser: boolean;
+  reinstall: boolean;
+  attribution: AttributionSummary;
+  eventStored: boolean;
+}
+
+export type WriteOp = { kind: 'touchpoint'; touchpoint: Touchpoint } | { kind: 'conversion'; conversion: ConversionRecord };
+
+export type WriteOutcome = { kind: 'touchpoint'; stored: boolean } | { kind: 'conversion'; outcome: ConversionOutcome };

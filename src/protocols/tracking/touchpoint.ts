@@ -1,0 +1,80 @@
+import type { FastifyRequest } from 'fastify';
+import type { Services } from '../../app.js';
+import type { App } from '../../domain/apps.js';
+import { deviceIdsFrom } from '../../domain/devices.js';
+import { isId, newId } from '../../domain/ids.js';
+import { badRequest, notFound } from '../../errors.js';
+import type { Touchpoint } from '../../storage/store.js';
+import { clientIp, clientUserAgent, optionalString, readParams, type Params } from '../params.js';
+import { resolveAppAccess } from '../token-access.js';
+
+const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
+
+/**
+ * Turns a tracking-link hit (`/click`, `/view`) into a stored touchpoint. The campaign names
+ * the app; Swaarm's web flow (`s2stoken`, no campaign) names it by token instead and mints a
+ * campaignless click that identifies the visitor without crediting anyone.
+ */
+export async function recordTouchpoint(
+  services: Services,
+  request: FastifyRequest,
+  kind: 'click' | 'view',
+): Promise<{ touchpoint: Touchpoint; app: App; params: Params }> {
+  const params = readParams(request);
+  const campaignId = optionalString(params, 'campaign_id', { max: 64 });
+  const token = optionalString(params, 's2stoken', { max: 200 });
+  let app: App | undefined;
+  let campaign = null;
+
+  if (campaignId !== undefined) {
+    if (!isId(campaignId)) throw badRequest(`campaign_id: "${campaignId}" is not a campaign id (24 hex characters)`);
+    campaign = (await services.catalog.getCampaign(campaignId)) ?? null;
+    if (!campaign) throw notFound(`campaign_id: unknown campaign ${campaignId}`);
+    if (token !== undefined) await resolveAppAccess(services, token, campaign.app_id, 401, 's2stoken');
+    app = await services.catalog.getApp(campaign.app_id);
+  } else if (token !== undefined) {
+    app = (await resolveAppAccess(services, token, optionalString(params, 'app_id', { max: 64 }), 401, 's2stoken')).app;
+  } else {
+    throw badRequest('campaign_id: is required');
+  }
+  if (!app) throw notFound('app_id: the campaign belongs to no known app');
+
+  const devices = deviceIdsFrom(params);
+  const publisher = Object.fromEntries(PUBLISHER_FIELDS.map((f) => [f, optionalString(params, f) ?? null])) as Record<
+    (typeof PUBLISHER_FIELDS)[number],
+    string | null
+  >;
+  const now = Date.now();
+  const touchpoint: Touchpoint = {
+    touchpoint_id: newId(now),
+    kind,
+    app_id: app.app_id,
+    campaign_id: campaign?.campaign_id ?? null,
+    network: campaign?.network ?? null,
+    created_at: now,
+    ip: clientIp(request, params, 'user_ip'),
+    user_agent: clientUserAgent(request, params, 'user_ua') ?? null,
+    platform: optionalString(params, 'platform', { max: 32 })?.toLowerCase() ?? null,
+    storefront: optionalString(params, 'storefront', { max: 32 })?.toLowerCase() ?? null,
+    idfa: devices.idfa ?? null,
+    gaid: devices.gaid ?? null,
+    uuid: devices.uuid ?? null,
+    fire_adid: devices.fire_adid ?? null,
+    ...publisher,
+  };
+  await services.writer.submit({ kind: 'touchpoint', touchpoint });
+  return { touchpoint, app, params };
+}
+
+/**
+ * Where a click lands: the app's store page with the click id added (and, for Google Play, in
+ * the install referrer, which the app reads on first launch). The URL object percent-encodes
+ * it, as Chartboost requires of a 302's Location.
+ */
+export function storeRedirect(app: App, clickId: string): string | undefined {
+  if (!app.store_url) return undefined;
+  const url = new URL(app.store_url);
+  url.searchParams.set('click_id', clickId);
+  if (app.store === 'google_play') url.searchParams.set('referrer', `click_id=${clickId}`);
+  return url.toString();
+}

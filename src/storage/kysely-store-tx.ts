@@ -1,0 +1,162 @@
+import { sql, type Transaction } from 'kysely';
+import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
+import type { Database } from './schema.js';
+import {
+  DEVICE_LOOKBACK_MS,
+  IP_LOOKBACK_MS,
+  type CandidateQuery,
+  type CandidateRow,
+  type EventRow,
+  type InstallRow,
+  type StoreTx,
+  type Touchpoint,
+  type UserRow,
+} from './store.js';
+
+// SQLite allows 32766 bound values per statement and PostgreSQL 65535; 22 columns x 400 rows
+// stays under both.
+const INSERT_CHUNK_ROWS = 400;
+/** Candidates per lookup: the newest few are all last-touch attribution can pick from. */
+const CANDIDATE_LIMIT = 50;
+
+/** The StoreTx queries, shared by both dialects. */
+export class KyselyStoreTx implements StoreTx {
+  constructor(private readonly trx: Transaction<Database>) {}
+
+  async insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
+      const stored = await this.trx
+        .insertInto('touchpoints')
+        .values(rows.slice(i, i + INSERT_CHUNK_ROWS))
+        .onConflict((oc) => oc.column('touchpoint_id').doNothing())
+        .returning('touchpoint_id')
+        .execute();
+      for (const row of stored) inserted.add(row.touchpoint_id);
+    }
+    return inserted;
+  }
+
+  getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined> {
+    return this.trx.selectFrom('touchpoints').selectAll().where('touchpoint_id', '=', touchpointId).executeTakeFirst();
+  }
+
+  async findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined> {
+    if (identities.length === 0) return undefined;
+    return this.trx
+      .selectFrom('user_identities')
+      .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
+      .selectAll('users')
+      .where('user_identities.app_id', '=', appId)
+      .where((eb) => eb.or(identities.map((id) => eb.and([eb('user_identities.kind', '=', id.kind), eb('user_identities.value', '=', id.value)]))))
+      .orderBy('users.created_at')
+      .orderBy('users.user_pk')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async insertUser(row: UserRow): Promise<void> {
+    await this.trx.insertInto('users').values(row).execute();
+  }
+
+  async addIdentities(appId: string, userPk: string, identities: Identity[]): Promise<number> {
+    if (identities.length === 0) return 0;
+    const claimed = await this.trx
+      .insertInto('user_identities')
+      .values(identities.map((id) => ({ app_id: appId, kind: id.kind, value: id.value, user_pk: userPk })))
+      .onConflict((oc) => oc.columns(['app_id', 'kind', 'value']).doNothing())
+      .returning('kind')
+      .execute();
+    return claimed.length;
+  }
+
+  async updateLastSeen(userPk: string, time: number): Promise<void> {
+    await this.trx.updateTable('users').set({ last_seen_at: time }).where('user_pk', '=', userPk).where('last_seen_at', '<', time).execute();
+  }
+
+  async findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }> {
+    const base = () =>
+      this.trx
+        .selectFrom('touchpoints')
+        .leftJoin('campaigns', 'campaigns.campaign_id', 'touchpoints.campaign_id')
+        .selectAll('touchpoints')
+        .select([
+          'campaigns.click_window_s as campaign_click_window_s',
+          'campaigns.view_window_s as campaign_view_window_s',
+          'campaigns.probabilistic_window_s as campaign_probabilistic_window_s',
+        ])
+        .where('touchpoints.app_id', '=', appId)
+        .where('touchpoints.created_at', '<=', query.until);
+
+    const byId = query.ids.length === 0 ? [] : await base().where('touchpoints.touchpoint_id', 'in', query.ids).execute();
+
+    // One indexed range scan per device id kind: (app_id, idfa, created_at) and so on.
+    const byDevice: CandidateRow[] = [];
+    for (const kind of DEVICE_ID_KINDS) {
+      const value = query.deviceIds[kind];
+      if (value === undefined) continue;
+      const rows = await base()
+        .where(`touchpoints.${kind}`, '=', value)
+        .where('touchpoints.created_at', '>=', query.until - DEVICE_LOOKBACK_MS)
+        .orderBy('touchpoints.created_at', 'desc')
+        .limit(CANDIDATE_LIMIT)
+        .execute();
+      byDevice.push(...rows);
+    }
+
+    const byIp =
+      query.ip === undefined
+        ? []
+        : await base()
+            .where('touchpoints.ip', '=', query.ip)
+            .where('touchpoints.created_at', '>=', query.until - IP_LOOKBACK_MS)
+            .orderBy('touchpoints.created_at', 'desc')
+            .limit(CANDIDATE_LIMIT)
+            .execute();
+    return { byId, byDevice, byIp };
+  }
+
+  async countInstallsFromIp(appId: string, ip: string, since: number, until: number): Promise<number> {
+    const row = await this.trx
+      .selectFrom('installs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_id', '=', appId)
+      .where('ip', '=', ip)
+      .where('installed_at', '>=', since)
+      .where('installed_at', '<', until)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insertInstall(row: InstallRow): Promise<boolean> {
+    const stored = await this.trx
+      .insertInto('installs')
+      .values(row)
+            // The conflict target repeats the partial index's predicate as a literal: SQLite only
+      // matches a partial unique index when it can see the two are the same.
+      .onConflict((oc) => oc.columns(['app_id', 'user_pk']).where('kind', '=', sql.lit('install')).doNothing())
+      .returning('install_id')
+      .execute();
+    return stored.length === 1;
+  }
+
+  getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {
+    return this.trx
+      .selectFrom('installs')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('user_pk', '=', userPk)
+      .where('kind', '=', 'install')
+      .executeTakeFirst();
+  }
+
+  async insertEvent(row: EventRow): Promise<boolean> {
+    const stored = await this.trx
+      .insertInto('events')
+      .values(row)
+      .onConflict((oc) => oc.columns(['app_id', 'dedup_key']).where('dedup_key', 'is not', null).doNothing())
+      .returning('event_pk')
+      .execute();
+    return stored.length === 1;
+  }
+}
