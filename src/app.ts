@@ -125,7 +125,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     );
   }
 
+  // Graceful stop. Node closes the connections that are idle when the server stops
+  // listening, but a keep-alive connection whose request was in flight then stays open until
+  // its client hangs up; sweeping idle connections until every one is gone lets in-flight
+  // requests finish and still ends the close promptly (and, past a deadline, ends it anyway).
+  let sweeper: NodeJS.Timeout | undefined;
+  let deadline: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    deadline = setTimeout(() => app.server.closeAllConnections(), 10_000);
+  });
   app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    clearTimeout(deadline);
     await writer.close();
   });
 

@@ -23,6 +23,7 @@ export async function runServer(config: Config): Promise<void> {
     logger.info({ signal }, 'stopping: finishing in-flight requests');
     try {
       await app.close();
+      logger.info('stopping: requests finished and queued writes committed; closing the database');
       await store.close();
       logger.info('stopped cleanly');
       process.exit(0);

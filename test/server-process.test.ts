@@ -56,6 +56,49 @@ describe('the server process', () => {
     expect(stored.apps.map((a: { app_id: string }) => a.app_id)).toEqual(expect.arrayContaining(created));
   });
 
+  it('commits every click it answered 200 before stopping on SIGTERM mid-load', async () => {
+    const dataDir = tmp();
+    const app = await cliJson(['apps', 'create', '--name', 'A', '--platform', 'ios'], { DATA_DIR: dataDir });
+    const campaign = await cliJson(['campaigns', 'create', '--app', app.app_id, '--network', 'cb', '--name', 'c'], { DATA_DIR: dataDir });
+    const server = await startServerProcess({ DATA_DIR: dataDir, S2S_WRITE_BATCH_MS: '5' });
+    started.push(server);
+    const answered: string[] = [];
+    const failures: string[] = [];
+    let sent = 0;
+    // 20 clients send clicks back to back until the server stops answering (bounded at 3000).
+    const clients = Array.from({ length: 20 }, async () => {
+      while (sent < 3000) {
+        sent++;
+        try {
+          const res = await call(`${server.url}/click?campaign_id=${campaign.campaign_id}&no_redirect=true`);
+          if (res.status !== 200) {
+            failures.push(`HTTP ${res.status}`);
+            return;
+          }
+          answered.push(res.body.id);
+        } catch (error) {
+          failures.push(String((error as Error).cause ?? error)); // refused once the listener closed
+          return;
+        }
+      }
+    });
+    while (answered.length < 200 && failures.length === 0) await new Promise((r) => setTimeout(r, 2));
+    server.child.kill('SIGTERM');
+    await Promise.all(clients);
+    expect(await server.exited).toBe(0);
+    expect(answered.length).toBeGreaterThanOrEqual(200);
+    // Only 503s (server closing) and refused connections, never a 5xx of another kind.
+    expect(failures.every((f) => f === 'HTTP 503' || /ECONNREFUSED|ECONNRESET|SocketError|other side closed/.test(f)), failures.join('; ')).toBe(true);
+
+    const { openSqliteStore } = await import('../src/storage/sqlite/sqlite-store.js');
+    const store = openSqliteStore({ dataDir, synchronous: 'FULL' });
+    try {
+      for (const id of answered) expect(await store.getTouchpoint(id), id).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it.runIf(BACKENDS.some((b) => b.name === 'postgres'))('runs on PostgreSQL when DATABASE_URL is set', async () => {
     const backend = BACKENDS.find((b) => b.name === 'postgres')!;
     const env = backend.env();
