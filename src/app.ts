@@ -13,6 +13,9 @@ import { createLogger } from './logger.js';
 import { healthRoutes } from './ops/health.routes.js';
 import { clickRoute } from './protocols/tracking/click.route.js';
 import { viewRoute } from './protocols/tracking/view.route.js';
+import { postbackRoute } from './protocols/swaarm/postback.route.js';
+import { s2sEventRoute } from './protocols/swaarm/s2sevent.route.js';
+import { measureRoute } from './protocols/tracks/measure.route.js';
 import type { Store } from './storage/store.js';
 import { applyBatch } from './ingest/apply-batch.js';
 import { Catalog } from './ingest/catalog.js';
@@ -108,6 +111,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   await app.register(healthRoutes, { store, metrics });
   await app.register(clickRoute, services);
   await app.register(viewRoute, services);
+  await app.register(postbackRoute, services);
+  await app.register(s2sEventRoute, services);
+  await app.register(measureRoute, services);
 
   if (config.adminToken) {
     await app.register(adminRoutes, {

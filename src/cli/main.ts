@@ -5,6 +5,7 @@ import { registerAppsCommand } from './apps.command.js';
 import { registerCampaignsCommand } from './campaigns.command.js';
 import { registerServerCommands } from './server.command.js';
 import { registerTokensCommand } from './tokens.command.js';
+import { registerImportCommand } from './import.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -15,6 +16,7 @@ registerServerCommands(program);
 registerAppsCommand(program);
 registerTokensCommand(program);
 registerCampaignsCommand(program);
+registerImportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

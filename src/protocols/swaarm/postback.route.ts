@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../app.js';
+import { deviceIdsFrom } from '../../domain/devices.js';
+import { dedupKey, readFreeText, readRevenue, submitConversion } from '../conversion.js';
+import { optionalIp, optionalNumber, optionalString, readParams, requiredString } from '../params.js';
+import { OkAnswer, SwaarmEventQuery } from './schemas.js';
+import { swaarmAccess } from './swaarm-auth.js';
+
+/**
+ * Swaarm `GET/POST /postback` (seed 001): a backend event of a user. `user_id` and `event_id`
+ * are required (400), a bad token is 401. A user seen here first is installed and attributed
+ * like anywhere else; its `user_id` may be a click id (Swaarm's web flow).
+ */
+export async function postbackRoute(app: FastifyInstance, services: Services): Promise<void> {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/postback',
+    schema: { tags: ['swaarm'], querystring: SwaarmEventQuery, response: { 200: OkAnswer } },
+    handler: async (request) => {
+      const params = readParams(request);
+      const { app: target } = await swaarmAccess(services, request, params, 's2s_token');
+      const userId = requiredString(params, 'user_id', { max: 256 });
+      const eventId = requiredString(params, 'event_id', { max: 256 });
+      const { revenue, currency } = readRevenue(params, 'sale_amount', 'sale_amount_currency');
+      const now = Date.now();
+      await submitConversion(services, {
+        app: target,
+        time: now,
+        receivedAt: now,
+        source: 'swaarm-postback',
+        userId,
+        deviceIds: deviceIdsFrom(params),
+        // Server to server: the connection is the sender's backend, never the device, so the
+        // device's IP and user agent come from parameters only.
+        ip: optionalIp(params, 'ip_address') ?? optionalIp(params, 'user_ip'),
+        userAgent: optionalString(params, 'user_agent', { max: 1024 }) ?? optionalString(params, 'user_ua', { max: 1024 }),
+        clickIds: [userId, ...clickIdParams(params)],
+        viewIds: [],
+        event: {
+          kind: eventId === '__open' ? 'open' : revenue !== undefined && revenue > 0 ? 'purchase' : 'event',
+          name: eventId,
+          revenue,
+          currency,
+          aggregatedValue: optionalNumber(params, 'aggregated_event_value', { min: -1e12, max: 1e12 }),
+          eventValue: readFreeText(params, 'event_value'),
+          dedupKey: dedupKey(request, params),
+        },
+      });
+      return { status: 200, message: 'OK' };
+    },
+  });
+}
+
+/** Click ids a sender may pass by name besides `user_id`. */
+export function clickIdParams(params: Record<string, unknown>): string[] {
+  return ['click_id', 'clkid'].map((k) => optionalString(params, k, { max: 64 })).filter((v): v is string => v !== undefined);
+}

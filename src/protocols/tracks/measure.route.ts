@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../app.js';
+import type { App } from '../../domain/apps.js';
+import { AppError, badRequest } from '../../errors.js';
+import type { ConversionRecord } from '../../ingest/records.js';
+import { dedupKey, readRevenue, submitConversion } from '../conversion.js';
+import { isPlainObject, optionalIp, optionalNumber, optionalString, type Params } from '../params.js';
+import { resolveAppAccess } from '../token-access.js';
+
+const REQUIRED = ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] as const;
+const MAX_BATCH = 1000;
+/** 2001-09-09: a `time_stamp` below this in seconds is not a real event time. */
+const MIN_SECONDS = 1_000_000_000;
+
+/**
+ * TRACKS `POST /measure` (seed 002): a game's telemetry webhook, one event or a JSON array
+ * batch, as JSON or a form (the seed's own Python posts a form). `game_open` is a session and
+ * attributes a new player by IP + platform (+ storefront): PC and console games have no
+ * advertising id.
+ */
+export async function measureRoute(app: FastifyInstance, services: Services): Promise<void> {
+  app.post(
+    '/measure',
+    {
+      schema: {
+        tags: ['tracks'],
+        description: 'Authorization: Bearer <token>. Body: one event object, or an array of them (a batch).',
+        response: { 200: MeasureAnswer, 400: MeasureAnswer },
+      },
+    },
+    async (request, reply) => {
+      const access = await tracksAccess(services, request);
+      const body = request.body;
+      if (Array.isArray(body)) {
+        if (body.length === 0) throw badRequest('body: the batch is empty');
+        if (body.length > MAX_BATCH) throw badRequest(`body: a batch holds at most ${MAX_BATCH} events`);
+        const errors: BatchError[] = [];
+        const records: ConversionRecord[] = [];
+        body.forEach((item, index) => {
+          try {
+            if (!isPlainObject(item)) throw badRequest('item: must be an object');
+            records.push(toRecord(access, request, item, index));
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            errors.push({ index, message: error.message, fields: missingFields(item) });
+          }
+        });
+        await Promise.all(records.map((r) => submitConversion(services, r)));
+        const status = records.length === 0 ? 400 : 200;
+        return reply.code(status).send({
+          status,
+          message: records.length === 0 ? 'no valid event in the batch' : 'OK',
+          accepted: records.length,
+          errors,
+        });
+      }
+      if (!isPlainObject(body)) throw badRequest('body: send a JSON object, a JSON array or a form');
+      await submitConversion(services, toRecord(access, request, body));
+      return { status: 200, message: 'OK' };
+    },
+  );
+}
+
+interface BatchError {
+  index: number;
+  message: string;
+  fields: string[];
+}
+
+const MeasureAnswer = Type.Object({
+  status: Type.Integer(),
+  message: Type.String(),
+  accepted: Type.Optional(Type.Integer({ description: 'batch: events stored' })),
+  errors: Type.Optional(
+    Type.Array(
+      Type.Object({
+        index: Type.Integer({ description: 'position in the batch' }),
+        message: Type.String(),
+        fields: Type.Array(Type.String(), { description: 'required fields the item lacks' }),
+      }),
+    ),
+  ),
+});
+
+async function tracksAccess(services: Services, request: FastifyRequest): Promise<{ app: App }> {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  if (!match) throw new AppError(401, 'authorization: a Bearer token is required');
+  const appId = isPlainObject(request.body) ? optionalString(request.body, 'app_id', { max: 64 }) : undefined;
+  return resolveAppAccess(services, match[1], appId, 401, 'authorization');
+}
+
+/** One Idempotency-Key covers a whole batch, so each item gets its own slot under it. */
+function batchKey(key: string | undefined, index: number | undefined): string | undefined {
+  return key === undefined || index === undefined || key.startsWith('uid:') ? key : `${key}#${index}`;
+}
+
+function missingFields(item: unknown): string[] {
+  if (!isPlainObject(item)) return [...REQUIRED];
+  return REQUIRED.filter((f) => item[f] === undefined || item[f] === null || item[f] === '');
+}
+
+function toRecord(access: { app: App }, request: FastifyRequest, params: Params, index?: number): ConversionRecord {
+  const missing = missingFields(params);
+  if (missing.length > 0) throw badRequest(`${missing[0]}: is required${missing.length > 1 ? ` (also missing: ${missing.slice(1).join(', ')})` : ''}`);
+  const userId = optionalString(params, 'user_id', { max: 256 })!;
+  const eventName = optionalString(params, 'event_name', { max: 256 })!;
+  const ip = optionalIp(params, 'ip')!;
+  const seconds = optionalNumber(params, 'time_stamp', { min: MIN_SECONDS, max: Date.now() / 1000 + 86_400 });
+  if (seconds === undefined) throw badRequest('time_stamp: is required');
+  const platform = optionalString(params, 'platform', { max: 32 })!.toLowerCase();
+  const storefront = optionalString(params, 'storefront', { max: 32 })!.toLowerCase();
+  const { revenue, currency } = readRevenue(params, 'revenue', 'currency');
+  const isOpen = eventName === 'game_open';
+  return {
+    app: access.app,
+    time: Math.round(seconds * 1000),
+    receivedAt: Date.now(),
+    source: 'tracks-measure',
+    userId,
+    deviceIds: {},
+    ip,
+    userAgent: optionalString(params, 'user_agent', { max: 1024 }),
+    platform,
+    storefront,
+    clickIds: ['click_id', 'clkid'].map((k) => optionalString(params, k, { max: 64 })).filter((v): v is string => v !== undefined),
+    viewIds: [],
+    event: {
+      kind: isOpen ? 'open' : revenue !== undefined && revenue > 0 ? 'purchase' : 'event',
+      name: eventName,
+      revenue,
+      currency,
+      dedupKey: batchKey(dedupKey(request, params), index),
+    },
+  };
+}
