@@ -16,6 +16,10 @@ import { viewRoute } from './protocols/tracking/view.route.js';
 import { postbackRoute } from './protocols/swaarm/postback.route.js';
 import { s2sEventRoute } from './protocols/swaarm/s2sevent.route.js';
 import { measureRoute } from './protocols/tracks/measure.route.js';
+import { v1InstallRoute } from './protocols/chartboost/v1-install.route.js';
+import { v2AttributedInstallRoute } from './protocols/chartboost/v2-attributed-install.route.js';
+import { v2OpenRoute } from './protocols/chartboost/v2-open.route.js';
+import { v3TrackRoute } from './protocols/chartboost/v3-track.route.js';
 import type { Store } from './storage/store.js';
 import { applyBatch } from './ingest/apply-batch.js';
 import { Catalog } from './ingest/catalog.js';
@@ -114,6 +118,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   await app.register(postbackRoute, services);
   await app.register(s2sEventRoute, services);
   await app.register(measureRoute, services);
+  await app.register(v1InstallRoute, services);
+  await app.register(v2AttributedInstallRoute, services);
+  await app.register(v2OpenRoute, services);
+  await app.register(v3TrackRoute, services);
 
   if (config.adminToken) {
     await app.register(adminRoutes, {

@@ -90,6 +90,25 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   );
 
   app.get(
+    '/apps/:app_id/known-devices',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'Every device id the app has seen, for negative targeting',
+        params: Type.Object({ app_id: IdString }),
+        response: { 200: Type.Object({ devices: Type.Array(Type.Record(Type.String(), Type.String())) }), ...errors },
+      },
+    },
+    async (request) => {
+      const { app_id } = request.params as { app_id: string };
+      if (!(await ctx.store.getApp(app_id))) throw notFound(`app_id: unknown app ${app_id}`);
+      const devices = await ctx.store.listKnownDevices(app_id);
+      return { devices: devices.map((d) => ({ [d.kind]: d.value })) };
+    },
+  );
+
+  app.get(
     '/tokens',
     { schema: { tags: ['admin'], security, response: { 200: Type.Object({ tokens: Type.Array(TokenOutput) }), ...errors } } },
     async () => ({ tokens: await ctx.store.listTokens() }),

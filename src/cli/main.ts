@@ -6,6 +6,7 @@ import { registerCampaignsCommand } from './campaigns.command.js';
 import { registerServerCommands } from './server.command.js';
 import { registerTokensCommand } from './tokens.command.js';
 import { registerImportCommand } from './import.command.js';
+import { registerAudienceCommand } from './audience.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -17,6 +18,7 @@ registerAppsCommand(program);
 registerTokensCommand(program);
 registerCampaignsCommand(program);
 registerImportCommand(program);
+registerAudienceCommand(program);
 
 try {
   await program.parseAsync(process.argv);

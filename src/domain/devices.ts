@@ -4,8 +4,11 @@ export const DEVICE_ID_KINDS = ['idfa', 'gaid', 'uuid', 'fire_adid'] as const;
 export type DeviceIdKind = (typeof DEVICE_ID_KINDS)[number];
 export type DeviceIds = Partial<Record<DeviceIdKind, string>>;
 
-/** Identities a user is known by within an app: its device ids and the sender's user id. */
-export const IDENTITY_KINDS = [...DEVICE_ID_KINDS, 'user_id'] as const;
+/**
+ * Identities a user is known by within an app: its device ids, the sender's user id, and for
+ * an install known only by its click (Chartboost's attributed_install) that click's id.
+ */
+export const IDENTITY_KINDS = [...DEVICE_ID_KINDS, 'user_id', 'click_id'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 export type Identity = { kind: IdentityKind; value: string };
 

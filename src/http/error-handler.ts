@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { WriteQueueClosedError, WriteQueueFullError } from '../ingest/write-queue.js';
 
@@ -28,35 +28,51 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/** What any error becomes on the wire: a status, a message naming the field, headers. */
+export function describeError(error: FastifyError | AppError | Error): ErrorAnswer {
+  let status = 500;
+  let message = 'internal server error';
+  let headers: Record<string, string> = {};
+
+  if (error instanceof AppError) {
+    status = error.status;
+    message = error.message;
+    headers = error.headers;
+  } else if (error instanceof WriteQueueFullError || error instanceof WriteQueueClosedError) {
+    status = 503;
+    message = `${error.message}; retry later`;
+    headers = { 'retry-after': '1' };
+  } else if ('validation' in error && Array.isArray(error.validation)) {
+    status = 400;
+    message = describeValidation(error.validation as ValidationIssue[], error.validationContext);
+  } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    status = error.statusCode;
+    message = describeFrameworkError(error as FastifyError);
+  }
+  return { status, message, headers };
+}
+
+/** Logs an answered error: 4xx at warn, 5xx at error (with the stack, which is never sent). */
+export function logError(request: FastifyRequest, error: Error, answer: ErrorAnswer): void {
+  if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.warn({ status: answer.status, message: answer.message }, 'request refused');
+}
+
 /**
  * The one error handler. Every error leaves as `{"status": N, "message": "…"}` with the same N
  * in the HTTP status; 4xx are logged at warn, 5xx at error, and a 500 never says what broke.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
-    let status = 500;
-    let message = 'internal server error';
-    let headers: Record<string, string> = {};
-
-    if (error instanceof AppError) {
-      status = error.status;
-      message = error.message;
-      headers = error.headers;
-    } else if (error instanceof WriteQueueFullError || error instanceof WriteQueueClosedError) {
-      status = 503;
-      message = `${error.message}; retry later`;
-      headers = { 'retry-after': '1' };
-    } else if ('validation' in error && Array.isArray(error.validation)) {
-      status = 400;
-      message = describeValidation(error.validation as ValidationIssue[], error.validationContext);
-    } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      status = error.statusCode;
-      message = describeFrameworkError(error as FastifyError);
-    }
-
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.warn({ status, message }, 'request refused');
-    void reply.code(status).headers(headers).send({ status, message });
+    const answer = describeError(error);
+    logError(request, error, answer);
+    void reply.code(answer.status).headers(answer.headers).send({ status: answer.status, message: answer.message });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -4,7 +4,7 @@
  * the event. Decisions come from domain/; this file only fetches and stores.
  */
 import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
-import { attribute, type Conversion, type TouchCandidate } from '../domain/attribution.js';
+import { attribute, type Conversion, type Decision, type TouchCandidate } from '../domain/attribution.js';
 import { identitiesOf } from '../domain/devices.js';
 import { checkFraud, DEFAULT_FRAUD_RULES, type FraudRules } from '../domain/fraud.js';
 import { newId } from '../domain/ids.js';
@@ -17,7 +17,7 @@ const DAY_MS = 86_400_000;
 
 export async function recordConversion(tx: StoreTx, record: ConversionRecord): Promise<ConversionOutcome> {
   const appId = record.app.app_id;
-  const identities = identitiesOf(record.deviceIds, record.userId);
+  const identities = [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
   if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
 
   let user = await tx.findUser(appId, identities);
@@ -49,6 +49,12 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord): P
       await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
     }
     await tx.updateLastSeen(user.user_pk, record.time);
+    install = await tx.getInstall(appId, user.user_pk);
+  }
+
+  if (record.rejection) {
+    const { touchpointIds, reason, value } = record.rejection;
+    await tx.rejectInstalls(appId, touchpointIds, reason, value);
     install = await tx.getInstall(appId, user.user_pk);
   }
 
@@ -87,6 +93,7 @@ async function storeInstall(
   touchesAfter: number,
 ): Promise<InstallRow> {
   const app = record.app;
+  if (record.senderAttribution) return insertInstall(tx, record, user, kind, record.senderAttribution, null);
   const rows = await tx.findCandidates(app.app_id, {
     ids: [...record.clickIds, ...record.viewIds],
     deviceIds: record.deviceIds,
@@ -121,13 +128,25 @@ async function storeInstall(
     if (rejection) status = 'rejected';
   }
 
+  return insertInstall(tx, record, user, kind, { ...decision, status }, rejection);
+}
+
+async function insertInstall(
+  tx: StoreTx,
+  record: ConversionRecord,
+  user: UserRow,
+  kind: InstallRow['kind'],
+  decision: Decision,
+  rejection: { reason: string; value: string } | null,
+): Promise<InstallRow> {
+  const app = record.app;
   const row: InstallRow = {
     install_id: newId(record.time),
     app_id: app.app_id,
     user_pk: user.user_pk,
     kind,
     installed_at: record.time,
-    status,
+    status: decision.status,
     match_type: decision.match_type,
     campaign_id: decision.campaign_id,
     network: decision.network,

@@ -3,8 +3,8 @@
  * Each becomes one op of a group commit.
  */
 import type { App } from '../domain/apps.js';
-import type { AttributionStatus, MatchType } from '../domain/attribution.js';
-import type { DeviceIds } from '../domain/devices.js';
+import type { AttributionStatus, Decision, MatchType } from '../domain/attribution.js';
+import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { Touchpoint } from '../storage/store.js';
 
 export interface EventRecord {
@@ -38,6 +38,15 @@ export interface ConversionRecord {
   clickIds: string[];
   viewIds: string[];
   event?: EventRecord | undefined;
+  /** Identities beyond device ids and user id (e.g. the click an install is known by). */
+  extraIdentities?: Identity[] | undefined;
+  /**
+   * The sender's own attribution (Chartboost v1 `claim`, attributed_install): taken as given,
+   * without running the engine or the fraud rules, which are for installs this server attributes.
+   */
+  senderAttribution?: Decision | undefined;
+  /** Chartboost v2 open with `rejected_reason`: the install credited to these touches is rejected. */
+  rejection?: { touchpointIds: string[]; reason: string; value: string | null } | undefined;
 }
 
 export interface AttributionSummary {

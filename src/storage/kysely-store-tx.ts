@@ -159,4 +159,15 @@ export class KyselyStoreTx implements StoreTx {
       .execute();
     return stored.length === 1;
   }
+
+  async rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {
+    if (touchpointIds.length === 0) return 0;
+    const result = await this.trx
+      .updateTable('installs')
+      .set({ status: 'rejected', rejected_reason: reason, rejected_value: value })
+      .where('app_id', '=', appId)
+      .where('touchpoint_id', 'in', touchpointIds)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
 }

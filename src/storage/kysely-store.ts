@@ -3,7 +3,7 @@ import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenIn
 import { newAppSignature, newId } from '../domain/ids.js';
 import { migrationProvider } from './migrations/index.js';
 import type { AppsTable, CampaignsTable, Database, TokensTable } from './schema.js';
-import type { Identity } from '../domain/devices.js';
+import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
 import type {
   DialectName,
@@ -222,6 +222,20 @@ export class KyselyStore implements Store {
 
   async listEvents(appId: string): Promise<EventRow[]> {
     return this.db.selectFrom('events').selectAll().where('app_id', '=', appId).orderBy('occurred_at').orderBy('event_pk').execute();
+  }
+
+  async listKnownDevices(appId: string): Promise<Identity[]> {
+    const rows = await this.db
+      .selectFrom('user_identities')
+      .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
+      .select(['user_identities.kind', 'user_identities.value'])
+      .where('user_identities.app_id', '=', appId)
+      .where('user_identities.kind', 'in', [...DEVICE_ID_KINDS])
+      .orderBy('users.created_at')
+      .orderBy('user_identities.kind')
+      .orderBy('user_identities.value')
+      .execute();
+    return rows as Identity[];
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -93,6 +93,8 @@ export interface StoreTx {
   getInstall(appId: string, userPk: string): Promise<InstallRow | undefined>;
   /** Inserts an event; false when its dedup key was already stored. */
   insertEvent(row: EventRow): Promise<boolean>;
+  /** Marks the installs credited to any of these touchpoints rejected; returns how many. */
+  rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
 }
 
 export interface MigrationReport {
@@ -130,6 +132,8 @@ export interface Store {
   getInstallByUser(appId: string, identity: Identity): Promise<InstallRow | undefined>;
   listInstalls(appId: string): Promise<InstallRow[]>;
   listEvents(appId: string): Promise<EventRow[]>;
+  /** Every device id the app has seen (negative targeting), oldest first. */
+  listKnownDevices(appId: string): Promise<Identity[]>;
 
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { badRequest, notFound } from '../errors.js';
+import { action, withStore } from './context.js';
+
+export function registerAudienceCommand(program: Command): void {
+  const audience = program.command('audience').description('export device lists for retargeting or exclusion');
+
+  audience
+    .command('export')
+    .description('list device ids: --known-devices gives every device the app has seen (negative targeting)')
+    .requiredOption('--app <app_id>', 'the app')
+    .option('--known-devices', 'every device id seen by an open, install or event')
+    .option('--format <format>', 'json or csv', 'json')
+    .option('--json', 'same as --format json')
+    .action(
+      action(async (opts: { app: string; knownDevices?: boolean; format: string; json?: boolean }) => {
+        const format = opts.json ? 'json' : opts.format;
+        if (format !== 'json' && format !== 'csv') throw badRequest('format: must be json or csv');
+        if (!opts.knownDevices) throw badRequest('audience: choose what to export (--known-devices)');
+        const devices = await withStore(async (store) => {
+          if (!(await store.getApp(opts.app))) throw notFound(`app: unknown app ${opts.app}`);
+          return store.listKnownDevices(opts.app);
+        });
+        if (format === 'json') {
+          process.stdout.write(`${JSON.stringify({ devices: devices.map((d) => ({ [d.kind]: d.value })) })}\n`);
+          return;
+        }
+        process.stdout.write(`device_id_type,device_id\n${devices.map((d) => `${d.kind},${d.value}`).join('\n')}${devices.length ? '\n' : ''}`);
+      }),
+    );
+}

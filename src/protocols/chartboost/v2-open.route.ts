@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../app.js';
+import { badRequest } from '../../errors.js';
+import { submitConversion } from '../conversion.js';
+import { optionalString, readParams } from '../params.js';
+import { resolveAppAccess } from '../token-access.js';
+import { chartboostErrorHandler, refuseOtherMethods, requireDevice } from './chartboost-http.js';
+import { ChartboostAnswer, ChartboostQuery } from './schemas.js';
+
+const PATH = '/api/v2/open';
+
+/**
+ * Chartboost `GET/POST /api/v2/open` (seed 003): every launch of every device, attributed or
+ * not — a session for retention and a known device for negative targeting. With
+ * `rejected_reason` and a click or view id, the install credited to that touch is rejected.
+ */
+export async function v2OpenRoute(app: FastifyInstance, services: Services): Promise<void> {
+  app.route({
+    method: ['GET', 'POST'],
+    url: PATH,
+    schema: { tags: ['chartboost'], querystring: ChartboostQuery, response: { 200: ChartboostAnswer } },
+    errorHandler: chartboostErrorHandler(false),
+    handler: async (request) => {
+      const params = readParams(request);
+      const token = optionalString(params, 'token', { max: 200 });
+      const appId = optionalString(params, 'app_id', { max: 64 });
+      if (token !== undefined && appId === undefined) throw badRequest('app_id: is required');
+      const { app: target } = await resolveAppAccess(services, token, appId, 403, 'token');
+      const deviceIds = requireDevice(params, ['idfa', 'gaid', 'uuid', 'fire_adid']);
+      const clickId = optionalString(params, 'click_id', { max: 64 });
+      const viewId = optionalString(params, 'completed_view_id', { max: 64 });
+      const rejectedReason = optionalString(params, 'rejected_reason', { max: 200 });
+      const rejectedValue = optionalString(params, 'rejected_value', { max: 1000 });
+      if (rejectedReason !== undefined && clickId === undefined && viewId === undefined) {
+        throw badRequest('click_id: a rejected install needs its click_id or completed_view_id');
+      }
+      const details = Object.fromEntries(
+        ['tracking_id', 'version', 'match_type'].flatMap((k) => {
+          const v = optionalString(params, k, { max: 200 });
+          return v === undefined ? [] : [[k, v]];
+        }),
+      );
+      const now = Date.now();
+      await submitConversion(services, {
+        app: target,
+        time: now,
+        receivedAt: now,
+        source: 'chartboost-v2-open',
+        deviceIds,
+        clickIds: clickId === undefined ? [] : [clickId],
+        viewIds: viewId === undefined ? [] : [viewId],
+        event: { kind: 'open', name: 'open', eventValue: Object.keys(details).length > 0 ? JSON.stringify(details) : undefined },
+        rejection:
+          rejectedReason === undefined
+            ? undefined
+            : { touchpointIds: [clickId, viewId].filter((v): v is string => v !== undefined), reason: rejectedReason, value: rejectedValue ?? null },
+      });
+      return { message: 'Bootup request received!', status: 200 };
+    },
+  });
+  refuseOtherMethods(app, PATH, ['GET', 'POST'], false);
+}
