@@ -215,7 +215,7 @@ describe.each(BACKENDS)('Chartboost S2S receiver on $name', (backend) => {
       });
       const opens = (await server.db.store.listEvents(s.app.app_id)).filter((e) => e.kind === 'open' && e.event_value?.includes('trk-7'));
       expect(opens).toHaveLength(1);
-      expect(JSON.parse(opens[0]!.event_value!)).toEqual({ tracking_id: 'trk-7', version: '1.4.2' });
+      expect(JSON.parse(opens[0]!.event_value!)).toEqual({ click_id: clickId, tracking_id: 'trk-7', version: '1.4.2' });
     });
 
     it("takes the seed's iOS GET for an organic device and lists it for negative targeting", async () => {
@@ -290,5 +290,25 @@ describe.each(BACKENDS)('Chartboost S2S receiver on $name', (backend) => {
         expect(res.body, message).toEqual({ status, message: expect.stringContaining(message) });
       }
     });
+  });
+
+  it('answers 503 with Retry-After when the write queue is full, so senders retry as seed 003 asks', async () => {
+    const tiny = await startTestServer(backend, { LOG_LEVEL: 'warn', S2S_WRITE_QUEUE_LIMIT: '1', S2S_WRITE_BATCH_MS: '20' });
+    try {
+      const app = (await call(`${tiny.url}/admin/apps`, { admin: true, body: { name: 'A', platform: 'ios' } })).body;
+      const token = (await call(`${tiny.url}/admin/tokens`, { admin: true, body: { app_ids: [app.app_id] } })).body.token;
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => call(`${tiny.url}/api/v2/open?token=${token}&app_id=${app.app_id}&idfa=busy-${i}`)),
+      );
+      const busy = answers.filter((a) => a.status === 503);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy[0]!.body).toEqual({ status: 503, message: 'write queue is full; retry later' });
+      expect(busy[0]!.headers.get('retry-after')).toBe('1');
+      // What was acknowledged is stored; what was refused is not.
+      const stored = await tiny.db.store.listKnownDevices(app.app_id);
+      expect(stored).toHaveLength(answers.filter((a) => a.status === 200).length);
+    } finally {
+      await tiny.close();
+    }
   });
 });

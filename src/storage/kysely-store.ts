@@ -23,6 +23,11 @@ import type {
 export interface DialectHooks {
   readonly name: DialectName;
   readonly writeConcurrency: number;
+  /**
+   * The schema holding Kysely's migration tables. Kysely looks for them across all schemas
+   * unless told, so two installs in two schemas of one database must each name theirs.
+   */
+  readonly migrationSchema?: string | undefined;
   /** Runs before migrations: e.g. creating the PostgreSQL schema. */
   prepare(db: Kysely<Database>): Promise<void>;
   /** Closes what Kysely does not own. */
@@ -44,7 +49,11 @@ export class KyselyStore implements Store {
 
   async migrate(): Promise<MigrationReport> {
     await this.hooks.prepare(this.db);
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+      ...(this.hooks.migrationSchema ? { migrationTableSchema: this.hooks.migrationSchema } : {}),
+    });
     const { error, results = [] } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
     const all = await migrator.getMigrations();

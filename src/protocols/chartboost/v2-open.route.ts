@@ -35,8 +35,9 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
         throw badRequest('click_id: a rejected install needs its click_id or completed_view_id');
       }
       const details = Object.fromEntries(
-        ['tracking_id', 'version', 'match_type'].flatMap((k) => {
+        ['click_id', 'completed_view_id', 'tracking_id', 'version', 'match_type'].flatMap((k) => {
           const v = optionalString(params, k, { max: 200 });
+          // click and view ids also drive attribution; all five are kept with the open as sent.
           return v === undefined ? [] : [[k, v]];
         }),
       );

@@ -32,15 +32,17 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
       if (typeof iap.price !== 'number') throw badRequest(iap.price === undefined ? 'iap.price: is required' : 'iap.price: must be a number');
       const price = prefixed(() => optionalNumber(iap, 'price', { min: 0, max: 1e9 }))!;
       const currency = prefixed(() => requiredString(iap, 'currency', { max: 16, pattern: /^[A-Za-z]{3}$/, hint: 'must be a 3-letter currency code such as USD' }));
+      const clickId = optionalString(params, 'click_id', { max: 64 });
+      const viewId = optionalString(params, 'completed_view_id', { max: 64 });
       const details = Object.fromEntries(
         [
           ['localized_title', optionalString(iap, 'localized_title', { max: 500 })],
           ['localized_description', optionalString(iap, 'localized_description', { max: 2000 })],
+          ['click_id', clickId],
+          ['completed_view_id', viewId],
           ['match_type', optionalString(params, 'match_type', { max: 200 })],
         ].filter(([, v]) => v !== undefined),
       );
-      const clickId = optionalString(params, 'click_id', { max: 64 });
-      const viewId = optionalString(params, 'completed_view_id', { max: 64 });
       const now = Date.now();
       await submitConversion(services, {
         app: target,

@@ -36,6 +36,7 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
     name: 'postgres',
     // Leaves pool connections free for reads while batches commit in parallel.
     writeConcurrency: 4,
+    migrationSchema: options.schema,
     prepare: async (kdb) => {
       if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(kdb);
     },
