@@ -23,6 +23,7 @@ import { v3TrackRoute } from './protocols/chartboost/v3-track.route.js';
 import type { Store } from './storage/store.js';
 import { applyBatch } from './ingest/apply-batch.js';
 import { Catalog } from './ingest/catalog.js';
+import { Dispatcher } from './postbacks/dispatcher.js';
 import type { WriteOp, WriteOutcome } from './ingest/records.js';
 
 /** What every route may use; built once per server. */
@@ -31,6 +32,7 @@ export interface Services {
   store: Store;
   auth: TokenAuthenticator;
   catalog: Catalog;
+  dispatcher: Dispatcher;
   writer: WriteQueue<WriteOp, WriteOutcome>;
   metrics: Metrics;
 }
@@ -51,7 +53,27 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
   const { store } = deps;
-  const writer = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops), {
+  const catalog = new Catalog(store, config.authCacheMs);
+  const dispatcher = new Dispatcher(
+    store,
+    {
+      retryBaseMs: config.retryBaseMs,
+      timeoutMs: config.dispatchTimeoutMs,
+      perDestination: config.dispatchPerDestination,
+      pollMs: config.dispatchPollMs,
+      leaseMs: Math.max(60_000, config.dispatchTimeoutMs * 3),
+      batch: 100,
+      onOutcome: (outcome) => metrics.postbacks.inc({ outcome }),
+    },
+    logger,
+  );
+  const batchContext = { postbacksFor: (appId: string) => catalog.getPostbacks(appId), retryTtlMs: config.retryTtlMs };
+  const writer = new WriteQueue<WriteOp, WriteOutcome>(async (ops) => {
+    const outcomes = await applyBatch(store, ops, batchContext);
+    // A commit may have queued postbacks: send them now rather than at the next poll.
+    if (ops.some((op) => op.kind === 'conversion')) dispatcher.wake();
+    return outcomes;
+  }, {
     batchDelayMs: config.writeBatchDelayMs,
     maxBatch: config.writeBatchMaxRows,
     maxQueue: config.writeQueueLimit,
@@ -59,12 +81,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     onCommit: (size, ms, ok) => metrics.recordCommit(size, ms, ok),
   });
   metrics.watchQueueDepth('s2s_write_queue_depth', 'Records waiting for a group commit', () => writer.depth);
+  metrics.watchDeliveries(() => store.countDeliveries());
   const services: Services = {
     config,
     store,
     auth: new TokenAuthenticator(store, config.authCacheMs),
-    catalog: new Catalog(store, config.authCacheMs),
+    catalog,
     writer,
+    dispatcher,
     metrics,
   };
 
@@ -131,6 +155,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
       adminToken: config.adminToken,
       publicUrl: config.publicUrl,
       onAppChanged: () => services.catalog.invalidate(),
+      retryTtlMs: config.retryTtlMs,
+      onRetry: () => dispatcher.wake(),
     });
   } else {
     logger.warn('S2S_ADMIN_TOKEN is not set: the admin API under /admin is off');
@@ -149,10 +175,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
     deadline = setTimeout(() => app.server.closeAllConnections(), 10_000);
   });
+  app.addHook('onReady', async () => dispatcher.start());
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
     clearTimeout(deadline);
     await writer.close();
+    await dispatcher.stop();
   });
 
   return { app, services };

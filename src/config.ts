@@ -25,6 +25,12 @@ export interface Config {
   readonly authCacheMs: number;
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Postbacks: first retry back-off (doubling after), and how long a delivery is tried. */
+  readonly retryBaseMs: number;
+  readonly retryTtlMs: number;
+  readonly dispatchTimeoutMs: number;
+  readonly dispatchPerDestination: number;
+  readonly dispatchPollMs: number;
   /** Peers (CIDR ranges) whose X-Forwarded-For names the client; empty trusts no one. */
   readonly trustProxy: readonly string[];
 }
@@ -71,6 +77,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     writeQueueLimit: readInt(env, 'S2S_WRITE_QUEUE_LIMIT', 20_000, 1, 10_000_000),
     authCacheMs: readInt(env, 'S2S_AUTH_CACHE_MS', 2000, 0, 60_000),
     sqliteSynchronous: sync,
+    retryBaseMs: readInt(env, 'S2S_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    retryTtlMs: readInt(env, 'S2S_RETRY_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
+    dispatchTimeoutMs: readInt(env, 'S2S_DISPATCH_TIMEOUT_MS', 10_000, 100, 300_000),
+    dispatchPerDestination: readInt(env, 'S2S_DISPATCH_PER_DESTINATION', 8, 1, 1000),
+    dispatchPollMs: readInt(env, 'S2S_DISPATCH_POLL_MS', 250, 10, 60_000),
     trustProxy,
   });
 }

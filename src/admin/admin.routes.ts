@@ -5,6 +5,7 @@ import type { TokenAuthenticator } from '../auth/token-auth.js';
 import { notFound, unauthorized } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import * as ops from './operations.js';
+import { postbackRoutes } from './postbacks.routes.js';
 import {
   AppInput,
   AppOutput,
@@ -23,8 +24,11 @@ export interface AdminContext {
   auth: TokenAuthenticator;
   adminToken: string;
   publicUrl: string;
-  /** Called after an app's settings change, so caches drop the old copy. */
+  /** Called after an app's settings or postbacks change, so caches drop the old copy. */
   onAppChanged: () => void;
+  retryTtlMs: number;
+  /** Called after a delivery is put back in the queue. */
+  onRetry: () => void;
 }
 
 const security = [{ adminToken: [] }];
@@ -39,6 +43,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
       throw unauthorized('authorization: a valid admin token is required (Authorization: Bearer <S2S_ADMIN_TOKEN>)');
     }
   });
+
+  await app.register(postbackRoutes, { ...ctx, onPostbacksChanged: ctx.onAppChanged });
 
   app.get(
     '/apps',

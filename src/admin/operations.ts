@@ -5,7 +5,7 @@
 import { TOKEN_PREFIX_LENGTH, hashToken, newSecret, newToken } from '../auth/credentials.js';
 import { defaultStore, type App, type Campaign, type TokenInfo } from '../domain/apps.js';
 import { isId } from '../domain/ids.js';
-import { badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, notFound } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import { parseCidr } from '../domain/fraud.js';
 import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
@@ -24,7 +24,10 @@ export type CampaignWithLink = Campaign & { tracking_url: string };
 
 export async function createApp(store: Store, input: unknown): Promise<App> {
   const app = validate(AppInput, input);
+  if (app.app_id !== undefined && (await store.getApp(app.app_id))) throw new AppError(409, `app_id: ${app.app_id} already exists`);
   return store.createApp({
+    app_id: app.app_id,
+    app_signature: app.app_signature,
     name: app.name,
     platform: app.platform,
     store: app.store ?? defaultStore(app.platform),

@@ -25,11 +25,20 @@ export function registerAppsCommand(program: Command): void {
     .requiredOption('--platform <platform>', 'ios | android | amazon | pc | web')
     .option('--store <store>', 'itunes | google_play | amazon | steam | epic | gog | microsoft | itch | web | other')
     .option('--store-url <url>', 'store page the tracking link redirects to')
+    .option('--app-id <id>', 'keep an existing app id (e.g. the Chartboost app id, 24 hex)')
+    .option('--app-signature <sig>', 'keep an existing app signature (40 hex)')
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: { name: string; platform: string; store?: string; storeUrl?: string; json?: boolean }) => {
+      action(async (opts: { name: string; platform: string; store?: string; storeUrl?: string; appId?: string; appSignature?: string; json?: boolean }) => {
         const app = await withStore((store) =>
-          createApp(store, { name: opts.name, platform: opts.platform, store: opts.store, store_url: opts.storeUrl }),
+          createApp(store, {
+            name: opts.name,
+            platform: opts.platform,
+            store: opts.store,
+            store_url: opts.storeUrl,
+            app_id: opts.appId,
+            app_signature: opts.appSignature,
+          }),
         );
         printRecord(Boolean(opts.json), { ...app });
       }),

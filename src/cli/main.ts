@@ -7,6 +7,7 @@ import { registerServerCommands } from './server.command.js';
 import { registerTokensCommand } from './tokens.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerAudienceCommand } from './audience.command.js';
+import { registerPostbacksCommand } from './postbacks.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -19,6 +20,7 @@ registerTokensCommand(program);
 registerCampaignsCommand(program);
 registerImportCommand(program);
 registerAudienceCommand(program);
+registerPostbacksCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -35,6 +35,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly postbacks = new Counter({
+    name: 's2s_postback_attempts_total',
+    help: 'Postback delivery attempts by outcome (delivered, retry, failed, dead)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 's2s_' });
   }
@@ -47,6 +54,23 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(read());
+      },
+    });
+  }
+
+  /** Reports the outbox by status at every scrape (one grouped count query). */
+  watchDeliveries(count: () => Promise<Record<string, number>>): void {
+    new Gauge({
+      name: 's2s_postback_deliveries',
+      help: 'Postback deliveries in the outbox by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        try {
+          for (const [status, n] of Object.entries(await count())) this.set({ status }, n);
+        } catch {
+          // database unreachable: keep the last values; /readyz reports the outage
+        }
       },
     });
   }

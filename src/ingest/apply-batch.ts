@@ -1,12 +1,29 @@
+import type { Postback } from '../postbacks/formats.js';
 import type { Store, StoreTx } from '../storage/store.js';
 import { recordConversion } from './conversions.js';
 import type { WriteOp, WriteOutcome } from './records.js';
 
+export interface BatchContext {
+  /** The app's active postbacks (cached); read before the transaction opens. */
+  postbacksFor(appId: string): Promise<Postback[]>;
+  retryTtlMs: number;
+}
+
+const NO_POSTBACKS: BatchContext = { postbacksFor: async () => [], retryTtlMs: 0 };
+
 /**
  * Commits one group-commit batch: every op in one transaction, in arrival order (a click
- * must be stored before an install in the same batch can be attributed to it).
+ * must be stored before an install in the same batch can be attributed to it), with the
+ * postbacks each conversion owes written to the outbox in that same transaction.
  */
-export function applyBatch(store: Store, ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+export async function applyBatch(store: Store, ops: readonly WriteOp[], context: BatchContext = NO_POSTBACKS): Promise<WriteOutcome[]> {
+  // Loaded first: a lookup on SQLite's one connection cannot run while the transaction holds it.
+  const postbacks = new Map<string, Postback[]>();
+  for (const op of ops) {
+    if (op.kind === 'conversion' && !postbacks.has(op.conversion.app.app_id)) {
+      postbacks.set(op.conversion.app.app_id, await context.postbacksFor(op.conversion.app.app_id));
+    }
+  }
   return store.transaction(async (tx) => {
     const outcomes: WriteOutcome[] = [];
     let i = 0;
@@ -19,7 +36,8 @@ export function applyBatch(store: Store, ops: readonly WriteOp[]): Promise<Write
         outcomes.push(...(await storeTouchpoints(tx, ops.slice(i, j) as Extract<WriteOp, { kind: 'touchpoint' }>[])));
         i = j;
       } else {
-        outcomes.push({ kind: 'conversion', outcome: await recordConversion(tx, op.conversion) });
+        const ctx = { postbacks: postbacks.get(op.conversion.app.app_id) ?? [], retryTtlMs: context.retryTtlMs };
+        outcomes.push({ kind: 'conversion', outcome: await recordConversion(tx, op.conversion, ctx) });
         i++;
       }
     }

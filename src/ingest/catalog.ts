@@ -1,5 +1,7 @@
 import type { App, Campaign } from '../domain/apps.js';
 import type { Store } from '../storage/store.js';
+import type { Postback } from '../postbacks/formats.js';
+import { toPostback } from '../postbacks/outbox.js';
 
 interface Entry<T> {
   value: Promise<T | undefined>;
@@ -16,9 +18,10 @@ const MAX_ENTRIES = 50_000;
 export class Catalog {
   private readonly apps = new Map<string, Entry<App>>();
   private readonly campaigns = new Map<string, Entry<Campaign>>();
+  private readonly postbacks = new Map<string, Entry<Postback[]>>();
 
   constructor(
-    private readonly store: Pick<Store, 'getApp' | 'getCampaign'>,
+    private readonly store: Pick<Store, 'getApp' | 'getCampaign' | 'listPostbacks'>,
     private readonly ttlMs: number,
   ) {}
 
@@ -30,9 +33,15 @@ export class Catalog {
     return this.cached(this.campaigns, campaignId, () => this.store.getCampaign(campaignId));
   }
 
+  /** The app's active postbacks (empty when none). */
+  async getPostbacks(appId: string): Promise<Postback[]> {
+    return (await this.cached(this.postbacks, appId, async () => (await this.store.listPostbacks(appId)).map(toPostback))) ?? [];
+  }
+
   invalidate(): void {
     this.apps.clear();
     this.campaigns.clear();
+    this.postbacks.clear();
   }
 
   private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {

@@ -10,12 +10,20 @@ import { checkFraud, DEFAULT_FRAUD_RULES, type FraudRules } from '../domain/frau
 import { newId } from '../domain/ids.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
-import type { CandidateRow, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import type { CandidateRow, EventRow, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import type { Postback } from '../postbacks/formats.js';
+import { enqueuePostbacks } from '../postbacks/outbox.js';
 import type { AttributionSummary, ConversionOutcome, ConversionRecord } from './records.js';
 
 const DAY_MS = 86_400_000;
 
-export async function recordConversion(tx: StoreTx, record: ConversionRecord): Promise<ConversionOutcome> {
+/** What ingest needs beyond the record: the app's postbacks (loaded before the transaction). */
+export interface IngestContext {
+  postbacks: Postback[];
+  retryTtlMs: number;
+}
+
+export async function recordConversion(tx: StoreTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0 }): Promise<ConversionOutcome> {
   const appId = record.app.app_id;
   const identities = [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
   if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
@@ -58,10 +66,21 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord): P
     install = await tx.getInstall(appId, user.user_pk);
   }
 
+  const postbackContext = {
+    app: record.app,
+    install,
+    deviceIds: record.deviceIds,
+    userId: record.userId,
+    ip: record.ip,
+    userAgent: record.userAgent,
+  };
+  const outbox = { now: record.receivedAt, ttlMs: ctx.retryTtlMs };
+  if (newUser && install) await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
+
   let eventStored = false;
   if (record.event) {
     const e = record.event;
-    eventStored = await tx.insertEvent({
+    const event: EventRow = {
       event_pk: newId(record.time),
       app_id: appId,
       user_pk: user.user_pk,
@@ -78,7 +97,9 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord): P
       user_agent: record.userAgent ?? null,
       source: record.source,
       dedup_key: e.dedupKey ?? null,
-    });
+    };
+    eventStored = await tx.insertEvent(event);
+    if (eventStored) await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
   }
 
   return { userPk: user.user_pk, newUser, reinstall, attribution: summarize(install), eventStored };

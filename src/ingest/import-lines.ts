@@ -89,6 +89,7 @@ export function importRecord(app: App, record: Record<string, unknown>, rawLine:
       user_agent: text(record, 'user_agent', 1024) ?? null,
       platform: text(record, 'platform', 32)?.toLowerCase() ?? null,
       storefront: text(record, 'storefront', 32)?.toLowerCase() ?? null,
+      network_click_id: text(record, 'network_click_id', 128) ?? null,
       idfa: deviceIds.idfa ?? null,
       gaid: deviceIds.gaid ?? null,
       uuid: deviceIds.uuid ?? null,

@@ -6,6 +6,7 @@ import {
   IP_LOOKBACK_MS,
   type CandidateQuery,
   type CandidateRow,
+  type DeliveryRow,
   type EventRow,
   type InstallRow,
   type StoreTx,
@@ -158,6 +159,17 @@ export class KyselyStoreTx implements StoreTx {
       .returning('event_pk')
       .execute();
     return stored.length === 1;
+  }
+
+  async insertDeliveries(rows: DeliveryRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const stored = await this.trx
+      .insertInto('deliveries')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['postback_id', 'dedup_key']).doNothing())
+      .returning('delivery_id')
+      .execute();
+    return stored.length;
   }
 
   async rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {

@@ -17,6 +17,10 @@ import type {
   StoreTx,
   TokenGrant,
   Touchpoint,
+  DeliveryAttemptRow,
+  DeliveryRow,
+  DeliveryUpdate,
+  PostbackRow,
 } from './store.js';
 
 /** What differs between databases, supplied by sqlite/ and postgres/. */
@@ -28,6 +32,8 @@ export interface DialectHooks {
    * unless told, so two installs in two schemas of one database must each name theirs.
    */
   readonly migrationSchema?: string | undefined;
+  /** Whether SELECT … FOR UPDATE SKIP LOCKED exists (PostgreSQL) for claiming deliveries. */
+  readonly skipLocked: boolean;
   /** Runs before migrations: e.g. creating the PostgreSQL schema. */
   prepare(db: Kysely<Database>): Promise<void>;
   /** Closes what Kysely does not own. */
@@ -75,12 +81,12 @@ export class KyselyStore implements Store {
 
   async createApp(input: NewApp): Promise<App> {
     const row: AppsTable = {
-      app_id: newId(),
+      app_id: input.app_id ?? newId(),
       name: input.name,
       platform: input.platform,
       store: input.store,
       store_url: input.store_url,
-      app_signature: newAppSignature(),
+      app_signature: input.app_signature ?? newAppSignature(),
       created_at: Date.now(),
       click_window_s: null,
       view_window_s: null,
@@ -245,6 +251,95 @@ export class KyselyStore implements Store {
       .orderBy('user_identities.value')
       .execute();
     return rows as Identity[];
+  }
+
+  async createPostback(row: PostbackRow): Promise<void> {
+    await this.db.insertInto('postbacks').values(row).execute();
+  }
+
+  async listPostbacks(appId?: string): Promise<PostbackRow[]> {
+    let query = this.db.selectFrom('postbacks').selectAll().where('removed_at', 'is', null);
+    if (appId !== undefined) query = query.where('app_id', '=', appId);
+    return query.orderBy('created_at').orderBy('postback_id').execute();
+  }
+
+  async removePostback(postbackId: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('postbacks')
+      .set({ removed_at: Date.now() })
+      .where('postback_id', '=', postbackId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+    return this.db.transaction().execute(async (trx) => {
+      let due = trx
+        .selectFrom('deliveries')
+        .select('delivery_id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (this.hooks.skipLocked) due = due.forUpdate().skipLocked();
+      const ids = (await due.execute()).map((r) => r.delivery_id);
+      if (ids.length === 0) return [];
+      return trx.updateTable('deliveries').set({ claimed_until: now + leaseMs }).where('delivery_id', 'in', ids).returningAll().execute();
+    });
+  }
+
+  async recordAttempt(attempt: DeliveryAttemptRow, update: DeliveryUpdate): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('delivery_attempts').values(attempt).execute();
+      await trx
+        .updateTable('deliveries')
+        .set({ ...update, claimed_until: null })
+        .where('delivery_id', '=', attempt.delivery_id)
+        .execute();
+    });
+  }
+
+  async releaseClaims(deliveryIds: string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    await this.db.updateTable('deliveries').set({ claimed_until: null }).where('delivery_id', 'in', deliveryIds).execute();
+  }
+
+  async listDeliveries(filter: { appId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]> {
+    let query = this.db.selectFrom('deliveries').selectAll();
+    if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    return query.orderBy('created_at', 'desc').orderBy('delivery_id', 'desc').limit(filter.limit).execute();
+  }
+
+  getDelivery(deliveryId: string): Promise<DeliveryRow | undefined> {
+    return this.db.selectFrom('deliveries').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirst();
+  }
+
+  listAttempts(deliveryId: string): Promise<DeliveryAttemptRow[]> {
+    return this.db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('attempted_at').orderBy('attempt_id').execute();
+  }
+
+  async retryDelivery(deliveryId: string, now: number, ttlMs: number): Promise<DeliveryRow | undefined> {
+    await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: now, expires_at: now + ttlMs, finished_at: null, claimed_until: null })
+      .where('delivery_id', '=', deliveryId)
+      .where('status', '!=', 'delivered')
+      .execute();
+    return this.getDelivery(deliveryId);
+  }
+
+  async countDeliveries(): Promise<Record<DeliveryRow['status'], number>> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = { pending: 0, delivered: 0, failed: 0, dead: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -60,6 +60,7 @@ export interface TouchpointsTable {
   user_agent: string | null;
   platform: string | null;
   storefront: string | null;
+  network_click_id: string | null;
   idfa: string | null;
   gaid: string | null;
   uuid: string | null;
@@ -127,6 +128,52 @@ export interface EventsTable {
   dedup_key: string | null;
 }
 
+export interface PostbacksTable {
+  postback_id: string;
+  app_id: string;
+  network: string;
+  format: string;
+  url: string;
+  token: string | null;
+  secret: string | null;
+  app_signature: string | null;
+  /** Comma-separated triggers; null: the format's default. */
+  events: string | null;
+  created_at: number;
+  removed_at: number | null;
+}
+
+export interface DeliveriesTable {
+  delivery_id: string;
+  postback_id: string;
+  app_id: string;
+  trigger: string;
+  method: string;
+  url: string;
+  headers: string;
+  body: string | null;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  created_at: number;
+  expires_at: number;
+  finished_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  dedup_key: string;
+}
+
+export interface DeliveryAttemptsTable {
+  attempt_id: string;
+  delivery_id: string;
+  attempted_at: number;
+  status_code: number | null;
+  latency_ms: number;
+  response_start: string | null;
+  error: string | null;
+}
+
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
@@ -137,4 +184,7 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   installs: InstallsTable;
   events: EventsTable;
+  postbacks: PostbacksTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }

@@ -5,11 +5,14 @@
  */
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
-import type { EventsTable, InstallsTable, TouchpointsTable, UsersTable } from './schema.js';
+import type { DeliveriesTable, DeliveryAttemptsTable, EventsTable, InstallsTable, PostbacksTable, TouchpointsTable, UsersTable } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
 export interface NewApp {
+  /** Given when the app already has ids elsewhere (its Chartboost app id and signature). */
+  app_id?: string | undefined;
+  app_signature?: string | undefined;
   name: string;
   platform: Platform;
   store: Storefront;
@@ -47,6 +50,19 @@ export type Touchpoint = TouchpointsTable;
 export type UserRow = UsersTable;
 export type InstallRow = InstallsTable;
 export type EventRow = EventsTable;
+export type PostbackRow = PostbacksTable;
+export type DeliveryRow = DeliveriesTable;
+export type DeliveryAttemptRow = DeliveryAttemptsTable;
+
+/** How one delivery attempt ended, and what the delivery becomes. */
+export interface DeliveryUpdate {
+  status: DeliveryRow['status'];
+  attempts: number;
+  next_attempt_at: number;
+  finished_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+}
 
 /** A touchpoint with its campaign's window overrides, as attribution needs it. */
 export interface CandidateRow extends Touchpoint {
@@ -93,6 +109,8 @@ export interface StoreTx {
   getInstall(appId: string, userPk: string): Promise<InstallRow | undefined>;
   /** Inserts an event; false when its dedup key was already stored. */
   insertEvent(row: EventRow): Promise<boolean>;
+  /** Queues outbound requests; one per (postback, cause), a repeat is ignored. */
+  insertDeliveries(rows: DeliveryRow[]): Promise<number>;
   /** Marks the installs credited to any of these touchpoints rejected; returns how many. */
   rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
 }
@@ -134,6 +152,28 @@ export interface Store {
   listEvents(appId: string): Promise<EventRow[]>;
   /** Every device id the app has seen (negative targeting), oldest first. */
   listKnownDevices(appId: string): Promise<Identity[]>;
+
+  createPostback(row: PostbackRow): Promise<void>;
+  /** Active postbacks, of one app or all. */
+  listPostbacks(appId?: string): Promise<PostbackRow[]>;
+  /** Stops a postback (its log stays); false if there was none. */
+  removePostback(postbackId: string): Promise<boolean>;
+  /**
+   * Takes up to `limit` due deliveries for this process for `leaseMs`: another process (or
+   * this one after a crash) can take them only once the lease runs out. PostgreSQL claims
+   * with FOR UPDATE SKIP LOCKED; SQLite has one writer, so a plain update is already atomic.
+   */
+  claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<DeliveryRow[]>;
+  /** Records an attempt and the delivery's new state in one transaction. */
+  recordAttempt(attempt: DeliveryAttemptRow, update: DeliveryUpdate): Promise<void>;
+  /** Lets claimed but unsent deliveries go (on a graceful stop). */
+  releaseClaims(deliveryIds: string[]): Promise<void>;
+  listDeliveries(filter: { appId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]>;
+  getDelivery(deliveryId: string): Promise<DeliveryRow | undefined>;
+  listAttempts(deliveryId: string): Promise<DeliveryAttemptRow[]>;
+  /** Puts a failed or dead delivery back in the queue, due now, with a fresh TTL. */
+  retryDelivery(deliveryId: string, now: number, ttlMs: number): Promise<DeliveryRow | undefined>;
+  countDeliveries(): Promise<Record<DeliveryRow['status'], number>>;
 
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -14,6 +14,7 @@ export function touchpoint(appId: string, campaignId: string | null, overrides: 
     user_agent: 'Mozilla/5.0',
     platform: null,
     storefront: null,
+    network_click_id: null,
     idfa: null,
     gaid: null,
     uuid: null,
@@ -31,5 +32,5 @@ export function touchpoint(appId: string, campaignId: string | null, overrides: 
 }
 
 /** The newest migration: what a fresh database reports as current. */
-export const LATEST_MIGRATION = '0003-users-installs-events';
-export const ALL_MIGRATIONS = ['0001-foundation', '0002-touchpoints', '0003-users-installs-events'];
+export const LATEST_MIGRATION = '0004-postbacks';
+export const ALL_MIGRATIONS = ['0001-foundation', '0002-touchpoints', '0003-users-installs-events', '0004-postbacks'];

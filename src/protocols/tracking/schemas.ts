@@ -9,6 +9,8 @@ const Text = (description: string) => Type.Optional(Type.Unknown({ description }
 export const TrackingQuery = Type.Object({
   campaign_id: Text('the campaign (from `s2s campaigns create`); required unless s2stoken is given'),
   s2stoken: Text("Swaarm's web flow: an app token instead of a campaign"),
+  click_id: Text("/click: the network's own click id, sent back in its postbacks"),
+  completed_view_id: Text("/view: the network's own view id, sent back in its postbacks"),
   no_redirect: Text('true: answer {"id": …} instead of a 302 to the store'),
   idfa: Text('iOS advertising id'),
   gaid: Text('Google advertising id'),

@@ -56,6 +56,9 @@ export async function recordTouchpoint(
     user_agent: clientUserAgent(request, params, 'user_ua') ?? null,
     platform: optionalString(params, 'platform', { max: 32 })?.toLowerCase() ?? null,
     storefront: optionalString(params, 'storefront', { max: 32 })?.toLowerCase() ?? null,
+    // The network's own id for this click or view (Chartboost callbacks pass theirs), sent
+    // back to it in postbacks so it can match them to its own records.
+    network_click_id: optionalString(params, kind === 'click' ? 'click_id' : 'completed_view_id', { max: 128 }) ?? null,
     idfa: devices.idfa ?? null,
     gaid: devices.gaid ?? null,
     uuid: devices.uuid ?? null,

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation.js';
 import * as m0002 from './0002-touchpoints.js';
 import * as m0003 from './0003-users-installs-events.js';
+import * as m0004 from './0004-postbacks.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-touchpoints': m0002,
   '0003-users-installs-events': m0003,
+  '0004-postbacks': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

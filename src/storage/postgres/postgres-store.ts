@@ -35,6 +35,7 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
   return new KyselyStore(db, {
     name: 'postgres',
     // Leaves pool connections free for reads while batches commit in parallel.
+    skipLocked: true,
     writeConcurrency: 4,
     migrationSchema: options.schema,
     prepare: async (kdb) => {

@@ -27,6 +27,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return new KyselyStore(db, {
     name: 'sqlite',
+    skipLocked: false,
     writeConcurrency: 1,
     prepare: async () => {},
     close: async () => {},

@@ -1,0 +1,131 @@
+/** Postback configuration and the delivery log, shared by the CLI and the admin API. */
+import { Type, type Static } from '@sinclair/typebox';
+import { newId } from '../domain/ids.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { POSTBACK_FORMATS, unknownMacros, type Postback } from '../postbacks/formats.js';
+import { toPostback } from '../postbacks/outbox.js';
+import type { DeliveryAttemptRow, DeliveryRow, Store } from '../storage/store.js';
+import { IdString } from './schemas.js';
+import { validate } from './validate.js';
+
+export const CHARTBOOST_BASE_URL = 'https://live.chartboost.com';
+
+export const PostbackInput = Type.Object(
+  {
+    app_id: IdString,
+    network: Type.String({ minLength: 1, maxLength: 100, description: 'installs attributed to this network are its own' }),
+    format: Type.Unsafe<(typeof POSTBACK_FORMATS)[number]>({ type: 'string', enum: [...POSTBACK_FORMATS] }),
+    url: Type.Optional(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000, description: 'base URL (Chartboost formats) or URL template with {macros}' })),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    secret: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    app_signature: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    events: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type PostbackInput = Static<typeof PostbackInput>;
+
+const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dead'] as const;
+export const DeliveryStatus = Type.Unsafe<(typeof DELIVERY_STATUSES)[number]>({ type: 'string', enum: [...DELIVERY_STATUSES] });
+
+/** A postback as shown: the signing secret never, the partner token only by its start. */
+export type PostbackView = Omit<Postback, 'secret' | 'token'> & { token: string | null; has_secret: boolean };
+
+export function viewPostback(p: Postback): PostbackView {
+  const { secret, token, ...rest } = p;
+  return { ...rest, token: token === null ? null : `${token.slice(0, 4)}…`, has_secret: secret !== null };
+}
+
+export async function addPostback(store: Store, input: unknown): Promise<PostbackView> {
+  const p = validate(PostbackInput, input);
+  if (!(await store.getApp(p.app_id))) throw notFound(`app_id: unknown app ${p.app_id}`);
+  if (p.format === 'url') {
+    if (p.url === undefined) throw badRequest('url: is required for the url format (a template such as https://n.example/pb?click={click_id})');
+    const unknown = unknownMacros(p.url);
+    if (unknown.length > 0) throw badRequest(`url: unknown macro {${unknown[0]}}`);
+  } else {
+    if (p.token === undefined) throw badRequest(`token: is required for ${p.format}`);
+    if (p.format !== 'chartboost-v2' && p.secret === undefined) throw badRequest(`secret: is required for ${p.format} (its requests are signed)`);
+  }
+  const row = {
+    postback_id: newId(),
+    app_id: p.app_id,
+    network: p.network,
+    format: p.format,
+    url: (p.url ?? CHARTBOOST_BASE_URL).replace(/\/+$/, ''),
+    token: p.token ?? null,
+    secret: p.secret ?? null,
+    app_signature: p.app_signature ?? null,
+    events: p.events ? p.events.map((e) => e.trim()).join(',') : null,
+    created_at: Date.now(),
+    removed_at: null,
+  };
+  if (p.format === 'url') row.url = p.url!;
+  await store.createPostback(row);
+  return viewPostback(toPostback(row));
+}
+
+export async function listPostbacks(store: Store, appId?: string): Promise<PostbackView[]> {
+  return (await store.listPostbacks(appId)).map((row) => viewPostback(toPostback(row)));
+}
+
+export async function removePostback(store: Store, postbackId: string): Promise<{ postback_id: string; removed: true }> {
+  if (!(await store.removePostback(postbackId))) throw notFound(`postback_id: no active postback ${postbackId}`);
+  return { postback_id: postbackId, removed: true };
+}
+
+/** A delivery as the log shows it: no headers or body (they carry the partner's credentials). */
+export interface DeliveryView {
+  delivery_id: string;
+  postback_id: string;
+  app_id: string;
+  trigger: string;
+  method: string;
+  url: string;
+  status: DeliveryRow['status'];
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function viewDelivery(d: DeliveryRow): DeliveryView {
+  return {
+    delivery_id: d.delivery_id,
+    postback_id: d.postback_id,
+    app_id: d.app_id,
+    trigger: d.trigger,
+    method: d.method,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    last_status: d.last_status,
+    last_error: d.last_error,
+    next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null,
+    created_at: iso(d.created_at)!,
+    finished_at: iso(d.finished_at),
+  };
+}
+
+export function viewAttempt(a: DeliveryAttemptRow) {
+  return { attempted_at: iso(a.attempted_at)!, status_code: a.status_code, latency_ms: a.latency_ms, response_start: a.response_start, error: a.error };
+}
+
+export async function deliveryLog(store: Store, filter: { appId?: string; status?: string; limit?: number }): Promise<DeliveryView[]> {
+  if (filter.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(filter.status)) {
+    throw badRequest(`status: must be one of ${DELIVERY_STATUSES.join(', ')}`);
+  }
+  const rows = await store.listDeliveries({ appId: filter.appId, status: filter.status as DeliveryRow['status'] | undefined, limit: filter.limit ?? 100 });
+  return rows.map(viewDelivery);
+}
+
+export async function retryDelivery(store: Store, deliveryId: string, ttlMs: number): Promise<DeliveryView> {
+  const existing = await store.getDelivery(deliveryId);
+  if (!existing) throw notFound(`delivery_id: unknown delivery ${deliveryId}`);
+  if (existing.status === 'delivered') throw new AppError(409, `delivery_id: ${deliveryId} was already delivered`);
+  return viewDelivery((await store.retryDelivery(deliveryId, Date.now(), ttlMs))!);
+}

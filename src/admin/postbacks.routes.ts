@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import * as ops from './postback-operations.js';
+import { ErrorOutput, IdString } from './schemas.js';
+import type { AdminContext } from './admin.routes.js';
+
+const security = [{ adminToken: [] }];
+const errors = { 200: Type.Unknown(), 201: Type.Unknown(), 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput };
+
+/** Postback configuration and the delivery log (the admin token hook is the parent's). */
+export async function postbackRoutes(app: FastifyInstance, ctx: AdminContext & { retryTtlMs: number; onPostbacksChanged: () => void; onRetry: () => void }): Promise<void> {
+  app.post('/postbacks', { schema: { tags: ['admin'], security, body: ops.PostbackInput, response: errors } }, async (request, reply) => {
+    const created = await ops.addPostback(ctx.store, request.body);
+    ctx.onPostbacksChanged();
+    return reply.code(201).send(created);
+  });
+
+  app.get(
+    '/postbacks',
+    { schema: { tags: ['admin'], security, querystring: Type.Object({ app_id: Type.Optional(IdString) }), response: errors } },
+    async (request) => ({ postbacks: await ops.listPostbacks(ctx.store, (request.query as { app_id?: string }).app_id) }),
+  );
+
+  app.delete(
+    '/postbacks/:postback_id',
+    { schema: { tags: ['admin'], security, params: Type.Object({ postback_id: IdString }), response: errors } },
+    async (request) => {
+      const removed = await ops.removePostback(ctx.store, (request.params as { postback_id: string }).postback_id);
+      ctx.onPostbacksChanged();
+      return removed;
+    },
+  );
+
+  app.get(
+    '/deliveries',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'The postback delivery log, newest first',
+        querystring: Type.Object({
+          app_id: Type.Optional(IdString),
+          status: Type.Optional(ops.DeliveryStatus),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        }),
+        response: errors,
+      },
+    },
+    async (request) => {
+      const q = request.query as { app_id?: string; status?: string; limit?: number };
+      return { deliveries: await ops.deliveryLog(ctx.store, { appId: q.app_id, status: q.status, limit: q.limit }) };
+    },
+  );
+
+  app.get(
+    '/deliveries/:delivery_id',
+    { schema: { tags: ['admin'], security, params: Type.Object({ delivery_id: IdString }), response: errors } },
+    async (request, reply) => {
+      const id = (request.params as { delivery_id: string }).delivery_id;
+      const delivery = await ctx.store.getDelivery(id);
+      if (!delivery) return reply.code(404).send({ status: 404, message: `delivery_id: unknown delivery ${id}` });
+      return { ...ops.viewDelivery(delivery), attempts_log: (await ctx.store.listAttempts(id)).map(ops.viewAttempt) };
+    },
+  );
+
+  app.post(
+    '/deliveries/:delivery_id/retry',
+    { schema: { tags: ['admin'], security, params: Type.Object({ delivery_id: IdString }), response: errors } },
+    async (request) => {
+      const retried = await ops.retryDelivery(ctx.store, (request.params as { delivery_id: string }).delivery_id, ctx.retryTtlMs);
+      ctx.onRetry();
+      return retried;
+    },
+  );
+}

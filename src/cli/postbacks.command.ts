@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import * as ops from '../admin/postback-operations.js';
+import { loadConfig } from '../config.js';
+import { action, withStore } from './context.js';
+import { printRecord, printResult, type Column } from './output.js';
+
+const POSTBACK_COLUMNS: Column<ops.PostbackView>[] = [
+  { header: 'postback_id', value: (p) => p.postback_id },
+  { header: 'app_id', value: (p) => p.app_id },
+  { header: 'network', value: (p) => p.network },
+  { header: 'format', value: (p) => p.format },
+  { header: 'url', value: (p) => p.url },
+  { header: 'events', value: (p) => p.events ?? '(default)' },
+];
+
+const DELIVERY_COLUMNS: Column<ops.DeliveryView>[] = [
+  { header: 'delivery_id', value: (d) => d.delivery_id },
+  { header: 'trigger', value: (d) => d.trigger },
+  { header: 'status', value: (d) => d.status },
+  { header: 'attempts', value: (d) => d.attempts },
+  { header: 'last', value: (d) => d.last_status ?? d.last_error },
+  { header: 'next_attempt_at', value: (d) => d.next_attempt_at },
+  { header: 'url', value: (d) => d.url },
+];
+
+export function registerPostbacksCommand(program: Command): void {
+  const postbacks = program.command('postbacks').description('outbound postbacks to ad networks, and their delivery log');
+
+  postbacks
+    .command('add')
+    .description('send installs, opens or events of an app to a network')
+    .requiredOption('--app <app_id>', 'the app')
+    .requiredOption('--network <name>', 'the network; installs attributed to it are its own')
+    .requiredOption('--format <format>', 'chartboost-v2 | chartboost-v1 | chartboost-pia | url')
+    .option('--url <url>', `base URL for Chartboost formats (default ${ops.CHARTBOOST_BASE_URL}), or a URL template with {macros}`)
+    .option('--token <token>', "the network's API token")
+    .option('--secret <secret>', 'the signing secret (chartboost-v1, chartboost-pia)')
+    .option('--app-signature <sig>', "the app's signature at the network (default: this server's)")
+    .option('--events <list>', 'narrow what is sent: install,open,purchase or event ids')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { app: string; network: string; format: string; url?: string; token?: string; secret?: string; appSignature?: string; events?: string; json?: boolean }) => {
+        const input = {
+          app_id: opts.app,
+          network: opts.network,
+          format: opts.format,
+          url: opts.url,
+          token: opts.token,
+          secret: opts.secret,
+          app_signature: opts.appSignature,
+          events: opts.events?.split(',').map((e) => e.trim()).filter(Boolean),
+        };
+        const created = await withStore((store) => ops.addPostback(store, input));
+        printRecord(Boolean(opts.json), { ...created });
+      }),
+    );
+
+  postbacks
+    .command('list')
+    .description('list active postbacks')
+    .option('--app <app_id>', 'only this app')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { app?: string; json?: boolean }) => {
+        const list = await withStore((store) => ops.listPostbacks(store, opts.app));
+        printResult(Boolean(opts.json), { postbacks: list }, list, POSTBACK_COLUMNS);
+      }),
+    );
+
+  postbacks
+    .command('remove')
+    .description('stop a postback (its delivery log stays)')
+    .argument('<postback_id>')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string, opts: { json?: boolean }) => {
+        printRecord(Boolean(opts.json), await withStore((store) => ops.removePostback(store, id)));
+      }),
+    );
+
+  postbacks
+    .command('log')
+    .description('the delivery log, newest first')
+    .option('--app <app_id>', 'only this app')
+    .option('--status <status>', 'pending | delivered | failed | dead')
+    .option('--limit <n>', 'how many', '100')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { app?: string; status?: string; limit: string; json?: boolean }) => {
+        const list = await withStore((store) => ops.deliveryLog(store, { appId: opts.app, status: opts.status, limit: Math.min(10_000, Number(opts.limit) || 100) }));
+        printResult(Boolean(opts.json), { deliveries: list }, list, DELIVERY_COLUMNS);
+      }),
+    );
+
+  postbacks
+    .command('retry')
+    .description('send a failed or dead delivery again (a running server picks it up)')
+    .argument('<delivery_id>')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string, opts: { json?: boolean }) => {
+        const ttl = loadConfig(process.env).retryTtlMs;
+        printRecord(Boolean(opts.json), { ...(await withStore((store) => ops.retryDelivery(store, id, ttl))) });
+      }),
+    );
+}

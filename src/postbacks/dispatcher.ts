@@ -1,0 +1,162 @@
+/**
+ * Sends what the outbox holds. Claims due deliveries (a lease, so no two processes send the
+ * same one), sends each with a concurrency limit per destination, and records every attempt:
+ * 2xx delivered; 5xx, 408, 429, timeouts and connection errors retried with exponential
+ * back-off (5 s, 10 s, 20 s … from S2S_RETRY_BASE_MS, 429 honouring Retry-After) until the TTL,
+ * then dead; any other 4xx is final. The schedule lives in the database, so a restart resumes it.
+ */
+import type { Logger } from 'pino';
+import { classify, retryDelayMs, sendOnce, type Attempt, type OutboundRequest } from '../client/index.js';
+import { newId } from '../domain/ids.js';
+import type { DeliveryRow, DeliveryUpdate, Store } from '../storage/store.js';
+
+export interface DispatcherOptions {
+  retryBaseMs: number;
+  timeoutMs: number;
+  /** Requests in flight to one origin at a time. */
+  perDestination: number;
+  /** How often due retries are looked for when nothing wakes the dispatcher. */
+  pollMs: number;
+  /** How long a claim holds before another process may take the delivery. */
+  leaseMs: number;
+  batch: number;
+  onOutcome?: (outcome: DeliveryRow['status'] | 'retry') => void;
+}
+
+export class Dispatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = true;
+  private again = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+  private claimed = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: DispatcherOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Looks for due deliveries now (called after a commit that queued some). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), 0);
+  }
+
+  /** Stops claiming, waits for sends in flight, and lets unsent claims go. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.running || this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.running) await new Promise((r) => setTimeout(r, 5));
+    }
+    await this.store.releaseClaims([...this.claimed]).catch(() => {});
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null;
+    if (this.stopped) return;
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        const due = await this.store.claimDueDeliveries(Date.now(), this.options.batch, this.options.leaseMs);
+        for (const delivery of due) {
+          this.claimed.add(delivery.delivery_id);
+          const job = this.deliver(delivery).finally(() => {
+            this.inFlight.delete(job);
+            this.claimed.delete(delivery.delivery_id);
+          });
+          this.inFlight.add(job);
+        }
+        if (due.length === this.options.batch) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'postback dispatcher could not read the outbox; will retry');
+    } finally {
+      this.running = false;
+      if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.pollMs);
+    }
+  }
+
+  private async deliver(delivery: DeliveryRow): Promise<void> {
+    const origin = new URL(delivery.url).origin;
+    await this.acquire(origin);
+    let attempt: Attempt;
+    try {
+      const request: OutboundRequest = {
+        method: delivery.method as OutboundRequest['method'],
+        url: delivery.url,
+        headers: JSON.parse(delivery.headers) as Record<string, string>,
+        body: delivery.body ?? undefined,
+      };
+      attempt = await sendOnce(request, { timeoutMs: this.options.timeoutMs });
+    } finally {
+      this.release(origin);
+    }
+    const now = Date.now();
+    const update = this.nextState(delivery, attempt, now);
+    try {
+      await this.store.recordAttempt(
+        {
+          attempt_id: newId(now),
+          delivery_id: delivery.delivery_id,
+          attempted_at: now,
+          status_code: attempt.status,
+          latency_ms: attempt.latencyMs,
+          response_start: attempt.responseStart,
+          error: attempt.error,
+        },
+        update,
+      );
+      this.options.onOutcome?.(update.status === 'pending' ? 'retry' : update.status);
+    } catch (error) {
+      // The claim lapses and the delivery is tried again: at least once, never lost.
+      this.logger.error({ err: error, delivery_id: delivery.delivery_id }, 'could not record a postback attempt');
+    }
+  }
+
+  private nextState(delivery: DeliveryRow, attempt: Attempt, now: number): DeliveryUpdate {
+    const attempts = delivery.attempts + 1;
+    const base = { attempts, last_status: attempt.status, last_error: attempt.error };
+    const verdict = classify(attempt.status);
+    if (verdict === 'delivered') return { ...base, status: 'delivered', next_attempt_at: now, finished_at: now };
+    if (verdict === 'final') return { ...base, status: 'failed', next_attempt_at: now, finished_at: now };
+    const next = now + retryDelayMs(attempts, this.options.retryBaseMs, attempt.retryAfterMs);
+    if (next > delivery.expires_at) return { ...base, status: 'dead', next_attempt_at: now, finished_at: now };
+    return { ...base, status: 'pending', next_attempt_at: next, finished_at: null };
+  }
+
+  private async acquire(origin: string): Promise<void> {
+    const active = this.active.get(origin) ?? 0;
+    if (active < this.options.perDestination) {
+      this.active.set(origin, active + 1);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const queue = this.waiting.get(origin) ?? [];
+      queue.push(resolve);
+      this.waiting.set(origin, queue);
+    });
+  }
+
+  private release(origin: string): void {
+    const next = this.waiting.get(origin)?.shift();
+    if (next) next();
+    else this.active.set(origin, (this.active.get(origin) ?? 1) - 1);
+  }
+}
