@@ -44,7 +44,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
     }
   });
 
-  await app.register(postbackRoutes, { ...ctx, onPostbacksChanged: ctx.onAppChanged });
+  // Only the context, not the plugin options it arrived with (they carry the /admin prefix).
+  const { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry } = ctx;
+  await app.register(postbackRoutes, { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry, onPostbacksChanged: onAppChanged });
 
   app.get(
     '/apps',
