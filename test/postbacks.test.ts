@@ -71,6 +71,10 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     const detail = await call(`${server.url}/admin/deliveries/${d.delivery_id}`, { admin: true });
     expect(detail.body.attempts_log.map((a: any) => a.status_code)).toEqual([503, 503, 200]);
     expect(detail.body.attempts_log[0].response_start).toBe('{"status":503}');
+    const metrics = (await call(`${server.url}/metrics`)).body as string;
+    expect(Number(/s2s_postback_attempts_total\{outcome="retry"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/s2s_postback_deliveries\{status="delivered"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/s2s_postback_deliveries\{status="pending"\} \d+/);
     expect(clickId).toMatch(/^[0-9a-f]{24}$/);
   });
 
