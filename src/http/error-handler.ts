@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { WriteQueueClosedError, WriteQueueFullError } from '../ingest/write-queue.js';
+import { isTransientDatabaseError } from '../storage/db.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -44,6 +45,10 @@ export function describeError(error: FastifyError | AppError | Error): ErrorAnsw
     status = error.status;
     message = error.message;
     headers = error.headers;
+  } else if (isTransientDatabaseError(error)) {
+    status = 503;
+    message = 'database unavailable; retry later';
+    headers = { 'retry-after': '5' };
   } else if (error instanceof WriteQueueFullError || error instanceof WriteQueueClosedError) {
     status = 503;
     message = `${error.message}; retry later`;
@@ -60,7 +65,7 @@ export function describeError(error: FastifyError | AppError | Error): ErrorAnsw
 
 /** Logs an answered error: 4xx at warn, 5xx at error (with the stack, which is never sent). */
 export function logError(request: FastifyRequest, error: Error, answer: ErrorAnswer): void {
-  if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+  if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.warn({ status: answer.status, message: answer.message }, 'request refused');
 }
 

@@ -18,3 +18,43 @@ export function describeDatabase(config: Pick<Config, 'databaseUrl' | 'databaseS
   url.password = '';
   return `${url.protocol}//${url.host}${url.pathname}${config.databaseSchema ? ` schema=${config.databaseSchema}` : ''}`;
 }
+
+const TRANSIENT_CODES = new Set([
+  // Node socket errors: the database host is down or unreachable.
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  // PostgreSQL: shutting down, starting up, connection failures, too many clients, serialization.
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  '40001',
+  '40P01',
+  // SQLite: another process holds the lock beyond busy_timeout; the disk is full.
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+]);
+
+/**
+ * True for a database error that says "try again later" rather than "this request is wrong":
+ * answered 503 so that senders retry, as seed 003 tells them to.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+    error.message,
+  );
+}
