@@ -31,6 +31,10 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool drops it and the next query opens a fresh one.
   pool.on('error', () => {});
+  // A client checked out of the pool (mid-transaction) emits 'error' on its own when the
+  // connection drops, and an unheard 'error' event kills the process. Its next query fails
+  // instead, which the request turns into a 503.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new KyselyStore(db, {
     name: 'postgres',
