@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import { adminRoutes } from './admin/admin.routes.js';
 import { TokenAuthenticator } from './auth/token-auth.js';
+import { RateLimiter } from './auth/rate-limit.js';
 import type { Config } from './config.js';
 import { newId } from './domain/ids.js';
 import { registerBodyParsers } from './http/body-parsers.js';
@@ -32,6 +34,7 @@ export interface Services {
   store: Store;
   auth: TokenAuthenticator;
   catalog: Catalog;
+  rateLimiter: RateLimiter;
   dispatcher: Dispatcher;
   writer: WriteQueue<WriteOp, WriteOutcome>;
   metrics: Metrics;
@@ -87,12 +90,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     store,
     auth: new TokenAuthenticator(store, config.authCacheMs),
     catalog,
+    rateLimiter: new RateLimiter(config.rateLimitPerToken),
     writer,
     dispatcher,
     metrics,
   };
 
   const app = Fastify({
+    // HTTPS when a certificate is given (the seeds require HTTPS); else plain HTTP behind a proxy.
+    ...(config.tlsCertFile && config.tlsKeyFile
+      ? { https: { cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) } }
+      : {}),
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,

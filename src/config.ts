@@ -31,11 +31,16 @@ export interface Config {
   readonly dispatchTimeoutMs: number;
   readonly dispatchPerDestination: number;
   readonly dispatchPollMs: number;
+  /** Requests per second one token may make (per process); 0 turns the limit off. */
+  readonly rateLimitPerToken: number;
+  /** PEM files: when both are set, the server speaks HTTPS itself. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
   /** Peers (CIDR ranges) whose X-Forwarded-For names the client; empty trusts no one. */
   readonly trustProxy: readonly string[];
 }
 
-export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host'>> & { trustProxy?: string };
+export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'tlsCertFile' | 'tlsKeyFile'>> & { trustProxy?: string };
 
 export class ConfigError extends Error {}
 
@@ -62,6 +67,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
 
   const trustProxy = parseTrustProxy(overrides.trustProxy ?? readString(env, 'S2S_TRUST_PROXY') ?? '');
 
+  const tlsCertFile = overrides.tlsCertFile ?? readString(env, 'S2S_TLS_CERT');
+  const tlsKeyFile = overrides.tlsKeyFile ?? readString(env, 'S2S_TLS_KEY');
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key (S2S_TLS_CERT, S2S_TLS_KEY) go together');
+  }
+
   return Object.freeze({
     port,
     host,
@@ -82,6 +93,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dispatchTimeoutMs: readInt(env, 'S2S_DISPATCH_TIMEOUT_MS', 10_000, 100, 300_000),
     dispatchPerDestination: readInt(env, 'S2S_DISPATCH_PER_DESTINATION', 8, 1, 1000),
     dispatchPollMs: readInt(env, 'S2S_DISPATCH_POLL_MS', 250, 10, 60_000),
+    rateLimitPerToken: readInt(env, 'S2S_RATE_LIMIT', 0, 0, 10_000_000),
+    tlsCertFile,
+    tlsKeyFile,
     trustProxy,
   });
 }

@@ -11,9 +11,17 @@ export function registerServerCommands(program: Command): void {
     .option('--port <port>', 'port to listen on (env PORT, default 8080)', parsePort)
     .option('--host <host>', 'address to bind (env HOST, default 0.0.0.0)')
     .option('--trust-proxy <cidrs>', 'proxies whose X-Forwarded-For counts, e.g. 10.0.0.0/8 (env S2S_TRUST_PROXY)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (env S2S_TLS_CERT)')
+    .option('--tls-key <file>', 'and this PEM private key (env S2S_TLS_KEY)')
     .action(
-      action(async (opts: { port?: number; host?: string; trustProxy?: string }) => {
-        const config = loadConfig(process.env, { port: opts.port, host: opts.host, trustProxy: opts.trustProxy });
+      action(async (opts: { port?: number; host?: string; trustProxy?: string; tlsCert?: string; tlsKey?: string }) => {
+        const config = loadConfig(process.env, {
+          port: opts.port,
+          host: opts.host,
+          trustProxy: opts.trustProxy,
+          tlsCertFile: opts.tlsCert,
+          tlsKeyFile: opts.tlsKey,
+        });
         // Loaded on demand: the HTTP stack is not needed by the other commands' quick runs.
         const { runServer } = await import('../main.js');
         await runServer(config);

@@ -31,6 +31,9 @@ export async function resolveAppAccess(
     const why = result.reason === 'missing' ? 'is required' : result.reason === 'revoked' ? 'has been revoked' : 'is not a valid token';
     throw new AppError(deniedStatus, `${tokenField}: ${why}`);
   }
+  if (!services.rateLimiter.take(result.tokenId)) {
+    throw new AppError(429, `${tokenField}: rate limit of ${services.config.rateLimitPerToken} requests per second exceeded`, { 'retry-after': '1' });
+  }
   let id = appId;
   if (id === undefined) {
     const grant = await services.auth.grantedApps(token!);

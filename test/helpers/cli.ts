@@ -55,7 +55,7 @@ export async function startServerProcess(env: Record<string, string>, args: stri
     const onData = (chunk: Buffer): void => {
       for (const line of String(chunk).split('\n').filter(Boolean)) {
         output.push(line);
-        const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+        const match = /Server listening at (https?:\/\/127\.0\.0\.1:\d+)/.exec(line);
         if (match) {
           clearTimeout(timer);
           resolve(match[1]!);

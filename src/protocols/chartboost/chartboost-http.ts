@@ -7,8 +7,8 @@ import { isPlainObject, optionalString, readParams, type Params } from '../param
 import { resolveAppAccess, type AppAccess } from '../token-access.js';
 import { signatureMatches, signChartboost, type ChartboostAction } from './signature.js';
 
-/** The status codes of seed 003's error table; anything else a client did wrong is a 400. */
-const CHARTBOOST_STATUSES = new Set([400, 403, 404, 405, 413, 500, 503]);
+/** The status codes of seed 003's error table (and 429 for the rate limit); anything else a client did wrong is a 400. */
+const CHARTBOOST_STATUSES = new Set([400, 403, 404, 405, 413, 429, 500, 503]);
 
 const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
