@@ -10,6 +10,7 @@ import { newId } from './domain/ids.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
+import { registerNulGuard } from './http/nul-guard.js';
 import { WriteQueue } from './ingest/write-queue.js';
 import { createLogger } from './logger.js';
 import { healthRoutes } from './ops/health.routes.js';
@@ -118,6 +119,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     forceCloseConnections: 'idle',
+    // Errors Node's HTTP parser raises before Fastify sees a request (a URL or headers over
+    // the 16 KB limit, a malformed request line) get the same JSON shape as every other error.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const message = status === 431 ? 'headers: the URL or headers are larger than 16 KB' : status === 408 ? 'request: timed out' : 'request: malformed HTTP';
+      const body = JSON.stringify({ status, message });
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else {
+        socket.destroy();
+      }
+    },
     // X-Forwarded-For counts only from configured proxies (load balancers, Chartboost's
     // callback servers); from anyone else it could forge the IP that attribution matches on.
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
@@ -129,6 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
 
   registerBodyParsers(app);
   registerErrorHandler(app);
+  registerNulGuard(app);
   metrics.instrument(app);
 
   await app.register(swagger, {

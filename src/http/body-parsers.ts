@@ -29,11 +29,11 @@ export function registerBodyParsers(app: FastifyInstance): void {
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(body);
       } catch {
-        done(badRequest('body is not valid UTF-8'));
+        done(badRequest('body: not valid UTF-8'));
         return;
       }
       parseJson(request, text, (error, value) => {
-        if (error) done(badRequest(`malformed JSON body: ${error.message}`));
+        if (error) done(badRequest('body: malformed JSON'));
         else done(null, value);
       });
     },

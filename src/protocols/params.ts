@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { DEVICE_ID_KINDS, deviceIdsFrom, type DeviceIds } from '../domain/devices.js';
 import { badRequest } from '../errors.js';
 
 /** Request parameters as the seeds define them: one flat set from the query and the body. */
@@ -7,21 +8,25 @@ export type Params = Record<string, unknown>;
 
 /**
  * Merges the query string and a JSON or form body (body wins), the way the seeds let GET and
- * POST carry the same parameters. A key sent more than once (`?event_id=x&event_id=`, as
- * Swaarm's own example does) collapses to its one non-blank value; two different non-blank
- * values are an error naming the key.
+ * POST carry the same parameters. Keys nobody reads are ignored, whatever they hold.
  */
 export function readParams(request: FastifyRequest): Params {
   const out: Params = Object.create(null);
   const sources = [request.query, isPlainObject(request.body) ? request.body : undefined];
   for (const source of sources) {
     if (!isPlainObject(source)) continue;
-    for (const [key, value] of Object.entries(source)) out[key] = collapse(key, value);
+    for (const [key, value] of Object.entries(source)) out[key] = value;
   }
   return out;
 }
 
-function collapse(key: string, value: unknown): unknown {
+/**
+ * A parameter's one value. A key sent more than once (`?event_id=x&event_id=`, as Swaarm's own
+ * example does) collapses to its one non-blank value; two different non-blank values are an
+ * error naming the key.
+ */
+function scalar(params: Params, key: string): unknown {
+  const value = params[key];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return value;
   const distinct = [...new Set((value as string[]).filter((v) => v.trim() !== ''))];
   if (distinct.length > 1) throw badRequest(`${key}: sent more than once with different values`);
@@ -40,7 +45,7 @@ interface StringRule {
 
 /** A string parameter: blank counts as absent; anything but a string (or number) is a 400 naming it. */
 export function optionalString(params: Params, key: string, rule: StringRule = {}): string | undefined {
-  const raw = params[key];
+  const raw = scalar(params, key);
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'string' && typeof raw !== 'number') throw badRequest(`${key}: must be a string`);
   const value = String(raw).trim();
@@ -58,7 +63,7 @@ export function requiredString(params: Params, key: string, rule: StringRule = {
 
 /** A number parameter (a JSON number or a numeric string); blank counts as absent. */
 export function optionalNumber(params: Params, key: string, range: { min?: number; max?: number } = {}): number | undefined {
-  const raw = params[key];
+  const raw = scalar(params, key);
   if (raw === undefined || raw === null || raw === '') return undefined;
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(value)) throw badRequest(`${key}: must be a number`);
@@ -69,7 +74,7 @@ export function optionalNumber(params: Params, key: string, range: { min?: numbe
 
 /** A boolean flag such as `no_redirect=true`. */
 export function flag(params: Params, key: string): boolean {
-  const value = params[key];
+  const value = scalar(params, key);
   return value === true || value === 1 || (typeof value === 'string' && ['true', '1', 'yes'].includes(value.toLowerCase()));
 }
 
@@ -92,4 +97,11 @@ function stripMapped(ip: string): string {
 /** The device's user agent: the given parameter, else the User-Agent header. */
 export function clientUserAgent(request: FastifyRequest, params: Params, key: string): string | undefined {
   return optionalString(params, key, { max: 1024 }) ?? (request.headers['user-agent']?.slice(0, 1024) || undefined);
+}
+
+/** The request's device ids, each read as one string (a conflicting repeat is a 400), then normalised. */
+export function readDeviceIds(params: Params): DeviceIds {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of [...DEVICE_ID_KINDS, 'ifa']) raw[key] = optionalString(params, key, { max: 128 });
+  return deviceIdsFrom(raw);
 }

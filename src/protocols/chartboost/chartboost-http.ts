@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Services } from '../../app.js';
-import { deviceIdsFrom, type DeviceIds } from '../../domain/devices.js';
+import type { DeviceIds } from '../../domain/devices.js';
 import { AppError, badRequest, forbidden } from '../../errors.js';
 import { describeError, logError } from '../../http/error-handler.js';
-import { isPlainObject, optionalString, readParams, type Params } from '../params.js';
+import { isPlainObject, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess, type AppAccess } from '../token-access.js';
 import { signatureMatches, signChartboost, type ChartboostAction } from './signature.js';
 
@@ -75,7 +75,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 /** Device ids, at least one of `kinds` required (the message lists them). */
 export function requireDevice(params: Params, kinds: string[]): DeviceIds {
-  const ids = deviceIdsFrom(params);
+  const ids = readDeviceIds(params);
   if (Object.keys(ids).length === 0) throw badRequest(`${kinds[0]}: at least one device id (${kinds.join(', ')}) is required`);
   return ids;
 }

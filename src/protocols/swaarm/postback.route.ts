@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { deviceIdsFrom } from '../../domain/devices.js';
 import { dedupKey, readFreeText, readRevenue, submitConversion } from '../conversion.js';
-import { optionalIp, optionalNumber, optionalString, readParams, requiredString } from '../params.js';
+import { optionalIp, optionalNumber, optionalString, readParams, requiredString, readDeviceIds } from '../params.js';
 import { OkAnswer, SwaarmEventQuery } from './schemas.js';
 import { swaarmAccess } from './swaarm-auth.js';
 
@@ -29,7 +28,7 @@ export async function postbackRoute(app: FastifyInstance, services: Services): P
         receivedAt: now,
         source: 'swaarm-postback',
         userId,
-        deviceIds: deviceIdsFrom(params),
+        deviceIds: readDeviceIds(params),
         // Server to server: the connection is the sender's backend, never the device, so the
         // device's IP and user agent come from parameters only.
         ip: optionalIp(params, 'ip_address') ?? optionalIp(params, 'user_ip'),

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { deviceIdsFrom } from '../../domain/devices.js';
 import { dedupKey, readFreeText, readRevenue, submitConversion } from '../conversion.js';
-import { optionalNumber, optionalString, readParams, requiredString, optionalIp } from '../params.js';
+import { optionalNumber, optionalString, readParams, requiredString, optionalIp, readDeviceIds } from '../params.js';
 import { badRequest } from '../../errors.js';
 import { clickIdParams } from './postback.route.js';
 import { S2sEventAnswer, SwaarmEventQuery } from './schemas.js';
@@ -34,7 +33,7 @@ export async function s2sEventRoute(app: FastifyInstance, services: Services): P
         receivedAt: now,
         source: 'swaarm-s2sevent',
         userId,
-        deviceIds: deviceIdsFrom(params),
+        deviceIds: readDeviceIds(params),
         ip,
         userAgent,
         clickIds: [userId, ...clickIdParams(params)],

@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import type { App } from '../../domain/apps.js';
-import { deviceIdsFrom } from '../../domain/devices.js';
 import { isId, newId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { Touchpoint } from '../../storage/store.js';
-import { clientIp, clientUserAgent, optionalString, readParams, type Params } from '../params.js';
+import { clientIp, clientUserAgent, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
 const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
@@ -39,7 +38,7 @@ export async function recordTouchpoint(
   }
   if (!app) throw notFound('app_id: the campaign belongs to no known app');
 
-  const devices = deviceIdsFrom(params);
+  const devices = readDeviceIds(params);
   const publisher = Object.fromEntries(PUBLISHER_FIELDS.map((f) => [f, optionalString(params, f) ?? null])) as Record<
     (typeof PUBLISHER_FIELDS)[number],
     string | null
