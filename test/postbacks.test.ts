@@ -78,6 +78,21 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     expect(clickId).toMatch(/^[0-9a-f]{24}$/);
   });
 
+  it('queues while the partner is down (connection refused) and drains when it is back', async () => {
+    const probe = await receiver();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    receivers.splice(receivers.indexOf(probe), 1);
+    const s = await setup({ format: 'chartboost-v2', url: `http://127.0.0.1:${port}`, token: 't', events: ['open'] });
+    for (let i = 0; i < 3; i++) await call(`${server.url}/api/v2/open?token=${s.token}&app_id=${s.app.app_id}&gaid=down-${i}`);
+    await expect.poll(async () => (await deliveries(s.app.app_id)).filter((d) => d.last_error?.includes('ECONNREFUSED')).length).toBe(3);
+    expect((await deliveries(s.app.app_id)).every((d) => d.status === 'pending')).toBe(true);
+    const back = await startReceiver(undefined, port);
+    receivers.push(back);
+    await back.waitFor(3, 10_000);
+    await expect.poll(async () => (await deliveries(s.app.app_id)).map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+
   it('does not retry a 400, and marks it failed', async () => {
     const r = await receiver(() => ({ status: 400, body: '{"status":400,"message":"bad"}' }));
     const s = await setup({ format: 'chartboost-v2', url: r.url, token: 't', events: ['install'] });

@@ -114,6 +114,17 @@ describe.each(BACKENDS)('tracking links (/click, /view) on $name', (backend) => 
     expect(used).toBeLessThan(server.db.store.writeConcurrency === 1 ? 150 : 300);
   });
 
+  it('answers a retried click with the same Idempotency-Key with the first id, storing one click', async () => {
+    const send = () => call(`${server.url}/click?campaign_id=${campaign.campaign_id}&no_redirect=true&sub1=k`, { headers: { 'idempotency-key': 'retry-me-1' } });
+    const concurrent = await Promise.all([send(), send(), send()]);
+    const later = await send();
+    const ids = new Set([...concurrent, later].map((r) => r.body.id));
+    expect(ids.size).toBe(1);
+    const other = await call(`${server.url}/click?campaign_id=${campaign.campaign_id}&no_redirect=true`, { headers: { 'idempotency-key': 'retry-me-2' } });
+    expect(other.body.id).not.toBe([...ids][0]);
+    expect(await server.db.store.getTouchpoint([...ids][0]!)).toBeDefined();
+  });
+
   it('refuses bad input with a 4xx naming the field', async () => {
     const cases: [string, number, string][] = [
       ['/click', 400, 'campaign_id: is required'],

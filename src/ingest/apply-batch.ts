@@ -46,7 +46,16 @@ export async function applyBatch(store: Store, ops: readonly WriteOp[], context:
 }
 
 async function storeTouchpoints(tx: StoreTx, ops: Extract<WriteOp, { kind: 'touchpoint' }>[]): Promise<WriteOutcome[]> {
-  const inserted = await tx.insertTouchpoints(ops.map((op) => op.touchpoint));
+  // A request retried with the same Idempotency-Key keeps the first request's id: nothing new.
+  const ids: string[] = [];
+  const fresh: Extract<WriteOp, { kind: 'touchpoint' }>[] = [];
+  for (const op of ops) {
+    const t = op.touchpoint;
+    const id = op.idempotencyKey === undefined ? t.touchpoint_id : await tx.claimIdempotencyKey(t.app_id, op.idempotencyKey, t.touchpoint_id, t.created_at);
+    ids.push(id);
+    if (id === t.touchpoint_id) fresh.push(op);
+  }
+  const inserted = await tx.insertTouchpoints(fresh.map((op) => op.touchpoint));
   // An id repeated inside one batch is stored once: only its first op reports stored.
-  return ops.map((op) => ({ kind: 'touchpoint', stored: inserted.delete(op.touchpoint.touchpoint_id) }));
+  return ops.map((_op, i) => ({ kind: 'touchpoint', stored: inserted.delete(ids[i]!), id: ids[i]! }));
 }

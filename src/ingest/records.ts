@@ -67,6 +67,9 @@ export interface ConversionOutcome {
   eventStored: boolean;
 }
 
-export type WriteOp = { kind: 'touchpoint'; touchpoint: Touchpoint } | { kind: 'conversion'; conversion: ConversionRecord };
+export type WriteOp =
+  | { kind: 'touchpoint'; touchpoint: Touchpoint; idempotencyKey?: string | undefined }
+  | { kind: 'conversion'; conversion: ConversionRecord };
 
-export type WriteOutcome = { kind: 'touchpoint'; stored: boolean } | { kind: 'conversion'; outcome: ConversionOutcome };
+/** For a touchpoint: whether it was new, and its id (the first request's, for a repeated Idempotency-Key). */
+export type WriteOutcome = { kind: 'touchpoint'; stored: boolean; id: string } | { kind: 'conversion'; outcome: ConversionOutcome };

@@ -161,6 +161,21 @@ export class KyselyStoreTx implements StoreTx {
     return stored.length === 1;
   }
 
+  async claimIdempotencyKey(appId: string, key: string, recordId: string, now: number): Promise<string> {
+    await this.trx
+      .insertInto('idempotency_keys')
+      .values({ app_id: appId, idem_key: key, record_id: recordId, created_at: now })
+      .onConflict((oc) => oc.columns(['app_id', 'idem_key']).doNothing())
+      .execute();
+    const row = await this.trx
+      .selectFrom('idempotency_keys')
+      .select('record_id')
+      .where('app_id', '=', appId)
+      .where('idem_key', '=', key)
+      .executeTakeFirstOrThrow();
+    return row.record_id;
+  }
+
   async insertDeliveries(rows: DeliveryRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     const stored = await this.trx

@@ -219,6 +219,17 @@ export class KyselyStore implements Store {
     return this.db.selectFrom('touchpoints').selectAll().where('touchpoint_id', '=', touchpointId).executeTakeFirst();
   }
 
+  async findIdempotencyKey(appId: string, key: string, since: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('idempotency_keys')
+      .select('record_id')
+      .where('app_id', '=', appId)
+      .where('idem_key', '=', key)
+      .where('created_at', '>=', since)
+      .executeTakeFirst();
+    return row?.record_id;
+  }
+
   async getInstallByUser(appId: string, identity: Identity): Promise<InstallRow | undefined> {
     return this.db
       .selectFrom('installs')

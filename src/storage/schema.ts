@@ -174,6 +174,13 @@ export interface DeliveryAttemptsTable {
   error: string | null;
 }
 
+export interface IdempotencyKeysTable {
+  app_id: string;
+  idem_key: string;
+  record_id: string;
+  created_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
@@ -187,4 +194,5 @@ export interface Database {
   postbacks: PostbacksTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

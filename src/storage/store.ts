@@ -109,6 +109,11 @@ export interface StoreTx {
   getInstall(appId: string, userPk: string): Promise<InstallRow | undefined>;
   /** Inserts an event; false when its dedup key was already stored. */
   insertEvent(row: EventRow): Promise<boolean>;
+  /**
+   * Claims an idempotency key for a record id; returns the id the key stands for — `recordId`
+   * when the claim is new, the first request's id when the key was already used.
+   */
+  claimIdempotencyKey(appId: string, key: string, recordId: string, now: number): Promise<string>;
   /** Queues outbound requests; one per (postback, cause), a repeat is ignored. */
   insertDeliveries(rows: DeliveryRow[]): Promise<number>;
   /** Marks the installs credited to any of these touchpoints rejected; returns how many. */
@@ -147,6 +152,8 @@ export interface Store {
   listCampaigns(appId?: string): Promise<Campaign[]>;
 
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
+  /** The record a key named, if the key was used since `since`. */
+  findIdempotencyKey(appId: string, key: string, since: number): Promise<string | undefined>;
   getInstallByUser(appId: string, identity: Identity): Promise<InstallRow | undefined>;
   listInstalls(appId: string): Promise<InstallRow[]>;
   listEvents(appId: string): Promise<EventRow[]>;

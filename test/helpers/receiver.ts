@@ -20,7 +20,10 @@ export interface Receiver {
  * A real HTTP server on loopback standing in for an ad network. `answer` decides each reply
  * from the request and how many came before it.
  */
-export async function startReceiver(answer: (req: Received, index: number) => { status: number; body?: string; headers?: Record<string, string> } = () => ({ status: 200 })): Promise<Receiver> {
+export async function startReceiver(
+  answer: (req: Received, index: number) => { status: number; body?: string; headers?: Record<string, string> } = () => ({ status: 200 }),
+  port = 0,
+): Promise<Receiver> {
   const requests: Received[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
@@ -35,10 +38,10 @@ export async function startReceiver(answer: (req: Received, index: number) => { 
       for (const w of waiters.filter((w) => requests.length >= w.count)) w.resolve();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     waitFor: (count, timeoutMs = 10_000) =>
       new Promise((resolve, reject) => {

@@ -7,6 +7,16 @@ import type { Touchpoint } from '../../storage/store.js';
 import { clientIp, clientUserAgent, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
+/** How long an Idempotency-Key is honoured. */
+export const IDEMPOTENCY_WINDOW_MS = 7 * 86_400_000;
+
+function readIdempotencyKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (header.length > 200) throw badRequest('idempotency-key: longer than 200 characters');
+  return header.trim();
+}
+
 const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
 /**
@@ -64,8 +74,15 @@ export async function recordTouchpoint(
     fire_adid: devices.fire_adid ?? null,
     ...publisher,
   };
-  await services.writer.submit({ kind: 'touchpoint', touchpoint });
-  return { touchpoint, app, params };
+  const idempotencyKey = readIdempotencyKey(request);
+  if (idempotencyKey !== undefined) {
+    // A retry within 7 days answers the first request's id without queueing anything.
+    const known = await services.store.findIdempotencyKey(app.app_id, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS);
+    if (known !== undefined) return { touchpoint: { ...touchpoint, touchpoint_id: known }, app, params };
+  }
+  const outcome = await services.writer.submit({ kind: 'touchpoint', touchpoint, idempotencyKey });
+  const id = outcome.kind === 'touchpoint' ? outcome.id : touchpoint.touchpoint_id;
+  return { touchpoint: { ...touchpoint, touchpoint_id: id }, app, params };
 }
 
 /**

@@ -3,6 +3,7 @@ import * as m0001 from './0001-foundation.js';
 import * as m0002 from './0002-touchpoints.js';
 import * as m0003 from './0003-users-installs-events.js';
 import * as m0004 from './0004-postbacks.js';
+import * as m0005 from './0005-idempotency-keys.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-touchpoints': m0002,
   '0003-users-installs-events': m0003,
   '0004-postbacks': m0004,
+  '0005-idempotency-keys': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
