@@ -105,6 +105,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
+    // Two info lines per request would cost more than the request at ingest rates: refusals
+    // are logged by the error handler (warn), and every completion at debug (below).
+    disableRequestLogging: true,
     // Accept a caller's request id when it is a sane token, so logs can be joined across hops.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -138,6 +141,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (logger.isLevelEnabled('debug')) {
+      request.log.debug({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+    }
   });
 
   registerBodyParsers(app);

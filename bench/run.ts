@@ -1,0 +1,198 @@
+/**
+ * `npm run bench`: loads a bare node:http baseline and the product on loopback with autocannon
+ * (50 connections, warm-up, BENCH_DURATION seconds × BENCH_REPS repetitions, median), and
+ * reports requests/s, p50, p99, the ratio to the baseline, the server's peak RSS and rows
+ * stored against 200s. Writes bench/results/latest.json and prints a table.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { signChartboost } from '../src/protocols/chartboost/signature.js';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/storage/db.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const CONNECTIONS = 50;
+const ADMIN = 'bench-admin';
+
+interface Proc {
+  child: ChildProcess;
+  url: string;
+}
+
+async function startProcess(args: string[], env: Record<string, string>, pattern: RegExp): Promise<Proc> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = pattern.exec(String(d));
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+  return { child, url };
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+interface Scenario {
+  name: string;
+  method: 'GET' | 'POST';
+  /** Builds each request: a fresh device or id every time. */
+  request: (n: number) => { path: string; body?: string; headers?: Record<string, string> };
+  /** Rows that must exist for the 200s counted. */
+  stored?: () => Promise<number>;
+}
+
+interface Result {
+  scenario: string;
+  requests_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  ratio_to_baseline: number | null;
+  non_2xx: number;
+  ok_responses: number;
+  /** 200s over all repetitions (and warm-up excluded), to compare with rows_stored. */
+  ok_total: number;
+  rows_stored: number | null;
+  peak_rss_mb: number;
+}
+
+async function load(url: string, scenario: Scenario, seconds: number, pid: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; ok: number; rss: number }> {
+  let n = 0;
+  let rss = 0;
+  const sampler = setInterval(() => (rss = Math.max(rss, rssMb(pid))), 250);
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: scenario.method,
+        setupRequest: (req) => {
+          const r = scenario.request(n++);
+          return { ...req, path: r.path, method: scenario.method, body: r.body ?? '', headers: { 'content-type': 'application/json', ...r.headers } };
+        },
+      },
+    ],
+  });
+  clearInterval(sampler);
+  rss = Math.max(rss, rssMb(pid));
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, ok: result['2xx'], rss };
+}
+
+async function measure(url: string, scenario: Scenario, pid: number): Promise<Omit<Result, 'ratio_to_baseline' | 'rows_stored'>> {
+  // The warm-up's rows count as stored too: rows_stored is checked against all 200s.
+  const warm = WARMUP > 0 ? (await load(url, scenario, WARMUP, pid)).ok : 0;
+  const runs = [];
+  for (let i = 0; i < REPS; i++) runs.push(await load(url, scenario, DURATION, pid));
+  console.error(`${scenario.name}: ${runs.map((r) => Math.round(r.rps)).join(', ')} req/s`);
+  const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return {
+    scenario: scenario.name,
+    requests_per_s: Math.round(median(runs, (r) => r.rps)),
+    p50_ms: median(runs, (r) => r.p50),
+    p99_ms: median(runs, (r) => r.p99),
+    non_2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    ok_responses: median(runs, (r) => r.ok),
+    peak_rss_mb: Math.round(Math.max(...runs.map((r) => r.rss))),
+    ok_total: warm + runs.reduce((a, r) => a + r.ok, 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-bench-'));
+  const env = { DATA_DIR: dataDir, S2S_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
+  const results: Result[] = [];
+
+  const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, /listening (\d+)/);
+  const base = await measure(baseline.url, { name: 'bare node:http (baseline)', method: 'POST', request: () => ({ path: '/', body: '{"app_id":"x","gaid":"y"}' }) }, baseline.child.pid!);
+  baseline.child.kill('SIGTERM');
+  results.push({ ...base, ratio_to_baseline: 1, rows_stored: null });
+
+  const server = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], env, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
+  const admin = async (p: string, body: unknown) =>
+    (await fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+  const app = await admin('/admin/apps', { name: 'bench', platform: 'android' });
+  const pcApp = await admin('/admin/apps', { name: 'bench-pc', platform: 'pc' });
+  const campaign = await admin('/admin/campaigns', { app_id: app.app_id, network: 'chartboost', name: 'c' });
+  const token = await admin('/admin/tokens', { app_ids: [app.app_id], secret: true });
+  const pcToken = await admin('/admin/tokens', { app_ids: [pcApp.app_id] });
+  const store = openStore(loadConfig(env));
+  const run = Date.now().toString(36);
+
+  const scenarios: Scenario[] = [
+    {
+      name: 'POST /api/v2/open (new device each)',
+      method: 'POST',
+      request: (n) => ({ path: '/api/v2/open', body: JSON.stringify({ token: token.token, app_id: app.app_id, gaid: `po-${run}-${n}` }) }),
+      stored: async () => (await store.listKnownDevices(app.app_id)).filter((d) => d.value.startsWith(`po-${run}`)).length,
+    },
+    {
+      name: 'GET /api/v2/open (new device each)',
+      method: 'GET',
+      request: (n) => ({ path: `/api/v2/open?token=${token.token}&app_id=${app.app_id}&gaid=go-${run}-${n}` }),
+    },
+    {
+      name: 'POST /event_service/v3/track (signed)',
+      method: 'POST',
+      request: (n) => {
+        const body = JSON.stringify({ app_id: app.app_id, gaid: `tr-${run}-${n % 1000}`, iap: { product_id: 'gems', price: 1.99, currency: 'USD' } });
+        return { path: '/event_service/v3/track', body, headers: { 'x-chartboost-token': token.token, 'x-chartboost-signature': signChartboost('pia', token.secret, app.app_signature, body) } };
+      },
+    },
+    {
+      name: 'GET /click?no_redirect=true',
+      method: 'GET',
+      request: (n) => ({ path: `/click?campaign_id=${campaign.campaign_id}&no_redirect=true&gaid=ck-${run}-${n}&user_ip=10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}&user_ua=UA` }),
+    },
+    {
+      name: '/s2sevent (attribution vs stored clicks)',
+      method: 'GET',
+      request: (n) => ({ path: `/s2sevent?token=${token.token}&user_id=s2s-${run}-${n}&user_ip=10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}&user_ua=UA&event_id=__open` }),
+    },
+    {
+      name: 'POST /measure (batches of 100)',
+      method: 'POST',
+      request: (n) => ({
+        path: '/measure',
+        headers: { authorization: `Bearer ${pcToken.token}` },
+        body: JSON.stringify(
+          Array.from({ length: 100 }, (_, i) => ({ user_id: `m-${run}-${n}-${i % 10}`, event_name: i % 10 === 0 ? 'game_open' : 'level_up', ip: '192.0.2.1', time_stamp: Math.floor(Date.now() / 1000), platform: 'pc', storefront: 'steam' })),
+        ),
+      }),
+    },
+  ];
+  const only = process.env.BENCH_ONLY;
+  for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
+    const m = await measure(server.url, scenario, server.child.pid!);
+    const rows = scenario.stored ? await scenario.stored() : null;
+    results.push({ ...m, ratio_to_baseline: Math.round((m.requests_per_s / base.requests_per_s) * 100) / 100, rows_stored: rows });
+    if (rows !== null && rows < m.ok_total) throw new Error(`${scenario.name}: ${m.ok_total} answered 200 but ${rows} stored`);
+  }
+  await store.close();
+  server.child.kill('SIGTERM');
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    settings: { duration_s: DURATION, repetitions: REPS, warmup_s: WARMUP, connections: CONNECTIONS, database: 'sqlite (WAL, synchronous=FULL)' },
+    results: results.map(({ ...r }) => r),
+  };
+  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\n| scenario | req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|`);
+  for (const r of results) {
+    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`);
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+await main();
