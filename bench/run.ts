@@ -66,8 +66,10 @@ interface Result {
   peak_rss_mb: number;
 }
 
+/** Request counter across warm-up and repetitions, so each request names a new device. */
+let n = 0;
+
 async function load(url: string, scenario: Scenario, seconds: number, pid: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; ok: number; rss: number }> {
-  let n = 0;
   let rss = 0;
   const sampler = setInterval(() => (rss = Math.max(rss, rssMb(pid))), 250);
   const result = await autocannon({
