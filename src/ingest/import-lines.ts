@@ -10,7 +10,7 @@ import type { App } from '../domain/apps.js';
 import { deviceIdsFrom } from '../domain/devices.js';
 import { isId } from '../domain/ids.js';
 import type { Touchpoint } from '../storage/store.js';
-import type { ConversionRecord, WriteOp } from './records.js';
+import { eventKind, type ConversionRecord, type WriteOp } from './records.js';
 
 export const IMPORT_TYPES = ['click', 'view', 'install', 'open', 'event'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
@@ -136,7 +136,7 @@ export function importRecord(app: App, record: Record<string, unknown>, rawLine:
   if (currency !== undefined && !/^[A-Za-z]{3}$/.test(currency)) fail('currency: must be a 3-letter code');
   const eventValue = record.event_value;
   conversion.event = {
-    kind: type === 'open' ? 'open' : revenue !== undefined && revenue > 0 ? 'purchase' : 'event',
+    kind: eventKind(type === 'open', revenue),
     name: eventId,
     revenue,
     currency: revenue === undefined ? currency?.toUpperCase() : (currency ?? 'USD').toUpperCase(),

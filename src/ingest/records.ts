@@ -19,6 +19,12 @@ export interface EventRecord {
   dedupKey?: string | undefined;
 }
 
+/** What an event is for reports: a session (open), a purchase (it carries revenue), or another event. */
+export function eventKind(isOpen: boolean, revenue: number | undefined): EventRecord['kind'] {
+  if (isOpen) return 'open';
+  return revenue !== undefined && revenue > 0 ? 'purchase' : 'event';
+}
+
 /** A sighting of a user: an open, an event, a first launch. The first sighting is the install. */
 export interface ConversionRecord {
   app: App;

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { dedupKey, readFreeText, readRevenue, submitConversion } from '../conversion.js';
-import { optionalIp, optionalNumber, optionalString, readParams, requiredString, readDeviceIds } from '../params.js';
+import { submitConversion } from '../conversion.js';
+import { readSwaarmEvent } from './swaarm-event.js';
+import { optionalIp, optionalString, readParams, requiredString, readDeviceIds } from '../params.js';
 import { OkAnswer, SwaarmEventQuery } from './schemas.js';
 import { swaarmAccess } from './swaarm-auth.js';
 
@@ -20,7 +21,8 @@ export async function postbackRoute(app: FastifyInstance, services: Services): P
       const { app: target } = await swaarmAccess(services, request, params, 's2s_token');
       const userId = requiredString(params, 'user_id', { max: 256 });
       const eventId = requiredString(params, 'event_id', { max: 256 });
-      const { revenue, currency } = readRevenue(params, 'sale_amount', 'sale_amount_currency');
+      // Read before the write so that a bad field refuses the request.
+      const event = readSwaarmEvent(request, params, eventId);
       const now = Date.now();
       await submitConversion(services, {
         app: target,
@@ -35,15 +37,7 @@ export async function postbackRoute(app: FastifyInstance, services: Services): P
         userAgent: optionalString(params, 'user_agent', { max: 1024 }) ?? optionalString(params, 'user_ua', { max: 1024 }),
         clickIds: [userId, ...clickIdParams(params)],
         viewIds: [],
-        event: {
-          kind: eventId === '__open' ? 'open' : revenue !== undefined && revenue > 0 ? 'purchase' : 'event',
-          name: eventId,
-          revenue,
-          currency,
-          aggregatedValue: optionalNumber(params, 'aggregated_event_value', { min: -1e12, max: 1e12 }),
-          eventValue: readFreeText(params, 'event_value'),
-          dedupKey: dedupKey(request, params),
-        },
+        event,
       });
       return { status: 200, message: 'OK' };
     },

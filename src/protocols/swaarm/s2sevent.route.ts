@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { dedupKey, readFreeText, readRevenue, submitConversion } from '../conversion.js';
-import { optionalNumber, optionalString, readParams, requiredString, optionalIp, readDeviceIds } from '../params.js';
+import { submitConversion } from '../conversion.js';
+import { readSwaarmEvent } from './swaarm-event.js';
+import { optionalString, readParams, requiredString, optionalIp, readDeviceIds } from '../params.js';
 import { badRequest } from '../../errors.js';
 import { clickIdParams } from './postback.route.js';
 import { S2sEventAnswer, SwaarmEventQuery } from './schemas.js';
@@ -25,7 +26,7 @@ export async function s2sEventRoute(app: FastifyInstance, services: Services): P
       if (ip === undefined) throw badRequest('user_ip: is required');
       const userAgent = requiredString(params, 'user_ua', { max: 1024 });
       const eventId = optionalString(params, 'event_id', { max: 256 });
-      const { revenue, currency } = readRevenue(params, 'sale_amount', 'sale_amount_currency');
+      const event = eventId === undefined ? undefined : readSwaarmEvent(request, params, eventId);
       const now = Date.now();
       const outcome = await submitConversion(services, {
         app: target,
@@ -38,18 +39,7 @@ export async function s2sEventRoute(app: FastifyInstance, services: Services): P
         userAgent,
         clickIds: [userId, ...clickIdParams(params)],
         viewIds: [],
-        event:
-          eventId === undefined
-            ? undefined
-            : {
-                kind: eventId === '__open' ? 'open' : revenue !== undefined && revenue > 0 ? 'purchase' : 'event',
-                name: eventId,
-                revenue,
-                currency,
-                aggregatedValue: optionalNumber(params, 'aggregated_event_value', { min: -1e12, max: 1e12 }),
-                eventValue: readFreeText(params, 'event_value'),
-                dedupKey: dedupKey(request, params),
-              },
+        event,
       });
       const a = outcome.attribution;
       return {

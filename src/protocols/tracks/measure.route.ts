@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../app.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
-import type { ConversionRecord } from '../../ingest/records.js';
+import { eventKind, type ConversionRecord } from '../../ingest/records.js';
 import { dedupKey, readRevenue, submitConversion } from '../conversion.js';
 import { isPlainObject, optionalIp, optionalNumber, optionalString, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
@@ -126,7 +126,7 @@ function toRecord(access: { app: App }, request: FastifyRequest, params: Params,
     clickIds: ['click_id', 'clkid'].map((k) => optionalString(params, k, { max: 64 })).filter((v): v is string => v !== undefined),
     viewIds: [],
     event: {
-      kind: isOpen ? 'open' : revenue !== undefined && revenue > 0 ? 'purchase' : 'event',
+      kind: eventKind(isOpen, revenue),
       name: eventName,
       revenue,
       currency,
