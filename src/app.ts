@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 import { adminRoutes } from './admin/admin.routes.js';
@@ -107,7 +107,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     requestIdHeader: false,
     // Two info lines per request would cost more than the request at ingest rates: refusals
     // are logged by the error handler (warn), and every completion at debug (below).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Accept a caller's request id when it is a sane token, so logs can be joined across hops.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
