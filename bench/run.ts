@@ -112,7 +112,12 @@ async function measure(url: string, scenario: Scenario, pid: number): Promise<Om
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-bench-'));
-  const env = { DATA_DIR: dataDir, S2S_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
+  const env: Record<string, string> = { DATA_DIR: dataDir, S2S_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
+  // Server settings to compare (e.g. BENCH_SERVER_ENV='S2S_SQLITE_SYNCHRONOUS=NORMAL').
+  for (const pair of (process.env.BENCH_SERVER_ENV ?? '').split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
   const results: Result[] = [];
 
   const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, /listening (\d+)/);
