@@ -71,7 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     },
     logger,
   );
-  const batchContext = { postbacksFor: (appId: string) => catalog.getPostbacks(appId), retryTtlMs: config.retryTtlMs };
+  const batchContext = { postbacksFor: (appId: string) => catalog.getPostbacks(appId), retryTtlMs: config.retryTtlMs, rates: () => catalog.getRates() };
   const writer = new WriteQueue<WriteOp, WriteOutcome>(async (ops) => {
     const outcomes = await applyBatch(store, ops, batchContext);
     // A commit may have queued postbacks: send them now rather than at the next poll.

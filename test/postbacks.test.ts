@@ -201,7 +201,7 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     const good = { app: s.app, time: Date.now(), receivedAt: Date.now(), source: 'test', deviceIds: { gaid: 'tx-1' }, clickIds: [], viewIds: [], event: { kind: 'open' as const, name: 'open' } };
     const bad = { ...good, deviceIds: {}, userId: undefined };
     await expect(
-      applyBatch(server.db.store, [{ kind: 'conversion', conversion: good }, { kind: 'conversion', conversion: bad }], { postbacksFor: async () => postbacks, retryTtlMs: 1000 }),
+      applyBatch(server.db.store, [{ kind: 'conversion', conversion: good }, { kind: 'conversion', conversion: bad }], { postbacksFor: async () => postbacks, retryTtlMs: 1000, rates: async () => new Map() }),
     ).rejects.toThrow('user_id');
     expect(await deliveries(s.app.app_id)).toEqual([]);
     expect(await server.db.store.getInstallByUser(s.app.app_id, { kind: 'gaid', value: 'tx-1' })).toBeUndefined();

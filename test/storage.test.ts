@@ -147,7 +147,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
       expect(await tx.findUser(app.app_id, [{ kind: 'user_id', value: 'u' }])).toBeUndefined();
       const event = {
         event_pk: newId(), app_id: app.app_id, user_pk: user.user_pk, kind: 'purchase' as const, name: 'buy', occurred_at: 1000,
-        received_at: 1000, revenue: 1.99, currency: 'USD', aggregated_value: null, event_value: '{"a":1}', product_id: 'gems',
+        received_at: 1000, revenue: 1.99, currency: 'USD', revenue_usd: 1.99, aggregated_value: null, event_value: '{"a":1}', product_id: 'gems',
         ip: null, user_agent: null, source: 'test', dedup_key: 'tx-1',
       };
       expect(await tx.insertEvent(event)).toBe(true);

@@ -116,6 +116,25 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
     },
   );
 
+  app.put(
+    '/rates/:currency',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'Sets how many USD one unit of a currency is worth, for revenue arriving from now on',
+        params: Type.Object({ currency: Type.String({ pattern: '^[A-Za-z]{3}$' }) }),
+        body: Type.Object({ usd_per_unit: Type.Number({ exclusiveMinimum: 0, maximum: 1e6 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ currency: Type.String(), usd_per_unit: Type.Number() }), ...errors },
+      },
+    },
+    async (request) => {
+      const saved = await ops.setRate(ctx.store, (request.params as { currency: string }).currency, (request.body as { usd_per_unit: number }).usd_per_unit);
+      ctx.onAppChanged();
+      return saved;
+    },
+  );
+
   app.get(
     '/tokens',
     { schema: { tags: ['admin'], security, response: { 200: Type.Object({ tokens: Type.Array(TokenOutput) }), ...errors } } },

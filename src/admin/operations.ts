@@ -8,6 +8,7 @@ import { isId } from '../domain/ids.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import { parseCidr } from '../domain/fraud.js';
+import { CURRENCY_PATTERN } from '../domain/currency.js';
 import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
 import { validate } from './validate.js';
 
@@ -107,4 +108,14 @@ async function requireApp(store: Store, appId: string, field: string): Promise<A
   const app = await store.getApp(appId);
   if (!app) throw notFound(`${field}: unknown app ${appId}`);
   return app;
+}
+
+/** Sets a currency's rate (USD per unit) for revenue arriving from now on. */
+export async function setRate(store: Store, currency: string, rate: string | number): Promise<{ currency: string; usd_per_unit: number }> {
+  const code = currency.trim().toUpperCase();
+  if (!CURRENCY_PATTERN.test(code)) throw badRequest(`currency: "${currency}" is not a 3-letter currency code`);
+  const value = typeof rate === 'number' ? rate : /^\s*\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(rate) ? Number(rate) : NaN;
+  if (!Number.isFinite(value) || value <= 0 || value > 1e6) throw badRequest(`usd_per_unit: must be a positive number, got "${rate}"`);
+  await store.setRate(code, value);
+  return { currency: code, usd_per_unit: value };
 }

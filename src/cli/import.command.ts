@@ -59,7 +59,9 @@ export function registerImportCommand(program: Command): void {
           if (!app) throw notFound(`app: unknown app ${opts.app}`);
           const campaigns = new Map((await store.listCampaigns(app.app_id)).map((c) => [c.campaign_id, c]));
           // Same write path as live traffic, one commit at a time so lines apply in order.
-          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops), { batchDelayMs: 0, maxBatch: 500, maxQueue: 5000, concurrency: 1 });
+          const rates = new Map((await store.listRates()).map((r) => [r.currency, r.usd_per_unit]));
+          const context = { postbacksFor: async () => [], retryTtlMs: 0, rates: async () => rates };
+          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops, context), { batchDelayMs: 0, maxBatch: 500, maxQueue: 5000, concurrency: 1 });
           const counts: Record<string, number> = Object.fromEntries(IMPORT_TYPES.map((t) => [t, 0]));
           let duplicates = 0;
           let read = 0;

@@ -8,6 +8,7 @@ import { registerTokensCommand } from './tokens.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerAudienceCommand } from './audience.command.js';
 import { registerPostbacksCommand } from './postbacks.command.js';
+import { registerRatesCommand } from './rates.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -21,6 +22,7 @@ registerCampaignsCommand(program);
 registerImportCommand(program);
 registerAudienceCommand(program);
 registerPostbacksCommand(program);
+registerRatesCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,9 +7,11 @@ export interface BatchContext {
   /** The app's active postbacks (cached); read before the transaction opens. */
   postbacksFor(appId: string): Promise<Postback[]>;
   retryTtlMs: number;
+  /** The operator's currency rates (cached); read before the transaction opens. */
+  rates(): Promise<ReadonlyMap<string, number>>;
 }
 
-const NO_POSTBACKS: BatchContext = { postbacksFor: async () => [], retryTtlMs: 0 };
+const NO_POSTBACKS: BatchContext = { postbacksFor: async () => [], retryTtlMs: 0, rates: async () => new Map() };
 
 /**
  * Commits one group-commit batch: every op in one transaction, in arrival order (a click
@@ -24,6 +26,7 @@ export async function applyBatch(store: Store, ops: readonly WriteOp[], context:
       postbacks.set(op.conversion.app.app_id, await context.postbacksFor(op.conversion.app.app_id));
     }
   }
+  const rates = ops.some((op) => op.kind === 'conversion') ? await context.rates() : new Map<string, number>();
   return store.transaction(async (tx) => {
     const outcomes: WriteOutcome[] = [];
     let i = 0;
@@ -36,7 +39,7 @@ export async function applyBatch(store: Store, ops: readonly WriteOp[], context:
         outcomes.push(...(await storeTouchpoints(tx, ops.slice(i, j) as Extract<WriteOp, { kind: 'touchpoint' }>[])));
         i = j;
       } else {
-        const ctx = { postbacks: postbacks.get(op.conversion.app.app_id) ?? [], retryTtlMs: context.retryTtlMs };
+        const ctx = { postbacks: postbacks.get(op.conversion.app.app_id) ?? [], retryTtlMs: context.retryTtlMs, rates };
         outcomes.push({ kind: 'conversion', outcome: await recordConversion(tx, op.conversion, ctx) });
         i++;
       }

@@ -19,9 +19,10 @@ export class Catalog {
   private readonly apps = new Map<string, Entry<App>>();
   private readonly campaigns = new Map<string, Entry<Campaign>>();
   private readonly postbacks = new Map<string, Entry<Postback[]>>();
+  private readonly rates = new Map<string, Entry<Map<string, number>>>();
 
   constructor(
-    private readonly store: Pick<Store, 'getApp' | 'getCampaign' | 'listPostbacks'>,
+    private readonly store: Pick<Store, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
     private readonly ttlMs: number,
   ) {}
 
@@ -38,7 +39,13 @@ export class Catalog {
     return (await this.cached(this.postbacks, appId, async () => (await this.store.listPostbacks(appId)).map(toPostback))) ?? [];
   }
 
+  /** The operator's currency rates, USD per unit (the shipped defaults fill the gaps). */
+  async getRates(): Promise<ReadonlyMap<string, number>> {
+    return (await this.cached(this.rates, 'rates', async () => new Map((await this.store.listRates()).map((r) => [r.currency, r.usd_per_unit])))) ?? new Map();
+  }
+
   invalidate(): void {
+    this.rates.clear();
     this.apps.clear();
     this.campaigns.clear();
     this.postbacks.clear();

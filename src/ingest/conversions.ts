@@ -8,6 +8,7 @@ import { attribute, type Conversion, type Decision, type TouchCandidate } from '
 import { identitiesOf } from '../domain/devices.js';
 import { checkFraud, DEFAULT_FRAUD_RULES, type FraudRules } from '../domain/fraud.js';
 import { newId } from '../domain/ids.js';
+import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
 import type { CandidateRow, EventRow, InstallRow, StoreTx, UserRow } from '../storage/store.js';
@@ -21,9 +22,11 @@ const DAY_MS = 86_400_000;
 export interface IngestContext {
   postbacks: Postback[];
   retryTtlMs: number;
+  /** The operator's currency rates (the shipped defaults fill the rest). */
+  rates: ReadonlyMap<string, number>;
 }
 
-export async function recordConversion(tx: StoreTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0 }): Promise<ConversionOutcome> {
+export async function recordConversion(tx: StoreTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0, rates: new Map() }): Promise<ConversionOutcome> {
   const appId = record.app.app_id;
   const identities = [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
   if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
@@ -90,6 +93,7 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
       received_at: record.receivedAt,
       revenue: e.revenue ?? null,
       currency: e.currency ?? null,
+      revenue_usd: e.revenue === undefined ? null : toUsd(e.revenue, e.currency ?? 'USD', ctx.rates),
       aggregated_value: e.aggregatedValue ?? null,
       event_value: e.eventValue ?? null,
       product_id: e.productId ?? null,

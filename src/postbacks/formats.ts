@@ -197,8 +197,7 @@ function macroValues(trigger: Trigger, ctx: TriggerContext): Record<string, stri
     event_id: event ? event.name : 'install',
     revenue: revenue === null ? '' : String(revenue),
     currency: event?.currency ?? '',
-    // Only USD is known to be USD until the rates table lands (reports issue).
-    revenue_usd: revenue !== null && event?.currency === 'USD' ? String(revenue) : '',
+    revenue_usd: event?.revenue_usd == null ? '' : String(event.revenue_usd),
     ip: ctx.ip ?? '',
     user_agent: ctx.userAgent ?? '',
     timestamp: String(Math.floor(time / 1000)),

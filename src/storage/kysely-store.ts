@@ -353,6 +353,19 @@ export class KyselyStore implements Store {
     return counts;
   }
 
+  listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]> {
+    return this.db.selectFrom('currency_rates').selectAll().orderBy('currency').execute();
+  }
+
+  async setRate(currency: string, usdPerUnit: number): Promise<void> {
+    const row = { currency, usd_per_unit: usdPerUnit, updated_at: Date.now() };
+    await this.db
+      .insertInto('currency_rates')
+      .values(row)
+      .onConflict((oc) => oc.column('currency').doUpdateSet({ usd_per_unit: usdPerUnit, updated_at: row.updated_at }))
+      .execute();
+  }
+
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx)));
   }

@@ -119,6 +119,8 @@ export interface EventsTable {
   received_at: number;
   revenue: number | null;
   currency: string | null;
+  /** Revenue in USD at the rate of the day it arrived; null when its currency had no rate. */
+  revenue_usd: number | null;
   aggregated_value: number | null;
   event_value: string | null;
   product_id: string | null;
@@ -181,6 +183,12 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+export interface CurrencyRatesTable {
+  currency: string;
+  usd_per_unit: number;
+  updated_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
@@ -195,4 +203,5 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
+  currency_rates: CurrencyRatesTable;
 }

@@ -182,6 +182,10 @@ export interface Store {
   retryDelivery(deliveryId: string, now: number, ttlMs: number): Promise<DeliveryRow | undefined>;
   countDeliveries(): Promise<Record<DeliveryRow['status'], number>>;
 
+  /** The operator's currency rates (USD per unit), overriding the shipped defaults. */
+  listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]>;
+  setRate(currency: string, usdPerUnit: number): Promise<void>;
+
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
 }

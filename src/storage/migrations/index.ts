@@ -4,6 +4,7 @@ import * as m0002 from './0002-touchpoints.js';
 import * as m0003 from './0003-users-installs-events.js';
 import * as m0004 from './0004-postbacks.js';
 import * as m0005 from './0005-idempotency-keys.js';
+import * as m0006 from './0006-currency.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-users-installs-events': m0003,
   '0004-postbacks': m0004,
   '0005-idempotency-keys': m0005,
+  '0006-currency': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
