@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import { KyselyStore } from '../kysely-store.js';
 import type { Database } from '../schema.js';
 
@@ -12,6 +12,29 @@ export interface SqliteOptions {
 }
 
 export const SQLITE_FILE = 's2s.sqlite';
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running the small queries of the
+ * ingest path, so prepared statements are kept by SQL text (queries bind their values, so the
+ * text repeats). Kysely runs each statement to completion before the next, so reuse is safe.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+        statement = database.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  } as SqliteDialectConfig['database'];
+}
 
 /** The embedded default: one better-sqlite3 connection in WAL mode. */
 export function openSqliteStore(options: SqliteOptions): KyselyStore {
@@ -24,7 +47,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma(`synchronous = ${options.synchronous}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new KyselyStore(db, {
     name: 'sqlite',
     skipLocked: false,
