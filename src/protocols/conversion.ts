@@ -38,3 +38,9 @@ export function readFreeText(params: Params, key: string, max = 8192): string | 
   if (text.length > max) throw badRequest(`${key}: longer than ${max} characters`);
   return text;
 }
+
+/** Fields sent alongside an event, kept as its JSON `event_value`: only those present; none gives undefined. */
+export function detailsJson(fields: Record<string, string | undefined>): string | undefined {
+  const present = Object.entries(fields).filter(([, v]) => v !== undefined);
+  return present.length > 0 ? JSON.stringify(Object.fromEntries(present)) : undefined;
+}

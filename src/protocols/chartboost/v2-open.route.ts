@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { badRequest } from '../../errors.js';
-import { submitConversion } from '../conversion.js';
+import { detailsJson, submitConversion } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 import { chartboostErrorHandler, refuseOtherMethods, requireDevice } from './chartboost-http.js';
@@ -34,13 +34,14 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
       if (rejectedReason !== undefined && clickId === undefined && viewId === undefined) {
         throw badRequest('click_id: a rejected install needs its click_id or completed_view_id');
       }
-      const details = Object.fromEntries(
-        ['click_id', 'completed_view_id', 'tracking_id', 'version', 'match_type'].flatMap((k) => {
-          const v = optionalString(params, k, { max: 200 });
-          // click and view ids also drive attribution; all five are kept with the open as sent.
-          return v === undefined ? [] : [[k, v]];
-        }),
-      );
+      // Click and view ids also drive attribution; all five are kept with the open as sent.
+      const details = detailsJson({
+        click_id: clickId,
+        completed_view_id: viewId,
+        tracking_id: optionalString(params, 'tracking_id', { max: 200 }),
+        version: optionalString(params, 'version', { max: 200 }),
+        match_type: optionalString(params, 'match_type', { max: 200 }),
+      });
       const now = Date.now();
       await submitConversion(services, {
         app: target,
@@ -50,7 +51,7 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
         deviceIds,
         clickIds: clickId === undefined ? [] : [clickId],
         viewIds: viewId === undefined ? [] : [viewId],
-        event: { kind: 'open', name: 'open', eventValue: Object.keys(details).length > 0 ? JSON.stringify(details) : undefined },
+        event: { kind: 'open', name: 'open', eventValue: details },
         rejection:
           rejectedReason === undefined
             ? undefined

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { badRequest } from '../../errors.js';
-import { dedupKey, submitConversion } from '../conversion.js';
+import { dedupKey, detailsJson, submitConversion } from '../conversion.js';
 import { isPlainObject, optionalNumber, optionalString, requiredString } from '../params.js';
 import { chartboostErrorHandler, refuseOtherMethods, requireDevice, signedBody, verifySigned } from './chartboost-http.js';
 import { ChartboostAnswer, V3TrackBody } from './schemas.js';
@@ -34,15 +34,13 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
       const currency = prefixed(() => requiredString(iap, 'currency', { max: 16, pattern: /^[A-Za-z]{3}$/, hint: 'must be a 3-letter currency code such as USD' }));
       const clickId = optionalString(params, 'click_id', { max: 64 });
       const viewId = optionalString(params, 'completed_view_id', { max: 64 });
-      const details = Object.fromEntries(
-        [
-          ['localized_title', optionalString(iap, 'localized_title', { max: 500 })],
-          ['localized_description', optionalString(iap, 'localized_description', { max: 2000 })],
-          ['click_id', clickId],
-          ['completed_view_id', viewId],
-          ['match_type', optionalString(params, 'match_type', { max: 200 })],
-        ].filter(([, v]) => v !== undefined),
-      );
+      const details = detailsJson({
+        localized_title: optionalString(iap, 'localized_title', { max: 500 }),
+        localized_description: optionalString(iap, 'localized_description', { max: 2000 }),
+        click_id: clickId,
+        completed_view_id: viewId,
+        match_type: optionalString(params, 'match_type', { max: 200 }),
+      });
       const now = Date.now();
       await submitConversion(services, {
         app: target,
@@ -58,7 +56,7 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
           productId,
           revenue: price,
           currency: currency.toUpperCase(),
-          eventValue: Object.keys(details).length > 0 ? JSON.stringify(details) : undefined,
+          eventValue: details,
           dedupKey: dedupKey(request, params),
         },
       });
