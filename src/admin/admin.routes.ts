@@ -6,6 +6,7 @@ import { notFound, unauthorized } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import * as ops from './operations.js';
 import { postbackRoutes } from './postbacks.routes.js';
+import { reportRoutes } from './reports.routes.js';
 import {
   AppInput,
   AppOutput,
@@ -47,6 +48,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   // Only the context, not the plugin options it arrived with (they carry the /admin prefix).
   const { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry } = ctx;
   await app.register(postbackRoutes, { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry, onPostbacksChanged: onAppChanged });
+  await app.register(reportRoutes, { store });
 
   app.get(
     '/apps',

@@ -9,6 +9,8 @@ import { registerImportCommand } from './import.command.js';
 import { registerAudienceCommand } from './audience.command.js';
 import { registerPostbacksCommand } from './postbacks.command.js';
 import { registerRatesCommand } from './rates.command.js';
+import { registerReportCommand } from './report.command.js';
+import { registerSegmentsCommand } from './segments.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -23,6 +25,8 @@ registerImportCommand(program);
 registerAudienceCommand(program);
 registerPostbacksCommand(program);
 registerRatesCommand(program);
+registerReportCommand(program);
+registerSegmentsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

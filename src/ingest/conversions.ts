@@ -11,7 +11,8 @@ import { newId } from '../domain/ids.js';
 import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
-import type { CandidateRow, EventRow, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import type { CandidateRow, EventRow, InstallActivity, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import { activityBit, dayNumber } from '../domain/metrics.js';
 import type { Postback } from '../postbacks/formats.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
 import type { AttributionSummary, ConversionOutcome, ConversionRecord } from './records.js';
@@ -103,7 +104,10 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
       dedup_key: e.dedupKey ?? null,
     };
     eventStored = await tx.insertEvent(event);
-    if (eventStored) await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
+    if (eventStored) {
+      if (install?.kind === 'install') await tx.addInstallActivity(install.install_id, installActivity(event, install));
+      await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
+    }
   }
 
   return { userPk: user.user_pk, newUser, reinstall, attribution: summarize(install), eventStored };
@@ -189,6 +193,18 @@ async function insertInstall(
   }
   if (kind === 'reinstall') await tx.insertInstall(row);
   return row;
+}
+
+/** What one stored event adds to its user's install summary, which reports read. */
+function installActivity(event: EventRow, install: InstallRow): InstallActivity {
+  const purchase = event.kind === 'purchase' ? 1 : 0;
+  return {
+    opens: event.kind === 'open' ? 1 : 0,
+    purchases: purchase,
+    unpriced_purchases: purchase && event.revenue_usd === null ? 1 : 0,
+    revenue_usd: event.revenue_usd ?? 0,
+    active_bit: event.kind === 'open' ? activityBit(dayNumber(event.occurred_at) - dayNumber(install.installed_at)) : 0,
+  };
 }
 
 function fraudRules(app: App): FraudRules {

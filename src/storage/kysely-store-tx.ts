@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
-import type { Database } from './schema.js';
+import type { Database, TouchpointDaysTable } from './schema.js';
+import { DAY_MS } from '../domain/metrics.js';
 import {
   DEVICE_LOOKBACK_MS,
   IP_LOOKBACK_MS,
@@ -8,6 +9,7 @@ import {
   type CandidateRow,
   type DeliveryRow,
   type EventRow,
+  type InstallActivity,
   type InstallRow,
   type StoreTx,
   type Touchpoint,
@@ -35,7 +37,32 @@ export class KyselyStoreTx implements StoreTx {
         .execute();
       for (const row of stored) inserted.add(row.touchpoint_id);
     }
+    await this.countTouchDays(rows.filter((row) => inserted.has(row.touchpoint_id)));
     return inserted;
+  }
+
+  /** Adds new touchpoints to the daily counts reports read (touchpoint_days). */
+  private async countTouchDays(rows: Touchpoint[]): Promise<void> {
+    const counts = new Map<string, TouchpointDaysTable>();
+    for (const row of rows) {
+      const day = Math.floor(row.created_at / DAY_MS);
+      const campaign = row.campaign_id ?? '';
+      const network = row.network ?? '';
+      const key = JSON.stringify([row.app_id, day, row.kind, campaign, network]);
+      const entry = counts.get(key);
+      if (entry) entry.count += 1;
+      else counts.set(key, { app_id: row.app_id, day, kind: row.kind, campaign_id: campaign, network, count: 1 });
+    }
+    const values = [...counts.values()];
+    for (let i = 0; i < values.length; i += INSERT_CHUNK_ROWS) {
+      await this.trx
+        .insertInto('touchpoint_days')
+        .values(values.slice(i, i + INSERT_CHUNK_ROWS))
+        .onConflict((oc) =>
+          oc.columns(['app_id', 'day', 'kind', 'campaign_id', 'network']).doUpdateSet((eb) => ({ count: eb('touchpoint_days.count', '+', eb.ref('excluded.count')) })),
+        )
+        .execute();
+    }
   }
 
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined> {
@@ -185,6 +212,20 @@ export class KyselyStoreTx implements StoreTx {
       .returning('delivery_id')
       .execute();
     return stored.length;
+  }
+
+  async addInstallActivity(installId: string, a: InstallActivity): Promise<void> {
+    await this.trx
+      .updateTable('installs')
+      .set((eb) => ({
+        opens: eb('opens', '+', a.opens),
+        purchases: eb('purchases', '+', a.purchases),
+        unpriced_purchases: eb('unpriced_purchases', '+', a.unpriced_purchases),
+        revenue_usd: eb('revenue_usd', '+', a.revenue_usd),
+        active_days: sql<number>`active_days | ${a.active_bit}`,
+      }))
+      .where('install_id', '=', installId)
+      .execute();
   }
 
   async rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {

@@ -5,6 +5,8 @@ import { migrationProvider } from './migrations/index.js';
 import type { AppsTable, CampaignsTable, Database, TokensTable } from './schema.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
+import * as reports from './report-queries.js';
+import type { SegmentRule } from '../domain/segments.js';
 import type {
   DialectName,
   EventRow,
@@ -21,6 +23,8 @@ import type {
   DeliveryRow,
   DeliveryUpdate,
   PostbackRow,
+  ReportQuery,
+  SegmentRow,
 } from './store.js';
 
 /** What differs between databases, supplied by sqlite/ and postgres/. */
@@ -364,6 +368,34 @@ export class KyselyStore implements Store {
       .values(row)
       .onConflict((oc) => oc.column('currency').doUpdateSet({ usd_per_unit: usdPerUnit, updated_at: row.updated_at }))
       .execute();
+  }
+
+  reportInstallCounters(query: ReportQuery) {
+    return reports.reportInstallCounters(this.db, query);
+  }
+
+  reportTouchCounts(query: ReportQuery) {
+    return reports.reportTouchCounts(this.db, query);
+  }
+
+  cohortMatrix(appId: string, fromDay: number, toDay: number, maxDay: number) {
+    return reports.cohortMatrix(this.db, appId, fromDay, toDay, maxDay);
+  }
+
+  createSegment(row: SegmentRow): Promise<void> {
+    return reports.createSegment(this.db, row);
+  }
+
+  async getSegment(segmentId: string): Promise<SegmentRow | undefined> {
+    return (await reports.listSegments(this.db, { segmentId }))[0];
+  }
+
+  listSegments(appId: string): Promise<SegmentRow[]> {
+    return reports.listSegments(this.db, { appId });
+  }
+
+  segmentIdentities(appId: string, rules: SegmentRule[], now: number) {
+    return reports.segmentIdentities(this.db, appId, rules, now);
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -3,6 +3,8 @@
  * (BIGINT in PostgreSQL, read back as numbers), booleans are 0/1, so rows look the same
  * whichever database runs.
  */
+import type { Generated } from 'kysely';
+
 export interface AppsTable {
   app_id: string;
   name: string;
@@ -189,6 +191,35 @@ export interface CurrencyRatesTable {
   updated_at: number;
 }
 
+/** Kept up to date by ingest (one row per first install), read by reports; see migration 0007. */
+export interface InstallSummaryColumns {
+  opens: Generated<number>;
+  purchases: Generated<number>;
+  unpriced_purchases: Generated<number>;
+  revenue_usd: Generated<number>;
+  /** Bit N set: the user opened the app on UTC day install day + N (N = 0..30). */
+  active_days: Generated<number>;
+}
+
+/** Clicks and views per UTC day; '' stands for "no campaign" or "no network". */
+export interface TouchpointDaysTable {
+  app_id: string;
+  day: number;
+  kind: string;
+  campaign_id: string;
+  network: string;
+  count: number;
+}
+
+export interface SegmentsTable {
+  segment_id: string;
+  app_id: string;
+  name: string;
+  /** The rules as JSON, already parsed and checked (see domain/segments.ts). */
+  rules: string;
+  created_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
@@ -197,11 +228,13 @@ export interface Database {
   touchpoints: TouchpointsTable;
   users: UsersTable;
   user_identities: UserIdentitiesTable;
-  installs: InstallsTable;
+  installs: InstallsTable & InstallSummaryColumns;
   events: EventsTable;
   postbacks: PostbacksTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   currency_rates: CurrencyRatesTable;
+  touchpoint_days: TouchpointDaysTable;
+  segments: SegmentsTable;
 }

@@ -5,6 +5,8 @@
  */
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
+import type { GroupBy, ReportCounters } from '../domain/metrics.js';
+import type { SegmentRule } from '../domain/segments.js';
 import type { DeliveriesTable, DeliveryAttemptsTable, EventsTable, InstallsTable, PostbacksTable, TouchpointsTable, UsersTable } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -80,6 +82,52 @@ export interface CandidateQuery {
   until: number;
 }
 
+/** What a report asks of storage: one app, a range of UTC install days, one grouping. */
+export interface ReportQuery {
+  appId: string;
+  /** Day numbers (days since the epoch, UTC), both included. */
+  fromDay: number;
+  toDay: number;
+  groupBy: GroupBy;
+  /** Today's day number: which cohort days have begun. */
+  today: number;
+}
+
+/**
+ * Counters of one group and one campaign inside it (spend needs each campaign's CPI). The key
+ * is the day number, the campaign id or the network; null for "none" (organic).
+ */
+export interface ReportCounterRow {
+  key: number | string | null;
+  campaign_id: string | null;
+  counters: ReportCounters;
+}
+
+/** One install day of the cohort matrix: its users and how many opened on day 0, 1, 2, … */
+export interface CohortDayRow {
+  day: number;
+  users: number;
+  retained: number[];
+}
+
+export interface SegmentRow {
+  segment_id: string;
+  app_id: string;
+  name: string;
+  rules: SegmentRule[];
+  created_at: number;
+}
+
+/** What an install's sighting adds to its summary (see InstallSummaryColumns). */
+export interface InstallActivity {
+  opens: number;
+  purchases: number;
+  unpriced_purchases: number;
+  revenue_usd: number;
+  /** OR-ed into active_days; 0 for none. */
+  active_bit: number;
+}
+
 /** How far back candidate lookups reach; windows are capped below these (see admin schemas). */
 export const DEVICE_LOOKBACK_MS = 90 * 86_400_000;
 export const IP_LOOKBACK_MS = 7 * 86_400_000;
@@ -116,6 +164,8 @@ export interface StoreTx {
   claimIdempotencyKey(appId: string, key: string, recordId: string, now: number): Promise<string>;
   /** Queues outbound requests; one per (postback, cause), a repeat is ignored. */
   insertDeliveries(rows: DeliveryRow[]): Promise<number>;
+  /** Adds a sighting's opens, purchases, revenue and activity day to the install's summary. */
+  addInstallActivity(installId: string, activity: InstallActivity): Promise<void>;
   /** Marks the installs credited to any of these touchpoints rejected; returns how many. */
   rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
 }
@@ -185,6 +235,19 @@ export interface Store {
   /** The operator's currency rates (USD per unit), overriding the shipped defaults. */
   listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]>;
   setRate(currency: string, usdPerUnit: number): Promise<void>;
+
+  /** Install-side counters of a report (clicks, views and spend are 0 here). */
+  reportInstallCounters(query: ReportQuery): Promise<ReportCounterRow[]>;
+  /** Clicks and views of the days in range, by the same keys. */
+  reportTouchCounts(query: ReportQuery): Promise<{ key: number | string | null; campaign_id: string | null; clicks: number; views: number }[]>;
+  /** The retention matrix: cohort users per install day and who opened on day 0..maxDay. */
+  cohortMatrix(appId: string, fromDay: number, toDay: number, maxDay: number): Promise<CohortDayRow[]>;
+
+  createSegment(row: SegmentRow): Promise<void>;
+  getSegment(segmentId: string): Promise<SegmentRow | undefined>;
+  listSegments(appId: string): Promise<SegmentRow[]>;
+  /** The device ids and user ids of the app's users matching every rule, user by user. */
+  segmentIdentities(appId: string, rules: SegmentRule[], now: number): Promise<Identity[]>;
 
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

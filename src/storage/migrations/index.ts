@@ -5,6 +5,7 @@ import * as m0003 from './0003-users-installs-events.js';
 import * as m0004 from './0004-postbacks.js';
 import * as m0005 from './0005-idempotency-keys.js';
 import * as m0006 from './0006-currency.js';
+import * as m0007 from './0007-reports.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-postbacks': m0004,
   '0005-idempotency-keys': m0005,
   '0006-currency': m0006,
+  '0007-reports': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { ReportMetrics } from '../domain/metrics.js';
+import { METRIC_COLUMNS, buildCohorts, buildReport } from '../reports/report.js';
+import { createSegment, listSegments, segmentAudience } from '../reports/segments.js';
+import type { Store } from '../storage/store.js';
+import { ErrorOutput } from './schemas.js';
+
+const security = [{ adminToken: [] }];
+const errors = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const RangeQuery = {
+  app_id: Type.String({ description: 'the app' }),
+  from: Type.String({ description: 'first install day, YYYY-MM-DD (UTC)' }),
+  to: Type.String({ description: 'last install day, YYYY-MM-DD (UTC), included' }),
+};
+const Metrics = Object.fromEntries(METRIC_COLUMNS.map((name) => [name, Nullable(Type.Number())])) as unknown as Record<keyof ReportMetrics, ReturnType<typeof Nullable<ReturnType<typeof Type.Number>>>>;
+const ReportRowOutput = Type.Object({
+  day: Type.Optional(Type.String()),
+  campaign_id: Type.Optional(Nullable(Type.String())),
+  campaign_name: Type.Optional(Nullable(Type.String())),
+  network: Type.Optional(Nullable(Type.String())),
+  ...Metrics,
+});
+const ReportOutput = Type.Object({
+  app_id: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  group_by: Type.String(),
+  rows: Type.Array(ReportRowOutput),
+  totals: Type.Object(Metrics),
+});
+const CohortsOutput = Type.Object({
+  app_id: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  cohorts: Type.Array(
+    Type.Object({ day: Type.String(), users: Type.Number(), retained: Type.Array(Type.Number()), retention: Type.Array(Nullable(Type.Number())) }),
+  ),
+});
+const SegmentOutput = Type.Object({ segment_id: Type.String(), app_id: Type.String(), name: Type.String(), rules: Type.Array(Type.String()), created_at: Type.String() });
+const DeviceOutput = Type.Record(Type.String(), Type.String());
+
+/** Reports, cohorts and segments: the same operations as `s2s report` and `s2s segments`. */
+export async function reportRoutes(plain: FastifyInstance, ctx: { store: Store }): Promise<void> {
+  const { store } = ctx;
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/reports',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'The cohort of installs in [from, to], grouped by day, campaign or network (metric definitions in the README).',
+        querystring: Type.Object({ ...RangeQuery, group_by: Type.Optional(Type.String({ description: 'day (default), campaign or network' })) }),
+        response: { 200: ReportOutput, ...errors },
+      },
+    },
+    async (request) => buildReport(store, request.query),
+  );
+
+  app.get(
+    '/reports/cohorts',
+    { schema: { tags: ['admin'], security, description: 'Retention matrix: install day x day N (0..30).', querystring: Type.Object(RangeQuery), response: { 200: CohortsOutput, ...errors } } },
+    async (request) => buildCohorts(store, request.query),
+  );
+
+  app.post(
+    '/segments',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        body: Type.Object({ app_id: Type.String(), name: Type.String(), rules: Type.Array(Type.String(), { minItems: 1, maxItems: 50 }) }),
+        response: { 201: SegmentOutput, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createSegment(store, request.body)),
+  );
+
+  app.get(
+    '/segments',
+    { schema: { tags: ['admin'], security, querystring: Type.Object({ app_id: Type.String() }), response: { 200: Type.Object({ segments: Type.Array(SegmentOutput) }), ...errors } } },
+    async (request) => ({ segments: await listSegments(store, request.query.app_id) }),
+  );
+
+  app.get(
+    '/segments/:segment_id/audience',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: Type.Object({ segment_id: Type.String() }),
+        querystring: Type.Object({ app_id: Type.String() }),
+        response: { 200: Type.Object({ devices: Type.Array(DeviceOutput) }), ...errors },
+      },
+    },
+    async (request) => {
+      const identities = await segmentAudience(store, request.query.app_id, request.params.segment_id);
+      return { devices: identities.map((d) => ({ [d.kind]: d.value })) };
+    },
+  );
+}

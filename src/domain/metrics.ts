@@ -1,0 +1,166 @@
+/**
+ * Report maths: the counters a report row is summed from, and the rates derived from them.
+ * Definitions (also in the README):
+ * - The cohort of a row is its first installs in the date range that were not rejected:
+ *   attributed (`installs`) plus organic (`organic_installs`). A campaign row's cohort is its
+ *   attributed installs, the organic row's its organic installs, a day row's both.
+ * - Opens, purchases, revenue, payers and retention belong to the cohort, whenever they
+ *   happened; clicks and views are counted on the day they happened.
+ * - Every rate divides by the cohort (or by payers, by spend, by matured users); a division by
+ *   zero is null, never 0 or Infinity.
+ */
+
+export const DAY_MS = 86_400_000;
+
+/** Retention days reported as columns of every row. */
+export const RETENTION_DAYS = [1, 7, 30] as const;
+/** The cohort matrix runs from day 0 to this day. */
+export const COHORT_MAX_DAY = 30;
+
+export type GroupBy = 'day' | 'campaign' | 'network';
+export const GROUP_BY: readonly GroupBy[] = ['day', 'campaign', 'network'];
+
+/** What storage sums for one group (and one campaign inside it, so spend can use each CPI). */
+export interface ReportCounters {
+  clicks: number;
+  views: number;
+  installs: number;
+  organic_installs: number;
+  rejected_installs: number;
+  reinstalls: number;
+  opens: number;
+  purchases: number;
+  /** Purchases whose currency had no rate: stored, kept out of revenue_usd, counted here. */
+  unpriced_purchases: number;
+  revenue_usd: number;
+  /** The part of revenue_usd that came from attributed installs: what ROAS compares spend with. */
+  attributed_revenue_usd: number;
+  payers: number;
+  spend: number;
+  /** Cohort users with an open on install day + N, for each N of RETENTION_DAYS. */
+  retained: Record<string, number>;
+  /** Cohort users whose day N has begun (a cohort from yesterday has no day 7 yet). */
+  matured: Record<string, number>;
+}
+
+export interface ReportMetrics {
+  clicks: number;
+  views: number;
+  installs: number;
+  organic_installs: number;
+  rejected_installs: number;
+  reinstalls: number;
+  opens: number;
+  d1_retention: number | null;
+  d7_retention: number | null;
+  d30_retention: number | null;
+  purchases: number;
+  unpriced_purchases: number;
+  revenue_usd: number;
+  payers: number;
+  payer_rate: number | null;
+  arpu: number | null;
+  arppu: number | null;
+  spend: number;
+  roas: number | null;
+}
+
+export function emptyCounters(): ReportCounters {
+  return {
+    clicks: 0,
+    views: 0,
+    installs: 0,
+    organic_installs: 0,
+    rejected_installs: 0,
+    reinstalls: 0,
+    opens: 0,
+    purchases: 0,
+    unpriced_purchases: 0,
+    revenue_usd: 0,
+    attributed_revenue_usd: 0,
+    payers: 0,
+    spend: 0,
+    retained: Object.fromEntries(RETENTION_DAYS.map((n) => [n, 0])),
+    matured: Object.fromEntries(RETENTION_DAYS.map((n) => [n, 0])),
+  };
+}
+
+/** Adds `from` into `into` (both are counters; nothing is derived yet). */
+export function addCounters(into: ReportCounters, from: ReportCounters): ReportCounters {
+  for (const key of Object.keys(from) as (keyof ReportCounters)[]) {
+    if (key === 'retained' || key === 'matured') {
+      for (const n of RETENTION_DAYS) into[key][n] = (into[key][n] ?? 0) + (from[key][n] ?? 0);
+    } else {
+      into[key] += from[key];
+    }
+  }
+  return into;
+}
+
+/** `a / b`, or null when b is 0. */
+export function ratio(a: number, b: number): number | null {
+  return b === 0 ? null : a / b;
+}
+
+/** Money to the cent and rates to 6 places, so sums of floats print as people expect. */
+function round(value: number, places: number): number {
+  const f = 10 ** places;
+  return Math.round(value * f) / f;
+}
+
+function roundRate(value: number | null): number | null {
+  return value === null ? null : round(value, 6);
+}
+
+/** The row a reader sees: counters plus every derived rate. */
+export function deriveMetrics(c: ReportCounters): ReportMetrics {
+  const cohort = c.installs + c.organic_installs;
+  const retention = (n: number) => roundRate(ratio(c.retained[n] ?? 0, c.matured[n] ?? 0));
+  return {
+    clicks: c.clicks,
+    views: c.views,
+    installs: c.installs,
+    organic_installs: c.organic_installs,
+    rejected_installs: c.rejected_installs,
+    reinstalls: c.reinstalls,
+    opens: c.opens,
+    d1_retention: retention(1),
+    d7_retention: retention(7),
+    d30_retention: retention(30),
+    purchases: c.purchases,
+    unpriced_purchases: c.unpriced_purchases,
+    revenue_usd: round(c.revenue_usd, 2),
+    payers: c.payers,
+    payer_rate: roundRate(ratio(c.payers, cohort)),
+    arpu: roundRate(ratio(c.revenue_usd, cohort)),
+    arppu: roundRate(ratio(c.revenue_usd, c.payers)),
+    spend: round(c.spend, 2),
+    roas: roundRate(ratio(c.attributed_revenue_usd, c.spend)),
+  };
+}
+
+/** Days since the epoch (UTC) of an epoch-ms time. */
+export function dayNumber(timeMs: number): number {
+  return Math.floor(timeMs / DAY_MS);
+}
+
+/** `2026-11-25` for a day number. */
+export function formatDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The day number of a `YYYY-MM-DD` date, or undefined when it is not a real calendar date. */
+export function parseDay(text: string): number | undefined {
+  const m = DATE_PATTERN.exec(text);
+  if (!m) return undefined;
+  const time = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (formatDay(dayNumber(time)) !== text) return undefined;
+  return dayNumber(time);
+}
+
+/** The bit of the activity mask for day N after install (days 0..COHORT_MAX_DAY). */
+export function activityBit(dayAfterInstall: number): number {
+  return dayAfterInstall >= 0 && dayAfterInstall <= COHORT_MAX_DAY ? 2 ** dayAfterInstall : 0;
+}

@@ -1,0 +1,170 @@
+/**
+ * The read side of reports and segments. Reports read the per-install summaries and the daily
+ * touch counts that ingest keeps (migration 0007), through indexes on (app_id, installed_at)
+ * and the touchpoint_days primary key: the cost grows with installs in range, not with events.
+ */
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import { DAY_MS, RETENTION_DAYS, emptyCounters } from '../domain/metrics.js';
+import type { Identity } from '../domain/devices.js';
+import type { SegmentRule } from '../domain/segments.js';
+import type { Database } from './schema.js';
+import type { CohortDayRow, ReportCounterRow, ReportQuery, SegmentRow } from './store.js';
+
+const COHORT = sql<boolean>`(i.kind = 'install' AND i.status <> 'rejected')`;
+
+/** sum(case when … then x else 0 end), read back as a number (PostgreSQL sums bigints as numeric). */
+function sumWhen(condition: RawBuilder<unknown>, value: RawBuilder<unknown> | number = 1): RawBuilder<number> {
+  return sql<number>`sum(case when ${condition} then ${typeof value === 'number' ? sql.lit(value) : value} else 0 end)`;
+}
+
+function installKey(groupBy: ReportQuery['groupBy']): Expression<unknown> {
+  if (groupBy === 'day') return sql`i.installed_at / ${sql.lit(DAY_MS)}`;
+  return groupBy === 'campaign' ? sql.ref('i.campaign_id') : sql.ref('i.network');
+}
+
+export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Promise<ReportCounterRow[]> {
+  const key = installKey(q.groupBy);
+  const selections: Record<string, RawBuilder<number>> = {
+    installs: sumWhen(sql`i.kind = 'install' AND i.status = 'attributed'`),
+    organic_installs: sumWhen(sql`i.kind = 'install' AND i.status = 'organic'`),
+    rejected_installs: sumWhen(sql`i.kind = 'install' AND i.status = 'rejected'`),
+    reinstalls: sumWhen(sql`i.kind = 'reinstall'`),
+    opens: sumWhen(COHORT, sql`i.opens`),
+    purchases: sumWhen(COHORT, sql`i.purchases`),
+    unpriced_purchases: sumWhen(COHORT, sql`i.unpriced_purchases`),
+    revenue_usd: sumWhen(COHORT, sql`i.revenue_usd`),
+    attributed_revenue_usd: sumWhen(sql`i.kind = 'install' AND i.status = 'attributed'`, sql`i.revenue_usd`),
+    payers: sumWhen(sql`${COHORT} AND i.purchases > 0`),
+  };
+  for (const n of RETENTION_DAYS) {
+    selections[`retained_${n}`] = sumWhen(COHORT, sql`(i.active_days >> ${sql.lit(n)}) & 1`);
+    selections[`matured_${n}`] = sumWhen(sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`);
+  }
+  const rows = await db
+    .selectFrom('installs as i')
+    .select([sql`${key}`.as('key'), 'i.campaign_id', ...Object.entries(selections).map(([name, expr]) => expr.as(name))])
+    .where('i.app_id', '=', q.appId)
+    .where('i.installed_at', '>=', q.fromDay * DAY_MS)
+    .where('i.installed_at', '<', (q.toDay + 1) * DAY_MS)
+    .groupBy([sql`${key}`, 'i.campaign_id'])
+    .execute();
+  return rows.map((row) => {
+    const r = row as unknown as Record<string, unknown>;
+    const counters = emptyCounters();
+    for (const name of Object.keys(selections)) {
+      const [base, n] = name.split(/_(?=\d+$)/);
+      if (n !== undefined && (base === 'retained' || base === 'matured')) counters[base][n] = Number(r[name] ?? 0);
+      else (counters as unknown as Record<string, number>)[name] = Number(r[name] ?? 0);
+    }
+    return { key: normaliseKey(r['key'], q.groupBy), campaign_id: (r['campaign_id'] as string | null) ?? null, counters };
+  });
+}
+
+export async function reportTouchCounts(db: Kysely<Database>, q: ReportQuery) {
+  const key = q.groupBy === 'day' ? sql.ref('t.day') : q.groupBy === 'campaign' ? sql.ref('t.campaign_id') : sql.ref('t.network');
+  const rows = await db
+    .selectFrom('touchpoint_days as t')
+    .select([
+      sql`${key}`.as('key'),
+      't.campaign_id',
+      sumWhen(sql`t.kind = 'click'`, sql`t.count`).as('clicks'),
+      sumWhen(sql`t.kind = 'view'`, sql`t.count`).as('views'),
+    ])
+    .where('t.app_id', '=', q.appId)
+    .where('t.day', '>=', q.fromDay)
+    .where('t.day', '<=', q.toDay)
+    .groupBy([sql`${key}`, 't.campaign_id'])
+    .execute();
+  return rows.map((r) => ({
+    key: normaliseKey(r.key === '' ? null : r.key, q.groupBy),
+    campaign_id: r.campaign_id === '' ? null : r.campaign_id,
+    clicks: Number(r.clicks),
+    views: Number(r.views),
+  }));
+}
+
+function normaliseKey(value: unknown, groupBy: ReportQuery['groupBy']): number | string | null {
+  if (value === null || value === undefined) return null;
+  return groupBy === 'day' ? Number(value) : String(value);
+}
+
+export async function cohortMatrix(db: Kysely<Database>, appId: string, fromDay: number, toDay: number, maxDay: number): Promise<CohortDayRow[]> {
+  const days = Array.from({ length: maxDay + 1 }, (_, n) => n);
+  const rows = await db
+    .selectFrom('installs as i')
+    .select([
+      sql<number>`i.installed_at / ${sql.lit(DAY_MS)}`.as('day'),
+      sql<number>`count(*)`.as('users'),
+      ...days.map((n) => sql<number>`sum((i.active_days >> ${sql.lit(n)}) & 1)`.as(`d${n}`)),
+    ])
+    .where('i.app_id', '=', appId)
+    .where('i.installed_at', '>=', fromDay * DAY_MS)
+    .where('i.installed_at', '<', (toDay + 1) * DAY_MS)
+    .where(COHORT)
+    .groupBy(sql`i.installed_at / ${sql.lit(DAY_MS)}`)
+    .orderBy('day')
+    .execute();
+  return rows.map((row) => {
+    const r = row as unknown as Record<string, unknown>;
+    return { day: Number(r['day']), users: Number(r['users']), retained: days.map((n) => Number(r[`d${n}`] ?? 0)) };
+  });
+}
+
+export async function createSegment(db: Kysely<Database>, row: SegmentRow): Promise<void> {
+  await db
+    .insertInto('segments')
+    .values({ ...row, rules: JSON.stringify(row.rules) })
+    .execute();
+}
+
+export async function listSegments(db: Kysely<Database>, filter: { appId?: string; segmentId?: string }): Promise<SegmentRow[]> {
+  let query = db.selectFrom('segments').selectAll().orderBy('created_at').orderBy('segment_id');
+  if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+  if (filter.segmentId !== undefined) query = query.where('segment_id', '=', filter.segmentId);
+  const rows = await query.execute();
+  return rows.map((r) => ({ ...r, rules: JSON.parse(r.rules) as SegmentRule[] }));
+}
+
+export async function segmentIdentities(db: Kysely<Database>, appId: string, rules: SegmentRule[], now: number): Promise<Identity[]> {
+  let users = db
+    .selectFrom('users as u')
+    .innerJoin('installs as i', (join) => join.onRef('i.user_pk', '=', 'u.user_pk').on('i.kind', '=', 'install'))
+    .select('u.user_pk')
+    .where('u.app_id', '=', appId);
+  for (const rule of rules) {
+    switch (rule.field) {
+      case 'event': {
+        users = users.where((eb) => {
+          const done = eb.exists(eb.selectFrom('events as e').select(sql`1`.as('one')).whereRef('e.user_pk', '=', 'u.user_pk').where('e.name', '=', rule.value));
+          return rule.negate ? eb.not(done) : done;
+        });
+        break;
+      }
+      case 'revenue_usd':
+        users = users.where('i.revenue_usd', '>=', rule.min);
+        break;
+      case 'last_seen_days':
+        users = users.where('u.last_seen_at', '<=', now - rule.min * DAY_MS);
+        break;
+      case 'campaign':
+        users = users.where('i.status', '=', 'attributed').where('i.campaign_id', '=', rule.value);
+        break;
+      case 'network':
+        users = users.where('i.status', '=', 'attributed').where('i.network', '=', rule.value);
+        break;
+      case 'platform':
+        users = users.where('i.platform', '=', rule.value);
+        break;
+    }
+  }
+  const rows = await db
+    .selectFrom('user_identities as ui')
+    .select(['ui.kind', 'ui.value'])
+    .where('ui.app_id', '=', appId)
+    .where('ui.user_pk', 'in', users)
+    .orderBy('ui.user_pk')
+    .orderBy('ui.kind')
+    .orderBy('ui.value')
+    .execute();
+  return rows as Identity[];
+}
