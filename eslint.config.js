@@ -16,6 +16,13 @@ export default tseslint.config(
     languageOptions: { globals: { Buffer: 'readonly', console: 'readonly', process: 'readonly' } },
   },
   {
+    // The dashboard runs in the browser.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', FormData: 'readonly', location: 'readonly' },
+    },
+  },
+  {
     // Tests read JSON answers whose shape the assertions themselves check.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -8,6 +8,7 @@ import { RateLimiter } from './auth/rate-limit.js';
 import type { Config } from './config.js';
 import { newId } from './domain/ids.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { dashboardRoutes } from './http/dashboard.routes.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
 import { registerNulGuard } from './http/nul-guard.js';
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { store, metrics });
+  await app.register(dashboardRoutes);
   await app.register(clickRoute, services);
   await app.register(viewRoute, services);
   await app.register(postbackRoute, services);

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
-import type { Database, TouchpointDaysTable } from './schema.js';
+import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
 import { DAY_MS } from '../domain/metrics.js';
 import {
   DEVICE_LOOKBACK_MS,
@@ -171,7 +171,7 @@ export class KyselyStoreTx implements StoreTx {
   getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {
     return this.trx
       .selectFrom('installs')
-      .selectAll()
+      .select(INSTALL_COLUMNS)
       .where('app_id', '=', appId)
       .where('user_pk', '=', userPk)
       .where('kind', '=', 'install')

@@ -2,7 +2,7 @@ import { Migrator, type Kysely, type Selectable } from 'kysely';
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import { newAppSignature, newId } from '../domain/ids.js';
 import { migrationProvider } from './migrations/index.js';
-import type { AppsTable, CampaignsTable, Database, TokensTable } from './schema.js';
+import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, type TokensTable } from './schema.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
 import * as reports from './report-queries.js';
@@ -238,7 +238,7 @@ export class KyselyStore implements Store {
     return this.db
       .selectFrom('installs')
       .innerJoin('user_identities', 'user_identities.user_pk', 'installs.user_pk')
-      .selectAll('installs')
+      .select(INSTALL_COLUMNS.map((c) => `installs.${c}` as const))
       .where('user_identities.app_id', '=', appId)
       .where('user_identities.kind', '=', identity.kind)
       .where('user_identities.value', '=', identity.value)
@@ -247,7 +247,7 @@ export class KyselyStore implements Store {
   }
 
   async listInstalls(appId: string): Promise<InstallRow[]> {
-    return this.db.selectFrom('installs').selectAll().where('app_id', '=', appId).orderBy('installed_at').orderBy('install_id').execute();
+    return this.db.selectFrom('installs').select(INSTALL_COLUMNS).where('app_id', '=', appId).orderBy('installed_at').orderBy('install_id').execute();
   }
 
   async listEvents(appId: string): Promise<EventRow[]> {

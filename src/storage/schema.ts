@@ -191,6 +191,12 @@ export interface CurrencyRatesTable {
   updated_at: number;
 }
 
+/** The columns of an install record, without the report summary beside it. */
+export const INSTALL_COLUMNS = [
+  'install_id', 'app_id', 'user_pk', 'kind', 'installed_at', 'status', 'match_type', 'campaign_id', 'network', 'touchpoint_id',
+  'touched_at', 'rejected_reason', 'rejected_value', 'ip', 'user_agent', 'platform', 'source',
+] as const satisfies readonly (keyof InstallsTable)[];
+
 /** Kept up to date by ingest (one row per first install), read by reports; see migration 0007. */
 export interface InstallSummaryColumns {
   opens: Generated<number>;
