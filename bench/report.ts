@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
+import type { Campaign } from '../src/domain/apps.js';
 import { DAY_MS, activityBit, dayNumber, formatDay } from '../src/domain/metrics.js';
 import { newId } from '../src/domain/ids.js';
 import { buildCohorts, buildReport } from '../src/reports/report.js';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const store = openStore(config);
   await store.migrate();
   const app = await store.createApp({ name: 'bench', platform: 'android', store: 'google_play', store_url: null });
-  const campaigns = [];
+  const campaigns: Campaign[] = [];
   for (let c = 0; c < CAMPAIGNS; c++) {
     campaigns.push(await store.createCampaign({ app_id: app.app_id, network: `net${c % 5}`, name: `campaign ${c}`, cpi: 0.5 + c / 10, click_window_s: null, view_window_s: null, probabilistic_window_s: null }));
   }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Everything the server and the CLI need to know, parsed once from the environment and flags. */
@@ -38,9 +39,11 @@ export interface Config {
   readonly tlsKeyFile: string | undefined;
   /** Peers (CIDR ranges) whose X-Forwarded-For names the client; empty trusts no one. */
   readonly trustProxy: readonly string[];
+  /** Server processes sharing the port (node:cluster): cores on PostgreSQL, 1 on SQLite. */
+  readonly workers: number;
 }
 
-export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'tlsCertFile' | 'tlsKeyFile'>> & { trustProxy?: string };
+export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'tlsCertFile' | 'tlsKeyFile' | 'workers'>> & { trustProxy?: string };
 
 export class ConfigError extends Error {}
 
@@ -73,6 +76,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     throw new ConfigError('--tls-cert and --tls-key (S2S_TLS_CERT, S2S_TLS_KEY) go together');
   }
 
+  const workers = overrides.workers ?? readInt(env, 'S2S_WORKERS', databaseUrl === undefined ? 1 : os.availableParallelism(), 1, 256);
+  if (workers > 1 && databaseUrl === undefined) {
+    throw new ConfigError('--workers (S2S_WORKERS): SQLite has a single writer, so it runs one worker; use PostgreSQL (DATABASE_URL) for more');
+  }
+
   return Object.freeze({
     port,
     host,
@@ -97,6 +105,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     tlsCertFile,
     tlsKeyFile,
     trustProxy,
+    workers,
   });
 }
 
@@ -112,6 +121,10 @@ function parseTrustProxy(text: string): string[] {
 /** Parses a TCP port given on the command line. */
 export function parsePort(value: string): number {
   return parseIntStrict('--port', value, 0, 65535);
+}
+
+export function parseWorkers(value: string): number {
+  return parseIntStrict('--workers', value, 1, 256);
 }
 
 function readString(env: Env, name: string): string | undefined {

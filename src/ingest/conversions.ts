@@ -40,10 +40,15 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
   if (!user) {
     const created: UserRow = { user_pk: newId(record.time), app_id: appId, created_at: record.time, last_seen_at: record.time };
     const claimed = await tx.addIdentities(appId, created.user_pk, identities);
-    if (claimed === 0) {
-      // Another server process created this user a moment ago (its commit made our insert
-      // wait, then do nothing): this is that user's sighting, not a second install.
-      user = await tx.findUser(appId, identities);
+    // Fewer claimed than asked: another server process stored this user a moment ago (its
+    // commit made our insert wait, then skip the identities it holds). This is that user's
+    // sighting, not a second install: identities we did claim move to that user.
+    const winner = claimed < identities.length ? await tx.findUser(appId, identities) : undefined;
+    if (winner) {
+      if (claimed > 0) await tx.moveIdentities(appId, created.user_pk, winner.user_pk);
+      user = winner;
+    } else if (claimed === 0) {
+      throw new Error('identities held by no user');
     } else {
       await tx.insertUser(created);
       user = created;

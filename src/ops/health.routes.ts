@@ -12,9 +12,12 @@ const Health = Type.Object({ status: Type.Integer(), message: Type.String() });
 
 /** Liveness, readiness and Prometheus metrics for orchestrators and scrapers. */
 export async function healthRoutes(app: FastifyInstance, ctx: HealthContext): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Health } } }, async () => ({
+  // The pid tells which worker answered (s2s serve --workers N).
+  const Live = Type.Object({ status: Type.Integer(), message: Type.String(), pid: Type.Integer() });
+  app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Live } } }, async () => ({
     status: 200,
     message: 'ok',
+    pid: process.pid,
   }));
 
   app.get('/readyz', { schema: { tags: ['ops'], response: { 200: Health, 503: Health } } }, async (request, reply) => {

@@ -98,6 +98,10 @@ export class KyselyStoreTx implements StoreTx {
     return claimed.length;
   }
 
+  async moveIdentities(appId: string, fromUserPk: string, toUserPk: string): Promise<void> {
+    await this.trx.updateTable('user_identities').set({ user_pk: toUserPk }).where('app_id', '=', appId).where('user_pk', '=', fromUserPk).execute();
+  }
+
   async updateLastSeen(userPk: string, time: number): Promise<void> {
     await this.trx.updateTable('users').set({ last_seen_at: time }).where('user_pk', '=', userPk).where('last_seen_at', '<', time).execute();
   }

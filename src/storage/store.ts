@@ -148,6 +148,8 @@ export interface StoreTx {
    * how many were new: 0 for a user created this instant means another process won the race.
    */
   addIdentities(appId: string, userPk: string, identities: Identity[]): Promise<number>;
+  /** Hands every identity of one user to another (the loser of a creation race to its winner). */
+  moveIdentities(appId: string, fromUserPk: string, toUserPk: string): Promise<void>;
   updateLastSeen(userPk: string, time: number): Promise<void>;
   findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }>;
   /** Installs of the app from this IP with installed_at in [since, until). */

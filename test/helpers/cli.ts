@@ -44,7 +44,8 @@ export interface ServerProcess {
 /** Starts `s2s serve` (or the given args) as a real process and waits for it to listen. */
 export async function startServerProcess(env: Record<string, string>, args: string[] = ['serve', '--port', '0', '--host', '127.0.0.1']): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+    // One process unless a test asks for workers (on PostgreSQL the default is one per core).
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', S2S_WORKERS: '1', ...env },
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
