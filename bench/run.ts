@@ -13,12 +13,20 @@ import autocannon from 'autocannon';
 import { signChartboost } from '../src/protocols/chartboost/signature.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/storage/db.js';
+import { newId } from '../src/domain/ids.js';
+import type { Store, Touchpoint } from '../src/storage/store.js';
+import pg_ from 'pg';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 50;
+const HISTORY_SIZES = [10_000, 1_000_000];
+/** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ONLY = process.env.BENCH_ONLY;
+const selected = (name: string): boolean => !ONLY || name.includes(ONLY);
 const ADMIN = 'bench-admin';
 
 interface Proc {
@@ -38,9 +46,16 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
   return { child, url };
 }
 
+/** RSS of a process and its children (the workers of `s2s serve --workers N`), in MB. */
 function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    return own + children.reduce((sum, child) => sum + rssMb(child), 0);
+  } catch {
+    return 0;
+  }
 }
 
 interface Scenario {
@@ -178,8 +193,25 @@ async function main(): Promise<void> {
       }),
     },
   ];
-  const only = process.env.BENCH_ONLY;
-  for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
+  // Attribution against history: one app with 10 thousand stored clicks, one with 1 million;
+  // each request is a new user whose IP matches one of the app's clicks.
+  for (const clicks of HISTORY_SIZES) {
+    const historyApp = await admin('/admin/apps', { name: `history-${clicks}`, platform: 'android' });
+    const historyCampaign = await admin('/admin/campaigns', { app_id: historyApp.app_id, network: 'chartboost', name: 'h' });
+    const historyToken = await admin('/admin/tokens', { app_ids: [historyApp.app_id] });
+    if (!selected(`/s2sevent vs ${clicks}`)) continue;
+    await seedClicks(store, historyApp.app_id, historyCampaign.campaign_id, clicks);
+    scenarios.push({
+      name: `/s2sevent vs ${clicks.toLocaleString('en')} stored clicks`,
+      method: 'GET',
+      request: (n) => {
+        const i = (n * 7919) % clicks;
+        return { path: `/s2sevent?token=${historyToken.token}&user_id=h-${run}-${n}&user_ip=${seededIp(i)}&user_ua=UA&event_id=__open` };
+      },
+    });
+  }
+
+  for (const scenario of scenarios.filter((s) => selected(s.name))) {
     const m = await measure(server.url, scenario, server.child.pid!);
     const rows = scenario.stored ? await scenario.stored() : null;
     results.push({ ...m, ratio_to_baseline: Math.round((m.requests_per_s / base.requests_per_s) * 100) / 100, rows_stored: rows });
@@ -188,18 +220,84 @@ async function main(): Promise<void> {
   await store.close();
   server.child.kill('SIGTERM');
 
+  // PostgreSQL, 1 and 2 worker processes (s2s serve --workers N), same open scenario.
+  if (PG_URL && selected('PostgreSQL')) {
+    for (const workers of [1, 2]) {
+      const schema = `s2s_bench_${run}_${workers}`;
+      const pgEnv = { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, S2S_WORKERS: String(workers) };
+      const pg = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], pgEnv, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // every worker listening
+      const post = async (p: string, body: unknown) =>
+        (await fetch(`${pg.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+      const pgApp = await post('/admin/apps', { name: 'bench', platform: 'android' });
+      const pgToken = await post('/admin/tokens', { app_ids: [pgApp.app_id] });
+      const pgStore = openStore(loadConfig(pgEnv));
+      const scenario: Scenario = {
+        name: `PostgreSQL, ${workers} worker${workers > 1 ? 's' : ''}: POST /api/v2/open`,
+        method: 'POST',
+        request: (n) => ({ path: '/api/v2/open', body: JSON.stringify({ token: pgToken.token, app_id: pgApp.app_id, gaid: `pg-${run}-${n}` }) }),
+        stored: async () => (await pgStore.listKnownDevices(pgApp.app_id)).length,
+      };
+      const m = await measure(pg.url, scenario, pg.child.pid!);
+      const rows = await scenario.stored!();
+      results.push({ ...m, ratio_to_baseline: Math.round((m.requests_per_s / base.requests_per_s) * 100) / 100, rows_stored: rows });
+      if (rows < m.ok_total) throw new Error(`${scenario.name}: ${m.ok_total} answered 200 but ${rows} stored`);
+      await pgStore.close();
+      pg.child.kill('SIGTERM');
+      await new Promise((resolve) => pg.child.once('exit', resolve));
+      const client = new pg_.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    }
+  }
+
+  const history = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.requests_per_s);
+  const pgRuns = [1, 2].map((w) => results.find((r) => r.scenario.startsWith(`PostgreSQL, ${w} worker`))?.requests_per_s);
+  const comparisons = {
+    s2sevent_1m_over_10k: history[0] && history[1] ? Math.round((history[1] / history[0]) * 100) / 100 : null,
+    postgres_2_workers_over_1: pgRuns[0] && pgRuns[1] ? Math.round((pgRuns[1] / pgRuns[0]) * 100) / 100 : null,
+  };
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
     settings: { duration_s: DURATION, repetitions: REPS, warmup_s: WARMUP, connections: CONNECTIONS, database: 'sqlite (WAL, synchronous=FULL)' },
     results: results.map(({ ...r }) => r),
+    comparisons,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n| scenario | req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
     console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`);
   }
+  console.log(`\n/s2sevent at 1M stored clicks / at 10k: ${comparisons.s2sevent_1m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Clicks of a seeded history: a distinct IP and device each. */
+function seededIp(i: number): string {
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+async function seedClicks(store: Store, appId: string, campaignId: string, count: number): Promise<void> {
+  const started = Date.now();
+  const now = Date.now();
+  const CHUNK = 5000;
+  for (let from = 0; from < count; from += CHUNK) {
+    const rows: Touchpoint[] = [];
+    for (let i = from; i < Math.min(count, from + CHUNK); i++) {
+      rows.push({
+        touchpoint_id: newId(now - 3_600_000 - (count - i) * 10),
+        kind: 'click', app_id: appId, campaign_id: campaignId, network: 'chartboost',
+        created_at: now - 3_600_000 - (count - i) * 10,
+        ip: seededIp(i), user_agent: 'UA', idfa: null, gaid: `seed-${appId}-${i}`, uuid: null, fire_adid: null,
+        platform: 'android', storefront: null, site_id: null, publisher: null, creative: null, network_click_id: null,
+        sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
+      });
+    }
+    await store.transaction((tx) => tx.insertTouchpoints(rows));
+  }
+  console.error(`seeded ${count} clicks in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 await main();

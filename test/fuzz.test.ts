@@ -76,6 +76,9 @@ const ENDPOINTS: { path: string; methods: ('GET' | 'POST')[] }[] = [
   { path: '/admin/campaigns', methods: ['POST'] },
   { path: '/admin/tokens', methods: ['POST'] },
   { path: '/admin/postbacks', methods: ['POST'] },
+  { path: '/admin/reports', methods: ['GET'] },
+  { path: '/admin/reports/cohorts', methods: ['GET'] },
+  { path: '/admin/segments', methods: ['GET', 'POST'] },
 ];
 
 function toQuery(p: Record<string, unknown>, duplicate: boolean): string {

@@ -20,8 +20,8 @@ export const COHORT_MAX_DAY = 30;
 export type GroupBy = 'day' | 'campaign' | 'network';
 export const GROUP_BY: readonly GroupBy[] = ['day', 'campaign', 'network'];
 
-/** What storage sums for one group (and one campaign inside it, so spend can use each CPI). */
-export interface ReportCounters {
+/** The counts a report row shows as they are summed. */
+interface Counts {
   clicks: number;
   views: number;
   installs: number;
@@ -30,38 +30,30 @@ export interface ReportCounters {
   reinstalls: number;
   opens: number;
   purchases: number;
-  /** Purchases whose currency had no rate: stored, kept out of revenue_usd, counted here. */
   unpriced_purchases: number;
   revenue_usd: number;
-  /** The part of revenue_usd that came from attributed installs: what ROAS compares spend with. */
-  attributed_revenue_usd: number;
   payers: number;
   spend: number;
+}
+
+/** What storage sums for one group (and one campaign inside it, so spend can use each CPI). */
+export interface ReportCounters extends Counts {
+  /** The part of revenue_usd that came from attributed installs: what ROAS compares spend with. */
+  attributed_revenue_usd: number;
   /** Cohort users with an open on install day + N, for each N of RETENTION_DAYS. */
   retained: Record<string, number>;
   /** Cohort users whose day N has begun (a cohort from yesterday has no day 7 yet). */
   matured: Record<string, number>;
 }
 
-export interface ReportMetrics {
-  clicks: number;
-  views: number;
-  installs: number;
-  organic_installs: number;
-  rejected_installs: number;
-  reinstalls: number;
-  opens: number;
+/** Counts plus the rates derived from them; `unpriced_purchases` counts purchases whose currency had no rate. */
+export interface ReportMetrics extends Counts {
   d1_retention: number | null;
   d7_retention: number | null;
   d30_retention: number | null;
-  purchases: number;
-  unpriced_purchases: number;
-  revenue_usd: number;
-  payers: number;
   payer_rate: number | null;
   arpu: number | null;
   arppu: number | null;
-  spend: number;
   roas: number | null;
 }
 
