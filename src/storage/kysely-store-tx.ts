@@ -2,6 +2,8 @@ import { sql, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
 import { DAY_MS } from '../domain/metrics.js';
+import { EVENT_COLUMNS } from './schema.js';
+import type { QueryTemplates } from './query-templates.js';
 import {
   DEVICE_LOOKBACK_MS,
   IP_LOOKBACK_MS,
@@ -24,7 +26,10 @@ const CANDIDATE_LIMIT = 50;
 
 /** The StoreTx queries, shared by both dialects. */
 export class KyselyStoreTx implements StoreTx {
-  constructor(private readonly trx: Transaction<Database>) {}
+  constructor(
+    private readonly trx: Transaction<Database>,
+    private readonly templates: QueryTemplates,
+  ) {}
 
   async insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>> {
     const inserted = new Set<string>();
@@ -71,30 +76,37 @@ export class KyselyStoreTx implements StoreTx {
 
   async findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined> {
     if (identities.length === 0) return undefined;
-    return this.trx
-      .selectFrom('user_identities')
-      .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
-      .selectAll('users')
-      .where('user_identities.app_id', '=', appId)
-      .where((eb) => eb.or(identities.map((id) => eb.and([eb('user_identities.kind', '=', id.kind), eb('user_identities.value', '=', id.value)]))))
-      .orderBy('users.created_at')
-      .orderBy('users.user_pk')
-      .limit(1)
-      .executeTakeFirst();
+    const values = [appId, ...identities.flatMap((id) => [id.kind, id.value])];
+    const rows = await this.templates.rows(this.trx, `findUser:${identities.length}`, values, ([app, ...pairs]) =>
+      this.trx
+        .selectFrom('user_identities')
+        .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
+        .selectAll('users')
+        .where('user_identities.app_id', '=', app!)
+        .where((eb) => eb.or(identities.map((_, i) => eb.and([eb('user_identities.kind', '=', pairs[2 * i]!), eb('user_identities.value', '=', pairs[2 * i + 1]!)]))))
+        .orderBy('users.created_at')
+        .orderBy('users.user_pk')
+        .limit(1),
+    );
+    return rows[0];
   }
 
   async insertUser(row: UserRow): Promise<void> {
-    await this.trx.insertInto('users').values(row).execute();
+    await this.templates.rows(this.trx, 'insertUser', [row.user_pk, row.app_id, row.created_at, row.last_seen_at], ([user_pk, app_id, created_at, last_seen_at]) =>
+      this.trx.insertInto('users').values({ user_pk: user_pk!, app_id: app_id!, created_at: created_at!, last_seen_at: last_seen_at! }),
+    );
   }
 
   async addIdentities(appId: string, userPk: string, identities: Identity[]): Promise<number> {
     if (identities.length === 0) return 0;
-    const claimed = await this.trx
-      .insertInto('user_identities')
-      .values(identities.map((id) => ({ app_id: appId, kind: id.kind, value: id.value, user_pk: userPk })))
-      .onConflict((oc) => oc.columns(['app_id', 'kind', 'value']).doNothing())
-      .returning('kind')
-      .execute();
+    const values = [appId, userPk, ...identities.flatMap((id) => [id.kind, id.value])];
+    const claimed = await this.templates.rows(this.trx, `addIdentities:${identities.length}`, values, ([app, user, ...pairs]) =>
+      this.trx
+        .insertInto('user_identities')
+        .values(identities.map((_, i) => ({ app_id: app!, kind: pairs[2 * i]!, value: pairs[2 * i + 1]!, user_pk: user! })))
+        .onConflict((oc) => oc.columns(['app_id', 'kind', 'value']).doNothing())
+        .returning('kind'),
+    );
     return claimed.length;
   }
 
@@ -103,11 +115,13 @@ export class KyselyStoreTx implements StoreTx {
   }
 
   async updateLastSeen(userPk: string, time: number): Promise<void> {
-    await this.trx.updateTable('users').set({ last_seen_at: time }).where('user_pk', '=', userPk).where('last_seen_at', '<', time).execute();
+    await this.templates.rows(this.trx, 'updateLastSeen', [time, userPk, time], ([t, user, t2]) =>
+      this.trx.updateTable('users').set({ last_seen_at: t! }).where('user_pk', '=', user!).where('last_seen_at', '<', t2!),
+    );
   }
 
   async findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }> {
-    const base = () =>
+    const base = (app: string, until: number) =>
       this.trx
         .selectFrom('touchpoints')
         .leftJoin('campaigns', 'campaigns.campaign_id', 'touchpoints.campaign_id')
@@ -117,34 +131,33 @@ export class KyselyStoreTx implements StoreTx {
           'campaigns.view_window_s as campaign_view_window_s',
           'campaigns.probabilistic_window_s as campaign_probabilistic_window_s',
         ])
-        .where('touchpoints.app_id', '=', appId)
-        .where('touchpoints.created_at', '<=', query.until);
+        .where('touchpoints.app_id', '=', app)
+        .where('touchpoints.created_at', '<=', until);
 
-    const byId = query.ids.length === 0 ? [] : await base().where('touchpoints.touchpoint_id', 'in', query.ids).execute();
+    const byId =
+      query.ids.length === 0
+        ? []
+        : await this.templates.rows(this.trx, `candidatesById:${query.ids.length}`, [appId, query.until, ...query.ids], ([app, until, ...ids]) =>
+            base(app!, until!).where('touchpoints.touchpoint_id', 'in', ids),
+          );
 
     // One indexed range scan per device id kind: (app_id, idfa, created_at) and so on.
     const byDevice: CandidateRow[] = [];
     for (const kind of DEVICE_ID_KINDS) {
       const value = query.deviceIds[kind];
       if (value === undefined) continue;
-      const rows = await base()
-        .where(`touchpoints.${kind}`, '=', value)
-        .where('touchpoints.created_at', '>=', query.until - DEVICE_LOOKBACK_MS)
-        .orderBy('touchpoints.created_at', 'desc')
-        .limit(CANDIDATE_LIMIT)
-        .execute();
+      const rows = await this.templates.rows(this.trx, `candidatesBy:${kind}`, [appId, query.until, value, query.until - DEVICE_LOOKBACK_MS], ([app, until, v, since]) =>
+        base(app!, until!).where(`touchpoints.${kind}`, '=', v!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(CANDIDATE_LIMIT),
+      );
       byDevice.push(...rows);
     }
 
     const byIp =
       query.ip === undefined
         ? []
-        : await base()
-            .where('touchpoints.ip', '=', query.ip)
-            .where('touchpoints.created_at', '>=', query.until - IP_LOOKBACK_MS)
-            .orderBy('touchpoints.created_at', 'desc')
-            .limit(CANDIDATE_LIMIT)
-            .execute();
+        : await this.templates.rows(this.trx, 'candidatesByIp', [appId, query.until, query.ip, query.until - IP_LOOKBACK_MS], ([app, until, ip, since]) =>
+            base(app!, until!).where('touchpoints.ip', '=', ip!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(CANDIDATE_LIMIT),
+          );
     return { byId, byDevice, byIp };
   }
 
@@ -161,34 +174,33 @@ export class KyselyStoreTx implements StoreTx {
   }
 
   async insertInstall(row: InstallRow): Promise<boolean> {
-    const stored = await this.trx
-      .insertInto('installs')
-      .values(row)
-            // The conflict target repeats the partial index's predicate as a literal: SQLite only
-      // matches a partial unique index when it can see the two are the same.
-      .onConflict((oc) => oc.columns(['app_id', 'user_pk']).where('kind', '=', sql.lit('install')).doNothing())
-      .returning('install_id')
-      .execute();
+    const stored = await this.templates.rows(this.trx, 'insertInstall', INSTALL_COLUMNS.map((c) => row[c]), (values) =>
+      this.trx
+        .insertInto('installs')
+        .values(Object.fromEntries(INSTALL_COLUMNS.map((c, i) => [c, values[i]])) as unknown as InstallRow)
+        // The conflict target repeats the partial index's predicate as a literal: SQLite only
+        // matches a partial unique index when it can see the two are the same.
+        .onConflict((oc) => oc.columns(['app_id', 'user_pk']).where('kind', '=', sql.lit('install')).doNothing())
+        .returning('install_id'),
+    );
     return stored.length === 1;
   }
 
-  getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {
-    return this.trx
-      .selectFrom('installs')
-      .select(INSTALL_COLUMNS)
-      .where('app_id', '=', appId)
-      .where('user_pk', '=', userPk)
-      .where('kind', '=', 'install')
-      .executeTakeFirst();
+  async getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {
+    const rows = await this.templates.rows(this.trx, 'getInstall', [appId, userPk], ([app, user]) =>
+      this.trx.selectFrom('installs').select(INSTALL_COLUMNS).where('app_id', '=', app!).where('user_pk', '=', user!).where('kind', '=', sql.lit('install')),
+    );
+    return rows[0] as InstallRow | undefined;
   }
 
   async insertEvent(row: EventRow): Promise<boolean> {
-    const stored = await this.trx
-      .insertInto('events')
-      .values(row)
-      .onConflict((oc) => oc.columns(['app_id', 'dedup_key']).where('dedup_key', 'is not', null).doNothing())
-      .returning('event_pk')
-      .execute();
+    const stored = await this.templates.rows(this.trx, 'insertEvent', EVENT_COLUMNS.map((c) => row[c]), (values) =>
+      this.trx
+        .insertInto('events')
+        .values(Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as EventRow)
+        .onConflict((oc) => oc.columns(['app_id', 'dedup_key']).where('dedup_key', 'is not', null).doNothing())
+        .returning('event_pk'),
+    );
     return stored.length === 1;
   }
 
@@ -219,17 +231,19 @@ export class KyselyStoreTx implements StoreTx {
   }
 
   async addInstallActivity(installId: string, a: InstallActivity): Promise<void> {
-    await this.trx
-      .updateTable('installs')
-      .set((eb) => ({
-        opens: eb('opens', '+', a.opens),
-        purchases: eb('purchases', '+', a.purchases),
-        unpriced_purchases: eb('unpriced_purchases', '+', a.unpriced_purchases),
-        revenue_usd: eb('revenue_usd', '+', a.revenue_usd),
-        active_days: sql<number>`active_days | ${a.active_bit}`,
-      }))
-      .where('install_id', '=', installId)
-      .execute();
+    const values = [a.opens, a.purchases, a.unpriced_purchases, a.revenue_usd, a.active_bit, installId];
+    await this.templates.rows(this.trx, 'addInstallActivity', values, ([opens, purchases, unpriced, revenue, bit, id]) =>
+      this.trx
+        .updateTable('installs')
+        .set((eb) => ({
+          opens: eb('opens', '+', opens!),
+          purchases: eb('purchases', '+', purchases!),
+          unpriced_purchases: eb('unpriced_purchases', '+', unpriced!),
+          revenue_usd: eb('revenue_usd', '+', revenue!),
+          active_days: sql<number>`active_days | ${bit!}`,
+        }))
+        .where('install_id', '=', id!),
+    );
   }
 
   async rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {

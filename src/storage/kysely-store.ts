@@ -5,6 +5,7 @@ import { migrationProvider } from './migrations/index.js';
 import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, type TokensTable } from './schema.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
+import { QueryTemplates } from './query-templates.js';
 import * as reports from './report-queries.js';
 import type { SegmentRule } from '../domain/segments.js';
 import type {
@@ -48,6 +49,8 @@ export interface DialectHooks {
 export class KyselyStore implements Store {
   readonly dialect: DialectName;
   readonly writeConcurrency: number;
+  /** Hot-path queries compiled once per store (the SQL differs by dialect). */
+  private readonly templates = new QueryTemplates();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -399,7 +402,7 @@ export class KyselyStore implements Store {
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx)));
+    return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates)));
   }
 }
 

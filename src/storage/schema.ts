@@ -197,6 +197,12 @@ export const INSTALL_COLUMNS = [
   'touched_at', 'rejected_reason', 'rejected_value', 'ip', 'user_agent', 'platform', 'source',
 ] as const satisfies readonly (keyof InstallsTable)[];
 
+/** The columns of an event, in the order inserts bind them. */
+export const EVENT_COLUMNS = [
+  'event_pk', 'app_id', 'user_pk', 'kind', 'name', 'occurred_at', 'received_at', 'revenue', 'currency', 'revenue_usd',
+  'aggregated_value', 'event_value', 'product_id', 'ip', 'user_agent', 'source', 'dedup_key',
+] as const satisfies readonly (keyof EventsTable)[];
+
 /** Kept up to date by ingest (one row per first install), read by reports; see migration 0007. */
 export interface InstallSummaryColumns {
   opens: Generated<number>;
