@@ -27,7 +27,7 @@ describe('TLS', () => {
           })
           .on('error', reject);
       });
-      expect(JSON.parse(body)).toEqual({ status: 200, message: 'ok' });
+      expect(JSON.parse(body)).toMatchObject({ status: 200, message: 'ok' });
       await expect(fetch(server.url.replace('https', 'http') + '/healthz')).rejects.toThrow();
     } finally {
       server.child.kill('SIGTERM');
