@@ -23,6 +23,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 50;
 const HISTORY_SIZES = [10_000, 1_000_000];
+const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_000)];
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ONLY = process.env.BENCH_ONLY;
@@ -252,10 +253,58 @@ async function main(): Promise<void> {
     }
   }
 
+  // PostgreSQL, monthly partitions: /s2sevent against 10 thousand and 10 million stored
+  // clicks spread over 400 days (seeded by SQL inside PostgreSQL, which takes a minute or two).
+  if (PG_URL && selected('PostgreSQL history')) {
+    const schema = `s2s_bench_${run}_history`;
+    const pgEnv = { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, S2S_WORKERS: '1' };
+    const server = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], pgEnv, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
+    const post = async (p: string, body: unknown) =>
+      (await fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+    const pgStore = openStore(loadConfig(pgEnv));
+    for (let m = 0; m <= 14; m++) await pgStore.ensurePartitions(Date.now() - m * 30 * 86_400_000);
+    await pgStore.close();
+    const client = new pg_.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await client.connect();
+    for (const [i, clicks] of PG_HISTORY_SIZES.entries()) {
+      const app = await post('/admin/apps', { name: `history-${clicks}`, platform: 'android' });
+      const campaign = await post('/admin/campaigns', { app_id: app.app_id, network: 'chartboost', name: 'h' });
+      const token = await post('/admin/tokens', { app_ids: [app.app_id] });
+      const started = Date.now();
+      const spacing = Math.floor((400 * 86_400_000) / clicks);
+      await client.query(
+        `insert into touchpoints (touchpoint_id, kind, app_id, campaign_id, network, created_at, ip, user_agent, gaid, platform)
+         select $1 || lpad(to_hex(g), 23, '0'), 'click', $2, $3, 'chartboost', $4::bigint - ($5::bigint - g) * $6::bigint,
+                '10.' || ((g >> 16) & 255) || '.' || ((g >> 8) & 255) || '.' || (g & 255), 'UA', 'seed-' || g, 'android'
+         from generate_series(0, $5::bigint - 1) g`,
+        [String(i), app.app_id, campaign.campaign_id, Date.now() - 3_600_000, clicks, spacing],
+      );
+      await client.query('analyze touchpoints');
+      console.error(`PostgreSQL: seeded ${clicks} clicks over 400 days in ${Math.round((Date.now() - started) / 1000)} s`);
+      const recent = Math.min(clicks, 10_000);
+      const scenario: Scenario = {
+        name: `PostgreSQL history: /s2sevent vs ${clicks.toLocaleString('en')} stored clicks`,
+        method: 'GET',
+        request: (n) => {
+          const g = clicks - recent + ((n * 7919) % recent);
+          return { path: `/s2sevent?token=${token.token}&user_id=ph-${run}-${n}&user_ip=${seededIp(g)}&user_ua=UA&event_id=__open` };
+        },
+      };
+      const m = await measure(server.url, scenario, server.child.pid!);
+      results.push({ ...m, ratio_to_baseline: Math.round((m.requests_per_s / base.requests_per_s) * 100) / 100, rows_stored: null });
+    }
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+    await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.end();
+  }
+
+  const pgHistory = PG_HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`))?.requests_per_s);
   const history = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.requests_per_s);
   const pgRuns = [1, 2].map((w) => results.find((r) => r.scenario.startsWith(`PostgreSQL, ${w} worker`))?.requests_per_s);
   const comparisons = {
     s2sevent_1m_over_10k: history[0] && history[1] ? Math.round((history[1] / history[0]) * 100) / 100 : null,
+    postgres_s2sevent_10m_over_10k: pgHistory[0] && pgHistory[1] ? Math.round((pgHistory[1] / pgHistory[0]) * 100) / 100 : null,
     postgres_2_workers_over_1: pgRuns[0] && pgRuns[1] ? Math.round((pgRuns[1] / pgRuns[0]) * 100) / 100 : null,
   };
   const report = {
@@ -270,7 +319,9 @@ async function main(): Promise<void> {
   for (const r of results) {
     console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`);
   }
-  console.log(`\n/s2sevent at 1M stored clicks / at 10k: ${comparisons.s2sevent_1m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`);
+  console.log(
+    `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'}; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,
+  );
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

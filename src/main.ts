@@ -6,6 +6,8 @@ import { describeDatabase, openStore } from './storage/db.js';
 
 /** How long a crashed worker waits before it is replaced, so a crash loop cannot spin. */
 const RESTART_DELAY_MS = 1000;
+/** How often each process makes sure the coming months' partitions exist (PostgreSQL). */
+const PARTITION_CHECK_MS = 6 * 3_600_000;
 
 /**
  * Serves until SIGTERM or SIGINT. With one worker this process serves; with more (PostgreSQL
@@ -62,7 +64,19 @@ async function runWorker(config: Config): Promise<void> {
   const migration = await store.migrate();
   if (cluster.isPrimary) logger.info({ database: describeDatabase(config), ...migration }, 'database ready');
 
+  const ensurePartitions = async (): Promise<void> => {
+    try {
+      const created = await store.ensurePartitions(Date.now());
+      if (created.length > 0) logger.info({ partitions: created }, 'created monthly partitions');
+    } catch (error) {
+      logger.error({ err: error }, 'could not create the coming months\' partitions; rows will land in the default partition');
+    }
+  };
+  await ensurePartitions();
+  const partitionTimer = setInterval(() => void ensurePartitions(), PARTITION_CHECK_MS).unref();
+
   const { app } = await buildApp(config, { store, logger });
+  app.addHook('onClose', async () => clearInterval(partitionTimer));
   await app.listen({ port: config.port, host: config.host });
 
   let stopping = false;

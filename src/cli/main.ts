@@ -11,6 +11,7 @@ import { registerPostbacksCommand } from './postbacks.command.js';
 import { registerRatesCommand } from './rates.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerSegmentsCommand } from './segments.command.js';
+import { registerPruneCommand } from './prune.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -27,6 +28,7 @@ registerPostbacksCommand(program);
 registerRatesCommand(program);
 registerReportCommand(program);
 registerSegmentsCommand(program);
+registerPruneCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -37,7 +37,8 @@ export class KyselyStoreTx implements StoreTx {
       const stored = await this.trx
         .insertInto('touchpoints')
         .values(rows.slice(i, i + INSERT_CHUNK_ROWS))
-        .onConflict((oc) => oc.column('touchpoint_id').doNothing())
+        // (id, time) is the key a month-partitioned table can hold (migration 0008).
+        .onConflict((oc) => oc.columns(['touchpoint_id', 'created_at']).doNothing())
         .returning('touchpoint_id')
         .execute();
       for (const row of stored) inserted.add(row.touchpoint_id);
@@ -194,14 +195,23 @@ export class KyselyStoreTx implements StoreTx {
   }
 
   async insertEvent(row: EventRow): Promise<boolean> {
-    const stored = await this.templates.rows(this.trx, 'insertEvent', EVENT_COLUMNS.map((c) => row[c]), (values) =>
-      this.trx
-        .insertInto('events')
-        .values(Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as EventRow)
-        .onConflict((oc) => oc.columns(['app_id', 'dedup_key']).where('dedup_key', 'is not', null).doNothing())
-        .returning('event_pk'),
+    if (row.dedup_key !== null) {
+      // The key is claimed first, in its own table: events are partitioned by month on
+      // PostgreSQL, and a retry may arrive in another month than the first sighting.
+      const values = [row.app_id, row.dedup_key, row.event_pk, row.received_at];
+      const claimed = await this.templates.rows(this.trx, 'claimEventDedup', values, ([app_id, dedup_key, event_pk, created_at]) =>
+        this.trx
+          .insertInto('event_dedup')
+          .values({ app_id: app_id!, dedup_key: dedup_key!, event_pk: event_pk!, created_at: created_at! })
+          .onConflict((oc) => oc.columns(['app_id', 'dedup_key']).doNothing())
+          .returning('event_pk'),
+      );
+      if (claimed.length === 0) return false;
+    }
+    await this.templates.rows(this.trx, 'insertEvent', EVENT_COLUMNS.map((c) => row[c]), (values) =>
+      this.trx.insertInto('events').values(Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as EventRow),
     );
-    return stored.length === 1;
+    return true;
   }
 
   async claimIdempotencyKey(appId: string, key: string, recordId: string, now: number): Promise<string> {

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Selectable } from 'kysely';
+import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import { newAppSignature, newId } from '../domain/ids.js';
 import { migrationProvider } from './migrations/index.js';
@@ -6,6 +6,7 @@ import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, ty
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
 import { QueryTemplates } from './query-templates.js';
+import { MONTHS_AHEAD, PARTITIONED_TABLES, ensureMonthlyPartitions, listPartitions, monthOf, monthStartMs, partitionMonth, type PartitionedTable } from './postgres/partitions.js';
 import * as reports from './report-queries.js';
 import type { SegmentRule } from '../domain/segments.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   DeliveryRow,
   DeliveryUpdate,
   PostbackRow,
+  PruneReport,
   ReportQuery,
   SegmentRow,
 } from './store.js';
@@ -39,6 +41,8 @@ export interface DialectHooks {
   readonly migrationSchema?: string | undefined;
   /** Whether SELECT … FOR UPDATE SKIP LOCKED exists (PostgreSQL) for claiming deliveries. */
   readonly skipLocked: boolean;
+  /** Whether touchpoints and events are partitioned by month (PostgreSQL, migration 0008). */
+  readonly partitioned: boolean;
   /** Runs before migrations: e.g. creating the PostgreSQL schema. */
   prepare(db: Kysely<Database>): Promise<void>;
   /** Closes what Kysely does not own. */
@@ -399,6 +403,40 @@ export class KyselyStore implements Store {
 
   segmentIdentities(appId: string, rules: SegmentRule[], now: number) {
     return reports.segmentIdentities(this.db, appId, rules, now);
+  }
+
+  async ensurePartitions(now: number): Promise<string[]> {
+    if (!this.hooks.partitioned) return [];
+    const created: string[] = [];
+    for (const table of Object.keys(PARTITIONED_TABLES) as PartitionedTable[]) {
+      created.push(...(await ensureMonthlyPartitions(this.db, table, monthOf(now), monthOf(now) + MONTHS_AHEAD)));
+    }
+    return created;
+  }
+
+  async prune(cutoff: number): Promise<PruneReport> {
+    const report: PruneReport = { dropped_partitions: [], deleted_rows: { touchpoints: 0, events: 0, event_dedup: 0, idempotency_keys: 0 } };
+    for (const [table, column] of Object.entries(PARTITIONED_TABLES) as [PartitionedTable, string][]) {
+      if (this.hooks.partitioned) {
+        // Whole months before the cutoff go in one DROP each; the default partition's old rows by DELETE.
+        for (const name of await listPartitions(this.db, table)) {
+          const month = partitionMonth(table, name);
+          if (month === undefined || monthStartMs(month + 1) > cutoff) continue;
+          await sql`drop table ${sql.id(name)}`.execute(this.db);
+          report.dropped_partitions.push(name);
+        }
+        const fromDefault = await sql`delete from ${sql.id(`${table}_pdefault`)} where ${sql.id(column)} < ${cutoff}`.execute(this.db);
+        report.deleted_rows[table] += Number(fromDefault.numAffectedRows ?? 0);
+      } else {
+        const deleted = await sql`delete from ${sql.id(table)} where ${sql.id(column)} < ${cutoff}`.execute(this.db);
+        report.deleted_rows[table] += Number(deleted.numAffectedRows ?? 0);
+      }
+    }
+    const dedup = await this.db.deleteFrom('event_dedup').where('created_at', '<', cutoff).executeTakeFirst();
+    report.deleted_rows.event_dedup = Number(dedup.numDeletedRows);
+    const keys = await this.db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst();
+    report.deleted_rows.idempotency_keys = Number(keys.numDeletedRows);
+    return report;
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -232,6 +232,14 @@ export interface SegmentsTable {
   created_at: number;
 }
 
+/** Event dedup keys (event_uid, transaction_id, Idempotency-Key), claimed before the event is stored. */
+export interface EventDedupTable {
+  app_id: string;
+  dedup_key: string;
+  event_pk: string;
+  created_at: number;
+}
+
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
@@ -249,4 +257,5 @@ export interface Database {
   currency_rates: CurrencyRatesTable;
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
+  event_dedup: EventDedupTable;
 }

@@ -172,6 +172,12 @@ export interface StoreTx {
   rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
 }
 
+/** What `s2s prune` removed: whole monthly partitions (PostgreSQL) and single rows. */
+export interface PruneReport {
+  dropped_partitions: string[];
+  deleted_rows: { touchpoints: number; events: number; event_dedup: number; idempotency_keys: number };
+}
+
 export interface MigrationReport {
   applied: string[];
   current: string | null;
@@ -250,6 +256,14 @@ export interface Store {
   listSegments(appId: string): Promise<SegmentRow[]>;
   /** The device ids and user ids of the app's users matching every rule, user by user. */
   segmentIdentities(appId: string, rules: SegmentRule[], now: number): Promise<Identity[]>;
+
+  /** Creates the coming months' partitions (PostgreSQL; a no-op on SQLite); returns their names. */
+  ensurePartitions(now: number): Promise<string[]>;
+  /**
+   * Removes clicks, views and events from before `cutoff` (epoch ms), and dedup and idempotency
+   * keys as old. Users, installs and their report summaries stay, so reports do not change.
+   */
+  prune(cutoff: number): Promise<PruneReport>;
 
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -6,6 +6,7 @@ import * as m0004 from './0004-postbacks.js';
 import * as m0005 from './0005-idempotency-keys.js';
 import * as m0006 from './0006-currency.js';
 import * as m0007 from './0007-reports.js';
+import * as m0008 from './0008-history-partitions.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-idempotency-keys': m0005,
   '0006-currency': m0006,
   '0007-reports': m0007,
+  '0008-history-partitions': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -40,6 +40,7 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
     name: 'postgres',
     // Leaves pool connections free for reads while batches commit in parallel.
     skipLocked: true,
+    partitioned: true,
     writeConcurrency: 4,
     migrationSchema: options.schema,
     prepare: async (kdb) => {

@@ -51,6 +51,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   return new KyselyStore(db, {
     name: 'sqlite',
     skipLocked: false,
+    partitioned: false,
     writeConcurrency: 1,
     prepare: async () => {},
     close: async () => {},
