@@ -4,7 +4,7 @@
  * a `<table>_pdefault` that catches a row of a month without a partition (an old backfill).
  * Pruning drops whole partitions: no row-by-row DELETE, no vacuum debt.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type QueryExecutorProvider } from 'kysely';
 
 export const PARTITIONED_TABLES = { touchpoints: 'created_at', events: 'occurred_at' } as const;
 export type PartitionedTable = keyof typeof PARTITIONED_TABLES;
@@ -32,7 +32,7 @@ export function partitionMonth(table: PartitionedTable, name: string): number | 
 }
 
 /** Creates the monthly partitions of [fromMonth, toMonth] that do not exist yet; returns their names. */
-export async function ensureMonthlyPartitions(db: Kysely<any>, table: PartitionedTable, fromMonth: number, toMonth: number): Promise<string[]> {
+export async function ensureMonthlyPartitions(db: QueryExecutorProvider, table: PartitionedTable, fromMonth: number, toMonth: number): Promise<string[]> {
   const existing = new Set(await listPartitions(db, table));
   const created: string[] = [];
   for (let month = fromMonth; month <= toMonth; month++) {
@@ -52,7 +52,7 @@ export async function ensureMonthlyPartitions(db: Kysely<any>, table: Partitione
 }
 
 /** The partitions of a table, by name. */
-export async function listPartitions(db: Kysely<any>, table: PartitionedTable): Promise<string[]> {
+export async function listPartitions(db: QueryExecutorProvider, table: PartitionedTable): Promise<string[]> {
   const result = await sql<{ name: string }>`
     select c.relname as name
     from pg_inherits i
