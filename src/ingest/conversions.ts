@@ -59,7 +59,8 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
   if (!user) throw new Error('user vanished during its own transaction');
 
   if (!newUser) {
-    await tx.addIdentities(appId, user.user_pk, identities);
+    // A user found by its only identity already holds it; more identities may include new ones.
+    if (identities.length > 1) await tx.addIdentities(appId, user.user_pk, identities);
     const absenceDays = record.app.settings.reinstall_after_days ?? DEFAULT_REINSTALL_AFTER_DAYS;
     if (record.time - user.last_seen_at > absenceDays * DAY_MS) {
       reinstall = true;
