@@ -41,6 +41,9 @@ async function* readLines(file: string, format: 'ndjson' | 'csv'): AsyncGenerato
   }
 }
 
+/** Lines per import transaction. */
+const IMPORT_BATCH = 4000;
+
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
@@ -58,10 +61,12 @@ export function registerImportCommand(program: Command): void {
           const app = await store.getApp(opts.app);
           if (!app) throw notFound(`app: unknown app ${opts.app}`);
           const campaigns = new Map((await store.listCampaigns(app.app_id)).map((c) => [c.campaign_id, c]));
-          // Same write path as live traffic, one commit at a time so lines apply in order.
+          // Same write path as live traffic, one commit at a time so lines apply in order; larger
+          // batches than the server's, since no caller waits on a line (commits were a quarter of
+          // the time at 500 a batch).
           const rates = new Map((await store.listRates()).map((r) => [r.currency, r.usd_per_unit]));
           const context = { postbacksFor: async () => [], retryTtlMs: 0, rates: async () => rates };
-          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops, context), { batchDelayMs: 0, maxBatch: 500, maxQueue: 5000, concurrency: 1 });
+          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops, context), { batchDelayMs: 0, maxBatch: IMPORT_BATCH, maxQueue: 4 * IMPORT_BATCH, concurrency: 1 });
           const counts: Record<string, number> = Object.fromEntries(IMPORT_TYPES.map((t) => [t, 0]));
           let duplicates = 0;
           let read = 0;
@@ -102,7 +107,7 @@ export function registerImportCommand(program: Command): void {
                   },
                 ),
               );
-              if (pending.length >= 4000) {
+              if (pending.length >= 2 * IMPORT_BATCH) {
                 await queue.flush();
                 await Promise.all(pending.splice(0));
               }
