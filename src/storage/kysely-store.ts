@@ -30,6 +30,14 @@ import type {
   SegmentRow,
 } from './store.js';
 
+const MIGRATE_ATTEMPTS = 5;
+
+/** PostgreSQL's "relation does not exist" and "cache lookup failed" while the catalog changes under a query. */
+function isConcurrentCatalogChange(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '42P01' || (code === 'XX000' && /cache lookup failed/.test(String((error as Error).message)));
+}
+
 /** What differs between databases, supplied by sqlite/ and postgres/. */
 export interface DialectHooks {
   readonly name: DialectName;
@@ -71,14 +79,23 @@ export class KyselyStore implements Store {
       provider: migrationProvider,
       ...(this.hooks.migrationSchema ? { migrationTableSchema: this.hooks.migrationSchema } : {}),
     });
-    const { error, results = [] } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-    const all = await migrator.getMigrations();
-    const executed = all.filter((m) => m.executedAt !== undefined);
-    return {
-      applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName),
-      current: executed.at(-1)?.name ?? null,
-    };
+    // Kysely's migrator lists the tables of every schema to find its own; a table dropped in
+    // another schema meanwhile (another install sharing the database) fails that listing. It
+    // changes nothing, so it is tried again.
+    for (let attempt = 1; ; attempt++) {
+      const { error, results = [] } = await migrator.migrateToLatest();
+      if (error && isConcurrentCatalogChange(error) && attempt < MIGRATE_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        continue;
+      }
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+      const all = await migrator.getMigrations();
+      const executed = all.filter((m) => m.executedAt !== undefined);
+      return {
+        applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName),
+        current: executed.at(-1)?.name ?? null,
+      };
+    }
   }
 
   async ping(): Promise<void> {
