@@ -11,7 +11,7 @@ import { newId } from '../domain/ids.js';
 import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
-import type { CandidateRow, EventRow, FoundUser, InstallActivity, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import type { CandidateRow, EventRow, InstallActivity, InstallRow, StoreTx, UserRow } from '../storage/store.js';
 import { activityBit, dayNumber } from '../domain/metrics.js';
 import type { Postback } from '../postbacks/formats.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
@@ -32,7 +32,7 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
   const identities = [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
   if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
 
-  let user: FoundUser | UserRow | undefined = await tx.findUser(appId, identities);
+  let user = await tx.findUser(appId, identities);
   let install: InstallRow | undefined;
   let newUser = false;
   let reinstall = false;
@@ -67,8 +67,7 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
       await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
     }
     await tx.updateLastSeen(user.user_pk, record.time);
-    // Found with the user (a reinstall just stored does not replace the first install).
-    install = 'install' in user ? user.install : await tx.getInstall(appId, user.user_pk);
+    install = await tx.getInstall(appId, user.user_pk);
   }
 
   if (record.rejection) {

@@ -11,7 +11,6 @@ import {
   type CandidateRow,
   type DeliveryRow,
   type EventRow,
-  type FoundUser,
   type InstallActivity,
   type InstallRow,
   type StoreTx,
@@ -76,28 +75,21 @@ export class KyselyStoreTx implements StoreTx {
     return this.trx.selectFrom('touchpoints').selectAll().where('touchpoint_id', '=', touchpointId).executeTakeFirst();
   }
 
-  async findUser(appId: string, identities: Identity[]): Promise<FoundUser | undefined> {
+  async findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined> {
     if (identities.length === 0) return undefined;
     const values = [appId, ...identities.flatMap((id) => [id.kind, id.value])];
     const rows = await this.templates.rows(this.trx, `findUser:${identities.length}`, values, ([app, ...pairs]) =>
       this.trx
         .selectFrom('user_identities')
         .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
-        // Its first install comes along: every sighting of a known user needs it.
-        .leftJoin('installs', (join) => join.onRef('installs.user_pk', '=', 'users.user_pk').on('installs.kind', '=', sql.lit('install')))
         .selectAll('users')
-        .select(INSTALL_COLUMNS.map((c) => `installs.${c} as install_${c}` as const))
         .where('user_identities.app_id', '=', app!)
         .where((eb) => eb.or(identities.map((_, i) => eb.and([eb('user_identities.kind', '=', pairs[2 * i]!), eb('user_identities.value', '=', pairs[2 * i + 1]!)]))))
         .orderBy('users.created_at')
         .orderBy('users.user_pk')
         .limit(1),
     );
-    const row = rows[0] as Record<string, unknown> | undefined;
-    if (!row) return undefined;
-    const user: UserRow = { user_pk: row.user_pk as string, app_id: row.app_id as string, created_at: row.created_at as number, last_seen_at: row.last_seen_at as number };
-    const install = row.install_install_id === null ? undefined : (Object.fromEntries(INSTALL_COLUMNS.map((c) => [c, row[`install_${c}`]])) as unknown as InstallRow);
-    return { ...user, install };
+    return rows[0];
   }
 
   async insertUser(row: UserRow): Promise<void> {

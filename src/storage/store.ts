@@ -118,11 +118,6 @@ export interface SegmentRow {
   created_at: number;
 }
 
-/** A user as a sighting finds it: with its first install, read in the same query. */
-export interface FoundUser extends UserRow {
-  install: InstallRow | undefined;
-}
-
 /** What an install's sighting adds to its summary (see InstallSummaryColumns). */
 export interface InstallActivity {
   opens: number;
@@ -146,7 +141,7 @@ export interface StoreTx {
   insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
   /** The user any of these identities belongs to (the oldest, if they disagree). */
-  findUser(appId: string, identities: Identity[]): Promise<FoundUser | undefined>;
+  findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined>;
   insertUser(row: UserRow): Promise<void>;
   /**
    * Links identities to a user; an identity already linked (to anyone) is left alone. Returns
