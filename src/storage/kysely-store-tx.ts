@@ -5,6 +5,7 @@ import { DAY_MS } from '../domain/metrics.js';
 import { EVENT_COLUMNS } from './schema.js';
 import type { QueryTemplates } from './query-templates.js';
 import {
+  CANDIDATE_COLUMNS,
   DEVICE_LOOKBACK_MS,
   IP_LOOKBACK_MS,
   type CandidateQuery,
@@ -126,7 +127,7 @@ export class KyselyStoreTx implements StoreTx {
       this.trx
         .selectFrom('touchpoints')
         .leftJoin('campaigns', 'campaigns.campaign_id', 'touchpoints.campaign_id')
-        .selectAll('touchpoints')
+        .select(CANDIDATE_COLUMNS.map((c) => `touchpoints.${c}` as const))
         .select([
           'campaigns.click_window_s as campaign_click_window_s',
           'campaigns.view_window_s as campaign_view_window_s',

@@ -67,7 +67,12 @@ export interface DeliveryUpdate {
 }
 
 /** A touchpoint with its campaign's window overrides, as attribution needs it. */
-export interface CandidateRow extends Touchpoint {
+/** The touchpoint columns attribution reads (a lookup returning all ~25 costs a third more). */
+export const CANDIDATE_COLUMNS = [
+  'touchpoint_id', 'kind', 'campaign_id', 'network', 'created_at', 'ip', 'user_agent', 'platform', 'storefront', 'idfa', 'gaid', 'uuid', 'fire_adid',
+] as const satisfies readonly (keyof Touchpoint)[];
+
+export interface CandidateRow extends Pick<Touchpoint, (typeof CANDIDATE_COLUMNS)[number]> {
   campaign_click_window_s: number | null;
   campaign_view_window_s: number | null;
   campaign_probabilistic_window_s: number | null;
