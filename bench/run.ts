@@ -23,7 +23,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 50;
 const HISTORY_SIZES = [10_000, 1_000_000];
-const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_000)];
+const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_000)].filter((n) => n > 0);
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ONLY = process.env.BENCH_ONLY;

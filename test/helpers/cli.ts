@@ -52,7 +52,10 @@ export async function startServerProcess(env: Record<string, string>, args: stri
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join('\n')}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started server behind
+      reject(new Error(`server did not start:\n${output.join('\n')}`));
+    }, 15_000);
     const onData = (chunk: Buffer): void => {
       for (const line of String(chunk).split('\n').filter(Boolean)) {
         output.push(line);

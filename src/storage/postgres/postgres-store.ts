@@ -1,4 +1,5 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { KyselyStore } from '../kysely-store.js';
 import type { Database } from '../schema.js';
@@ -19,6 +20,26 @@ const types = {
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
 };
 
+/** Statements worth keeping prepared: the queries, not DDL (which cannot be prepared with values). */
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * Sends each query as a named prepared statement, so PostgreSQL parses and plans it once per
+ * connection instead of on every call (Kysely sends unnamed statements). The name is a hash of
+ * the SQL text, which repeats because values are bound (and hot queries are compiled once,
+ * see query-templates.ts); pg keeps the names it has prepared on each connection.
+ */
+function prepareNamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string' && Array.isArray(values) && PREPARABLE.test(text)) {
+      const name = `s2s_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      return query({ name, text, values }, callback);
+    }
+    return query(text, values, callback);
+  };
+}
+
 /** PostgreSQL through a pg pool; any number of server processes may share the database. */
 export function openPostgresStore(options: PostgresOptions): KyselyStore {
   const pool = new pg.Pool({
@@ -34,7 +55,10 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
   // A client checked out of the pool (mid-transaction) emits 'error' on its own when the
   // connection drops, and an unheard 'error' event kills the process. Its next query fails
   // instead, which the request turns into a 503.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    prepareNamedStatements(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new KyselyStore(db, {
     name: 'postgres',
