@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { hashToken } from '../src/auth/credentials.js';
 import { newId } from '../src/domain/ids.js';
 import { openStore } from '../src/storage/db.js';
@@ -186,5 +187,24 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     const reset = await db.store.updateAppSettings(app.app_id, { max_installs_per_ip: null, blocked_cidrs: [] });
     expect(reset?.settings).toMatchObject({ max_installs_per_ip: null, blocked_cidrs: [] });
     expect(await db.store.updateAppSettings(newId(), { min_ctit_s: 1 })).toBeUndefined();
+  });
+});
+
+describe.skipIf(!BACKENDS.some((b) => b.name === 'postgres'))('PostgreSQL prepared statements', () => {
+  it('survive a column added while the server runs (a newer version migrating)', async () => {
+    const backend = BACKENDS.find((b) => b.name === 'postgres')!;
+    const db = await openTestDatabase(backend);
+    const client = new pg.Client({ connectionString: db.env.DATABASE_URL, options: `-c search_path=${db.env.DATABASE_SCHEMA}` });
+    await client.connect();
+    try {
+      const app = await db.store.createApp({ name: 'p', platform: 'ios', store: 'itunes', store_url: null });
+      expect(await db.store.listApps()).toHaveLength(1);
+      await client.query('alter table apps add column added_later text');
+      // The prepared `select *` of apps now returns another row type; it must still answer.
+      for (let i = 0; i < 3; i++) expect((await db.store.listApps()).map((a) => a.app_id)).toEqual([app.app_id]);
+    } finally {
+      await client.end();
+      await db.dispose();
+    }
   });
 });

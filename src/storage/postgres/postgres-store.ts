@@ -30,11 +30,23 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
  * see query-templates.ts); pg keeps the names it has prepared on each connection.
  */
 function prepareNamedStatements(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  // A prepared `SELECT *` whose table gained a column (a newer version migrated while this one
+  // runs) fails with 0A000 "cached plan must not change result type" for as long as the
+  // connection lives; such a statement goes back to being sent unnamed.
+  const stale = new Set<string>();
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
-    if (typeof text === 'string' && Array.isArray(values) && PREPARABLE.test(text)) {
+    if (typeof text === 'string' && Array.isArray(values) && callback === undefined && PREPARABLE.test(text)) {
       const name = `s2s_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-      return query({ name, text, values }, callback);
+      if (!stale.has(name)) {
+        return query({ name, text, values }).catch(async (error: unknown) => {
+          if ((error as { code?: string }).code !== '0A000') throw error;
+          stale.add(name);
+          // Outside a transaction the unnamed retry answers; inside one, the transaction is
+          // already aborted, so the first error stands (the write queue retries the records).
+          return query(text, values).catch(() => Promise.reject(error));
+        });
+      }
     }
     return query(text, values, callback);
   };
