@@ -31,6 +31,13 @@ import type {
 } from './store.js';
 
 const MIGRATE_ATTEMPTS = 5;
+const CONFLICT_ATTEMPTS = 4;
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole. */
+function isConflict(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '40P01' || code === '40001';
+}
 
 /** PostgreSQL's "relation does not exist" and "cache lookup failed" while the catalog changes under a query. */
 function isConcurrentCatalogChange(error: unknown): boolean {
@@ -457,7 +464,16 @@ export class KyselyStore implements Store {
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates)));
+    // Two processes touching the same users in different orders deadlock now and then; the
+    // database aborts one of them whole, so running it again is safe and usually succeeds.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates)));
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !isConflict(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
   }
 }
 
