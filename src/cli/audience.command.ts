@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { badRequest, notFound } from '../errors.js';
 import { segmentAudience } from '../reports/segments.js';
 import { action, withStore } from './context.js';
+import { formatCsv } from './output.js';
 
 export function registerAudienceCommand(program: Command): void {
   const audience = program.command('audience').description('export device lists for retargeting or exclusion');
@@ -27,7 +28,7 @@ export function registerAudienceCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify({ devices: devices.map((d) => ({ [d.kind]: d.value })) })}\n`);
           return;
         }
-        process.stdout.write(`device_id_type,device_id\n${devices.map((d) => `${d.kind},${d.value}`).join('\n')}${devices.length ? '\n' : ''}`);
+        process.stdout.write(formatCsv(['device_id_type', 'device_id'], devices.map((d) => [d.kind, d.value])));
       }),
     );
 }

@@ -44,3 +44,15 @@ export function printRecord(json: boolean, record: Record<string, unknown>, docu
     { header: 'value', value: (r) => r.value },
   ]);
 }
+
+/** RFC 4180: a cell holding a comma, quote or newline is quoted; null is empty. */
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A header line and one line per row, each ending in a newline. */
+export function formatCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [header, ...rows].map((cells) => `${cells.map(csvCell).join(',')}\n`).join('');
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { badRequest } from '../errors.js';
 import { METRIC_COLUMNS, buildCohorts, buildReport, keyColumns, type CohortReport, type Report } from '../reports/report.js';
 import { action, withStore } from './context.js';
-import { formatTable, type Column } from './output.js';
+import { formatCsv, formatTable, type Column } from './output.js';
 
 interface ReportOptions {
   app: string;
@@ -52,8 +52,7 @@ function reportTable(report: Report): string {
 
 function reportCsv(report: Report): string {
   const header = [...keyColumns(report.group_by), ...METRIC_COLUMNS];
-  const lines = report.rows.map((row) => header.map((name) => csvCell((row as unknown as Record<string, unknown>)[name])).join(','));
-  return `${[header.join(','), ...lines].join('\n')}\n`;
+  return formatCsv(header, report.rows.map((row) => header.map((name) => (row as unknown as Record<string, unknown>)[name])));
 }
 
 function cohortsTable(report: CohortReport): string {
@@ -68,17 +67,9 @@ function cohortsTable(report: CohortReport): string {
 function cohortsCsv(report: CohortReport): string {
   const days = report.cohorts[0]?.retention.length ?? 31;
   const header = ['install_day', 'users', ...Array.from({ length: days }, (_, n) => `d${n}`)];
-  const lines = report.cohorts.map((c) => [c.day, c.users, ...c.retention.map(csvCell)].join(','));
-  return `${[header.join(','), ...lines].join('\n')}\n`;
+  return formatCsv(header, report.cohorts.map((c) => [c.day, c.users, ...c.retention]));
 }
 
 function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : `${(value * 100).toFixed(1)}%`;
-}
-
-/** RFC 4180: quote a cell holding a comma, quote or newline; null is empty. */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
