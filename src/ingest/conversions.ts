@@ -56,7 +56,6 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
       install = await storeInstall(tx, record, user, 'install', 0);
     }
   }
-  if (!user) throw new Error('user vanished during its own transaction');
 
   if (!newUser) {
     // A user found by its only identity already holds it; more identities may include new ones.
