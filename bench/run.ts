@@ -47,6 +47,14 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
   return { child, url };
 }
 
+/** `s2s serve` on a free port, and a helper that POSTs to its admin API. */
+async function startProduct(env: Record<string, string>): Promise<Proc & { admin: (path: string, body: unknown) => Promise<any> }> {
+  const proc = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], env, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
+  const admin = async (p: string, body: unknown) =>
+    (await fetch(`${proc.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+  return { ...proc, admin };
+}
+
 /** RSS of a process and its children (the workers of `s2s serve --workers N`), in MB. */
 function rssMb(pid: number): number {
   try {
@@ -141,9 +149,8 @@ async function main(): Promise<void> {
   baseline.child.kill('SIGTERM');
   results.push({ ...base, ratio_to_baseline: 1, rows_stored: null });
 
-  const server = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], env, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
-  const admin = async (p: string, body: unknown) =>
-    (await fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+  const server = await startProduct(env);
+  const admin = server.admin;
   const app = await admin('/admin/apps', { name: 'bench', platform: 'android' });
   const pcApp = await admin('/admin/apps', { name: 'bench-pc', platform: 'pc' });
   const campaign = await admin('/admin/campaigns', { app_id: app.app_id, network: 'chartboost', name: 'c' });
@@ -226,10 +233,9 @@ async function main(): Promise<void> {
     for (const workers of [1, 2]) {
       const schema = `s2s_bench_${run}_${workers}`;
       const pgEnv = { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, S2S_WORKERS: String(workers) };
-      const pg = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], pgEnv, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      const pg = await startProduct(pgEnv);
       await new Promise((resolve) => setTimeout(resolve, 1000)); // every worker listening
-      const post = async (p: string, body: unknown) =>
-        (await fetch(`${pg.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+      const post = pg.admin;
       const pgApp = await post('/admin/apps', { name: 'bench', platform: 'android' });
       const pgToken = await post('/admin/tokens', { app_ids: [pgApp.app_id] });
       const pgStore = openStore(loadConfig(pgEnv));
@@ -258,9 +264,8 @@ async function main(): Promise<void> {
   if (PG_URL && selected('PostgreSQL history')) {
     const schema = `s2s_bench_${run}_history`;
     const pgEnv = { ...env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, S2S_WORKERS: '1' };
-    const server = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], pgEnv, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
-    const post = async (p: string, body: unknown) =>
-      (await fetch(`${server.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+    const server = await startProduct(pgEnv);
+    const post = server.admin;
     const pgStore = openStore(loadConfig(pgEnv));
     for (let m = 0; m <= 14; m++) await pgStore.ensurePartitions(Date.now() - m * 30 * 86_400_000);
     await pgStore.close();
