@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -15,6 +16,14 @@ describe('config', () => {
     const env = { PORT: '9000', HOST: '127.0.0.1', DATA_DIR: '/tmp/x', DATABASE_URL: 'postgres://u@h/db', S2S_PUBLIC_URL: 'https://t.example.com/' };
     expect(loadConfig(env)).toMatchObject({ port: 9000, host: '127.0.0.1', dataDir: '/tmp/x', databaseUrl: 'postgres://u@h/db', publicUrl: 'https://t.example.com' });
     expect(loadConfig(env, { port: 1234, host: '::1' })).toMatchObject({ port: 1234, host: '::1' });
+  });
+
+  it('runs one worker on SQLite and one per core on PostgreSQL unless told', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', S2S_WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }, { workers: 2 }).workers).toBe(2);
+    expect(() => loadConfig({ S2S_WORKERS: '2' })).toThrow(ConfigError);
   });
 
   it('refuses bad values naming the variable', () => {

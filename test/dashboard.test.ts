@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { BACKENDS } from './helpers/backends.js';
 import { ROOT } from './helpers/cli.js';
 import { seedCohort } from './helpers/report-fixture.js';
+import { startReceiver } from './helpers/receiver.js';
 import { ADMIN_TOKEN, call, startTestServer, type TestServer } from './helpers/server.js';
 
 // Debian's chromium package (`apt-get install chromium`, done by .ci/run); CHROMIUM_PATH overrides.
@@ -118,11 +119,37 @@ describe('dashboard in Chromium', () => {
     await page.click('#token-form button');
     await expect.poll(() => page.textContent('#issued')).toMatch(/^token s2s_/);
     const token = (await page.textContent('#issued'))!.split(' ')[1]!;
-    expect((await call(`${server.url}/postback?s2s_token=${token}&user_id=from-dashboard&event_id=open`)).status).toBe(200);
+    // A postback to a partner standing in on loopback: the open's install shows in the delivery log.
+    const partner = await startReceiver();
+    try {
+      const pb = await call(`${server.url}/admin/postbacks`, { admin: true, body: { app_id: ids.app.app_id, network: 'unity', format: 'url', url: `${partner.url}/pb?u={user_id}`, events: ['install'] } });
+      expect(pb.status).toBe(201);
+      // An install of campaign A (unity), seconds after its click: the CTIT rule is turned off.
+      await call(`${server.url}/admin/apps/${ids.app.app_id}/settings`, { admin: true, method: 'PATCH', body: { min_ctit_s: 0 } });
+      expect((await call(`${server.url}/click?campaign_id=${ids.a.campaign_id}&no_redirect=true&gaid=dash-1`)).status).toBe(200);
+      expect((await call(`${server.url}/postback?s2s_token=${token}&user_id=from-dashboard&gaid=dash-1&event_id=open`)).status).toBe(200);
+      await partner.waitFor(1, 10_000);
+      await expect.poll(async () => (await call(`${server.url}/admin/deliveries?app_id=${ids.app.app_id}`, { admin: true })).body.deliveries[0]?.status).toBe('delivered');
+    } finally {
+      await partner.close();
+    }
+    await page.click('#range-form button[type="submit"]');
+    await expect.poll(() => page.locator('#deliveries-table tbody td[data-col="status"]').allTextContents()).toEqual(['delivered']);
+    expect(await page.locator('#deliveries-table tbody td[data-col="url"]').textContent()).toContain('/pb?u=from-dashboard');
     await page.locator('#token-list tbody tr button').first().click();
     await expect.poll(() => page.textContent('#manage-status')).toBe('Token revoked.');
     await expect.poll(async () => (await call(`${server.url}/postback?s2s_token=${token}&user_id=x&event_id=open`)).status, { timeout: 10_000 }).toBe(401);
 
     expect(await page.locator('#deliveries-table th').allTextContents()).toContain('status');
+
+    // A new app from the form becomes the selected one, with its own (empty) report.
+    await page.fill('#app-form input[name="name"]', 'Second game');
+    await page.selectOption('#app-form select[name="platform"]', 'android');
+    await page.click('#app-form button');
+    await expect.poll(() => page.textContent('#manage-status')).toMatch(/^App Second game created: [0-9a-f]{24}$/);
+    const second = (await call(`${server.url}/admin/apps`, { admin: true })).body.apps.find((a: { name: string }) => a.name === 'Second game');
+    expect(second).toMatchObject({ platform: 'android' });
+    await expect.poll(() => page.inputValue('#app-select')).toBe(second.app_id);
+    await expect.poll(() => page.locator('.tile[data-metric="installs"] .value').textContent()).toBe('0');
   }, 60_000);
 });
