@@ -241,14 +241,22 @@ async function revoke(tokenId) {
   });
 }
 
+// Runs one change, then reloads the lists, and only then says how it went: once the status
+// line reads "created", the lists already show what was created.
 async function manage(work) {
   $('manage-status').textContent = '';
+  let status;
   try {
-    $('manage-status').textContent = await work();
+    status = await work();
   } catch (error) {
-    $('manage-status').textContent = error.message;
+    status = error.message;
   }
-  await refreshManage();
+  try {
+    await refreshManage();
+  } catch (error) {
+    status = `${status} (the lists could not be reloaded: ${error.message})`;
+  }
+  $('manage-status').textContent = status;
 }
 
 function formValues(form) {
