@@ -63,10 +63,11 @@ export function registerImportCommand(program: Command): void {
           const campaigns = new Map((await store.listCampaigns(app.app_id)).map((c) => [c.campaign_id, c]));
           // Same write path as live traffic, one commit at a time so lines apply in order; larger
           // batches than the server's, since no caller waits on a line (commits were a quarter of
-          // the time at 500 a batch).
+          // the time at 500 a batch). The batch timer is long: batches fill to IMPORT_BATCH and
+          // are flushed below, instead of committing whatever one read of the file produced.
           const rates = new Map((await store.listRates()).map((r) => [r.currency, r.usd_per_unit]));
           const context = { postbacksFor: async () => [], retryTtlMs: 0, rates: async () => rates };
-          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops, context), { batchDelayMs: 0, maxBatch: IMPORT_BATCH, maxQueue: 4 * IMPORT_BATCH, concurrency: 1 });
+          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops, context), { batchDelayMs: 1000, maxBatch: IMPORT_BATCH, maxQueue: 4 * IMPORT_BATCH, concurrency: 1 });
           const counts: Record<string, number> = Object.fromEntries(IMPORT_TYPES.map((t) => [t, 0]));
           let duplicates = 0;
           let read = 0;
@@ -113,6 +114,7 @@ export function registerImportCommand(program: Command): void {
               }
               progress(read);
             }
+            await queue.flush();
             await Promise.all(pending);
           }
           await queue.close();
