@@ -27,6 +27,8 @@ const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ONLY = process.env.BENCH_ONLY;
+/** Node flags for the product's process, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const selected = (name: string): boolean => !ONLY || name.includes(ONLY);
 const ADMIN = 'bench-admin';
 
@@ -49,7 +51,7 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
 
 /** `s2s serve` on a free port, and a helper that POSTs to its admin API. */
 async function startProduct(env: Record<string, string>): Promise<Proc & { admin: (path: string, body: unknown) => Promise<any> }> {
-  const proc = await startProcess([path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], env, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
+  const proc = await startProcess([...NODE_ARGS, path.join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], env, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/);
   const admin = async (p: string, body: unknown) =>
     (await fetch(`${proc.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
   return { ...proc, admin };

@@ -5,7 +5,7 @@ import { migrationProvider } from './migrations/index.js';
 import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, type TokensTable } from './schema.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
-import { QueryTemplates } from './query-templates.js';
+import { QueryTemplates, type DirectRunner } from './query-templates.js';
 import { MONTHS_AHEAD, PARTITIONED_TABLES, ensureMonthlyPartitions, listPartitions, monthOf, monthStartMs, partitionMonth, type PartitionedTable } from './postgres/partitions.js';
 import * as reports from './report-queries.js';
 import type { SegmentRule } from '../domain/segments.js';
@@ -58,6 +58,13 @@ export interface DialectHooks {
   readonly skipLocked: boolean;
   /** Whether touchpoints and events are partitioned by month (PostgreSQL, migration 0008). */
   readonly partitioned: boolean;
+  /** Runs hot-path statements inside a transaction without Kysely's executor (SQLite). */
+  readonly direct?: DirectRunner | undefined;
+  /**
+   * Runs one transaction (`run` opens it on the Kysely it is given) and answers once it is
+   * durable; SQLite uses it to flush the WAL off the event loop. Absent: `run(db)`.
+   */
+  readonly durableTransaction?: <T>(db: Kysely<Database>, run: (db: Kysely<Database>) => Promise<T>) => Promise<T>;
   /** Runs before migrations: e.g. creating the PostgreSQL schema. */
   prepare(db: Kysely<Database>): Promise<void>;
   /** Closes what Kysely does not own. */
@@ -69,7 +76,7 @@ export class KyselyStore implements Store {
   readonly dialect: DialectName;
   readonly writeConcurrency: number;
   /** Hot-path queries compiled once per store (the SQL differs by dialect). */
-  private readonly templates = new QueryTemplates();
+  private readonly templates: QueryTemplates;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -77,6 +84,7 @@ export class KyselyStore implements Store {
   ) {
     this.dialect = hooks.name;
     this.writeConcurrency = hooks.writeConcurrency;
+    this.templates = new QueryTemplates(hooks.direct);
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -468,7 +476,8 @@ export class KyselyStore implements Store {
     // database aborts one of them whole, so running it again is safe and usually succeeds.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates)));
+        const run = (db: Kysely<Database>) => db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates)));
+        return await (this.hooks.durableTransaction ? this.hooks.durableTransaction(this.db, run) : run(this.db));
       } catch (error) {
         if (attempt >= CONFLICT_ATTEMPTS || !isConflict(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));

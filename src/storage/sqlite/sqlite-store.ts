@@ -1,14 +1,19 @@
 import fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import { KyselyStore } from '../kysely-store.js';
+import { StatementProfile } from './statement-profile.js';
+import { WalSync } from './wal-sync.js';
 import type { Database } from '../schema.js';
 
 export interface SqliteOptions {
   /** Directory holding `s2s.sqlite` (and its WAL); created if missing. */
   dataDir: string;
   synchronous: 'FULL' | 'NORMAL';
+  /** How the WAL is flushed after an ingest commit (FULL); tests stand in for it. */
+  flushWal?: (handle: FileHandle) => Promise<void>;
 }
 
 export const SQLITE_FILE = 's2s.sqlite';
@@ -18,22 +23,20 @@ const STATEMENT_CACHE_SIZE = 500;
 /**
  * Kysely prepares every query anew; preparing costs more than running the small queries of the
  * ingest path, so prepared statements are kept by SQL text (queries bind their values, so the
- * text repeats). Kysely runs each statement to completion before the next, so reuse is safe.
+ * text repeats). Each statement runs to completion before the next, so reuse is safe.
  */
-function withStatementCache(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+function statementCache(database: SqliteDatabase.Database, profile: StatementProfile | null): (sql: string) => SqliteDatabase.Statement {
   const cache = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => database.close(),
-    prepare: (sql: string) => {
-      let statement = cache.get(sql);
-      if (!statement) {
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-        statement = database.prepare(sql);
-        cache.set(sql, statement);
-      }
-      return statement;
-    },
-  } as SqliteDialectConfig['database'];
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      statement = database.prepare(sql);
+      if (profile) statement = profile.wrap(sql, statement);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
 }
 
 /** The embedded default: one better-sqlite3 connection in WAL mode. */
@@ -47,13 +50,43 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma(`synchronous = ${options.synchronous}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const prepare = statementCache(database, process.env.S2S_SQL_PROFILE ? StatementProfile.untilExit() : null);
+  const adapter = { close: () => database.close(), prepare } as unknown as SqliteDialectConfig['database'];
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adapter }) });
+  const walSync = options.synchronous === 'FULL' ? new WalSync(`${file}-wal`, options.flushWal) : null;
   return new KyselyStore(db, {
+    // FULL without stopping the server for fsync (wal-sync.ts): the transaction commits with
+    // NORMAL on the connection it holds (no other statement can run on it meanwhile), and is
+    // answered once the WAL is flushed. Every other write keeps FULL.
+    durableTransaction: walSync
+      ? async (kysely, run) => {
+          const result = await kysely.connection().execute(async (connection) => {
+            database.pragma('synchronous = NORMAL');
+            try {
+              return await run(connection);
+            } finally {
+              if (!database.inTransaction) database.pragma('synchronous = FULL');
+            }
+          });
+          await walSync.sync();
+          return result;
+        }
+      : undefined,
+    // What Kysely's SQLite driver does with a statement, minus its promises.
+    direct: (sql, parameters) => {
+      const statement = prepare(sql);
+      if (statement.reader) return statement.all(parameters);
+      statement.run(parameters);
+      return [];
+    },
     name: 'sqlite',
     skipLocked: false,
     partitioned: false,
-    writeConcurrency: 1,
+    // One batch in the database while the one before waits for its WAL flush.
+    writeConcurrency: walSync ? 2 : 1,
     prepare: async () => {},
-    close: async () => {},
+    close: async () => {
+      await walSync?.close();
+    },
   });
 }
