@@ -218,10 +218,11 @@ async function main(): Promise<void> {
     const historyApp = await admin('/admin/apps', { name: `history-${clicks}`, platform: 'android' });
     const historyCampaign = await admin('/admin/campaigns', { app_id: historyApp.app_id, network: 'chartboost', name: 'h' });
     const historyToken = await admin('/admin/tokens', { app_ids: [historyApp.app_id] });
-    if (!selected(`/s2sevent vs ${clicks}`)) continue;
+    const name = `/s2sevent vs ${clicks.toLocaleString('en')} stored clicks`;
+    if (!selected(name)) continue;
     await seedClicks(store, historyApp.app_id, historyCampaign.campaign_id, clicks);
     scenarios.push({
-      name: `/s2sevent vs ${clicks.toLocaleString('en')} stored clicks`,
+      name,
       method: 'GET',
       request: (n) => {
         const i = (n * 7919) % clicks;
