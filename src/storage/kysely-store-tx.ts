@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
 import { DAY_MS } from '../domain/metrics.js';
@@ -24,16 +24,25 @@ import {
 const INSERT_CHUNK_ROWS = 400;
 /** Candidates per lookup: the newest few are all last-touch attribution can pick from. */
 const CANDIDATE_LIMIT = 50;
-// Hot-path limits are written into the SQL, not bound: SQLite runs `ORDER BY … LIMIT ?` three to
-// seven times slower than the same query with `LIMIT 50` (measured on the identity and candidate
-// lookups, 19–37 µs against 5–7 µs), as it cannot plan for a limit it does not know.
 
 /** The StoreTx queries, shared by both dialects. */
 export class KyselyStoreTx implements StoreTx {
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly templates: QueryTemplates,
+    /** Whether hot-path LIMITs go into the SQL text instead of being bound (see `limit`). */
+    private readonly inlineLimits: boolean,
   ) {}
+
+  /**
+   * SQLite runs `ORDER BY … LIMIT ?` three to seven times slower than the same query with
+   * `LIMIT 50` written out (the identity and candidate lookups: 19–37 µs against 5–7 µs), as it
+   * cannot plan for a limit it does not know. PostgreSQL went the other way: with the limits
+   * written out, POST /api/v2/open fell from 1.48k to 1.07k req/s, so there they stay bound.
+   */
+  private limit(n: number): number | RawBuilder<number> {
+    return this.inlineLimits ? sql.lit(n) : n;
+  }
 
   async insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>> {
     const inserted = new Set<string>();
@@ -91,7 +100,7 @@ export class KyselyStoreTx implements StoreTx {
         .where((eb) => eb.or(identities.map((_, i) => eb.and([eb('user_identities.kind', '=', pairs[2 * i]!), eb('user_identities.value', '=', pairs[2 * i + 1]!)]))))
         .orderBy('users.created_at')
         .orderBy('users.user_pk')
-        .limit(sql.lit(1)),
+        .limit(this.limit(1)),
     );
     return rows[0];
   }
@@ -152,7 +161,7 @@ export class KyselyStoreTx implements StoreTx {
       const value = query.deviceIds[kind];
       if (value === undefined) continue;
       const rows = await this.templates.rows(this.trx, `candidatesBy:${kind}`, [appId, query.until, value, query.until - DEVICE_LOOKBACK_MS], ([app, until, v, since]) =>
-        base(app!, until!).where(`touchpoints.${kind}`, '=', v!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(sql.lit(CANDIDATE_LIMIT)),
+        base(app!, until!).where(`touchpoints.${kind}`, '=', v!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(this.limit(CANDIDATE_LIMIT)),
       );
       byDevice.push(...rows);
     }
@@ -161,7 +170,7 @@ export class KyselyStoreTx implements StoreTx {
       query.ip === undefined
         ? []
         : await this.templates.rows(this.trx, 'candidatesByIp', [appId, query.until, query.ip, query.until - IP_LOOKBACK_MS], ([app, until, ip, since]) =>
-            base(app!, until!).where('touchpoints.ip', '=', ip!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(sql.lit(CANDIDATE_LIMIT)),
+            base(app!, until!).where('touchpoints.ip', '=', ip!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(this.limit(CANDIDATE_LIMIT)),
           );
     return { byId, byDevice, byIp };
   }

@@ -476,7 +476,7 @@ export class KyselyStore implements Store {
     // database aborts one of them whole, so running it again is safe and usually succeeds.
     for (let attempt = 1; ; attempt++) {
       try {
-        const run = (db: Kysely<Database>) => db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates)));
+        const run = (db: Kysely<Database>) => db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates, this.hooks.name === 'sqlite')));
         return await (this.hooks.durableTransaction ? this.hooks.durableTransaction(this.db, run) : run(this.db));
       } catch (error) {
         if (attempt >= CONFLICT_ATTEMPTS || !isConflict(error)) throw error;
