@@ -75,8 +75,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   const batchContext = { postbacksFor: (appId: string) => catalog.getPostbacks(appId), retryTtlMs: config.retryTtlMs, rates: () => catalog.getRates() };
   const writer = new WriteQueue<WriteOp, WriteOutcome>(async (ops) => {
     const outcomes = await applyBatch(store, ops, batchContext);
-    // A commit may have queued postbacks: send them now rather than at the next poll.
-    if (ops.some((op) => op.kind === 'conversion')) dispatcher.wake();
+    // A commit that queued postbacks sends them now rather than at the next poll (waking on
+    // every commit cost a claim query per batch, 2 % of an ingest benchmark, for apps without).
+    if (outcomes.some((o) => o.kind === 'conversion' && o.outcome.postbacksQueued > 0)) dispatcher.wake();
     return outcomes;
   }, {
     batchDelayMs: config.writeBatchDelayMs,

@@ -84,7 +84,8 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
     userAgent: record.userAgent,
   };
   const outbox = { now: record.receivedAt, ttlMs: ctx.retryTtlMs };
-  if (newUser && install) await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
+  let postbacksQueued = 0;
+  if (newUser && install) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
 
   let eventStored = false;
   if (record.event) {
@@ -111,11 +112,11 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
     eventStored = await tx.insertEvent(event);
     if (eventStored) {
       if (install?.kind === 'install') await tx.addInstallActivity(install.install_id, installActivity(event, install));
-      await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
+      postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
     }
   }
 
-  return { userPk: user.user_pk, newUser, reinstall, attribution: summarize(install), eventStored };
+  return { userPk: user.user_pk, newUser, reinstall, attribution: summarize(install), eventStored, postbacksQueued };
 }
 
 /** Attributes and stores an install (or reinstall) of `user` at the record's time. */

@@ -71,6 +71,8 @@ export interface ConversionOutcome {
   reinstall: boolean;
   attribution: AttributionSummary;
   eventStored: boolean;
+  /** Deliveries this sighting added to the postback outbox. */
+  postbacksQueued: number;
 }
 
 export type WriteOp =
