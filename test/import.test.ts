@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './helpers/backends.js';
 import { cliJson, runCli } from './helpers/cli.js';
@@ -70,4 +73,61 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
     expect((await runCli(['import', '--app', 'f'.repeat(24), '--file', file], db.env)).stderr).toBe(`error: app: unknown app ${'f'.repeat(24)}\n`);
     expect((await runCli(['import', '--app', app.app_id, '--file', '/nope.ndjson'], db.env)).stderr).toBe('error: file: /nope.ndjson does not exist\n');
   });
+
+  it('still adds nothing twice for a file imported before dedup keys began with the time (migration 0009)', async () => {
+    const app = await cliJson(['apps', 'create', '--name', 'A', '--platform', 'android'], db.env);
+    const t0 = Math.floor(Date.now() / 1000) - 86_400;
+    const lines = [JSON.stringify({ type: 'open', time: t0, gaid: 'old-1' }), JSON.stringify({ type: 'event', time: t0 + 61, gaid: 'old-1', event_id: 'level_2' })];
+    const file = path.join(dir, 'old.ndjson');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    expect((await cliJson(['import', '--app', app.app_id, '--file', file], db.env)).imported).toMatchObject({ open: 1, event: 1 });
+
+    // What an earlier version stored: `import:` + the sha256 of the line; and 0009 not applied.
+    const sha = (line: string) => createHash('sha256').update(line).digest('hex');
+    const statements: [string, unknown[]][] = [];
+    for (const line of lines) {
+      const second = (JSON.parse(line).time as number).toString(16).padStart(9, '0');
+      const current = `import:${second}:${sha(line).slice(0, 32)}`;
+      for (const table of ['event_dedup', 'events']) statements.push([`update ${table} set dedup_key = $1 where dedup_key = $2`, [`import:${sha(line)}`, current]]);
+    }
+    statements.push([`delete from kysely_migration where name = $1`, ['0009-import-dedup-keys']]);
+    await rawSql(db, statements);
+    const keyLengths = async () => (await rawQuery(db, 'select length(dedup_key) as n from event_dedup where app_id = $1 order by 1', [app.app_id])).map((r) => Number(r.n));
+    expect(await keyLengths()).toEqual([71, 71]);
+
+    // The next command migrates (0009 again), then the file adds nothing: without the
+    // migration the old keys would not match and both events would be stored a second time.
+    const again = await cliJson(['import', '--app', app.app_id, '--file', file], db.env);
+    expect(again).toMatchObject({ imported: { open: 0, event: 0 }, duplicates: 2 });
+    expect(await keyLengths()).toEqual([49, 49]);
+    expect((await db.store.listEvents(app.app_id)).length).toBe(2);
+  });
 });
+
+/** Runs SQL on the test database behind the product's back ($1-style parameters). */
+async function rawQuery(db: TestDatabase, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  if (db.env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: db.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`set search_path to "${db.env.DATABASE_SCHEMA}"`);
+      return (await client.query(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const sqlite = new SqliteDatabase(path.join(db.env.DATA_DIR!, 's2s.sqlite'));
+  try {
+    // $n becomes ?, with the values in the order they appear.
+    const order: number[] = [];
+    const statement = sqlite.prepare(text.replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?')));
+    const bound = order.map((i) => values[i]);
+    return statement.reader ? (statement.all(...bound) as Record<string, unknown>[]) : (statement.run(...bound), []);
+  } finally {
+    sqlite.close();
+  }
+}
+
+async function rawSql(db: TestDatabase, statements: [string, unknown[]][]): Promise<void> {
+  for (const [text, values] of statements) await rawQuery(db, text, values);
+}
