@@ -7,7 +7,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // imported again still adds nothing twice.
 const OLD_KEY = sql`dedup_key like 'import:%' and length(dedup_key) = 71`;
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const second = (column: string) =>
     postgres ? sql`lpad(to_hex(${sql.ref(column)} / 1000), 9, '0')` : sql`printf('%09x', ${sql.ref(column)} / 1000)`;
