@@ -97,6 +97,13 @@ describe('WalSync', () => {
     expect(gate.calls).toBe(2);
     await sync.close();
   });
+  it('has nothing to flush before SQLite has created the WAL', async () => {
+    const gate = gatedFlush();
+    const sync = new WalSync(path.join(tempDir(), 'absent-wal'), (h) => gate.flush(h));
+    await sync.sync();
+    expect(gate.calls).toBe(0);
+    await sync.close();
+  });
 });
 
 describe('SQLite durability (synchronous FULL)', () => {

@@ -46,7 +46,15 @@ export class WalSync {
       if (this.closed) throw new Error('database: closed');
       // Opened on first use: SQLite creates the WAL with the first write. The file stays (same
       // inode) while this process holds the database open, whatever checkpoints do to it.
-      this.handle ??= await fs.open(this.walFile, 'r');
+      if (!this.handle) {
+        try {
+          this.handle = await fs.open(this.walFile, 'r');
+        } catch (error) {
+          // No WAL yet: nothing has been written through it, so there is nothing to flush.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw error;
+        }
+      }
       await this.flush(this.handle);
     })();
     const tracked: Promise<void> = run.finally(() => {
