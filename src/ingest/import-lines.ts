@@ -58,9 +58,14 @@ function lineHash(line: string): string {
   return createHash('sha256').update(line).digest('hex');
 }
 
+/** The whole seconds of `time` (ms) in hex, zero-padded to `digits`: sorts as time does. */
+function hexSecond(time: number, digits: number): string {
+  return Math.floor(time / 1000).toString(16).padStart(digits, '0');
+}
+
 /** A stable touchpoint id for a line without one: its time's seconds, then a hash of the line. */
 function derivedId(time: number, line: string): string {
-  return Math.floor(time / 1000).toString(16).padStart(8, '0') + lineHash(line).slice(0, 16);
+  return hexSecond(time, 8) + lineHash(line).slice(0, 16);
 }
 
 /**
@@ -70,7 +75,7 @@ function derivedId(time: number, line: string): string {
  * costliest statement of an import, and every commit rewrite thousands of index pages).
  */
 function importDedupKey(time: number, line: string): string {
-  return `import:${Math.floor(time / 1000).toString(16).padStart(9, '0')}:${lineHash(line).slice(0, 32)}`;
+  return `import:${hexSecond(time, 9)}:${lineHash(line).slice(0, 32)}`;
 }
 
 /** Turns one parsed line into a write op for `app`; throws ImportLineError naming the field. */

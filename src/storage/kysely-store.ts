@@ -58,6 +58,8 @@ export interface DialectHooks {
   readonly skipLocked: boolean;
   /** Whether touchpoints and events are partitioned by month (PostgreSQL, migration 0008). */
   readonly partitioned: boolean;
+  /** Whether hot-path LIMITs are written into the SQL rather than bound (SQLite; see KyselyStoreTx). */
+  readonly inlineLimits: boolean;
   /** Runs hot-path statements inside a transaction without Kysely's executor (SQLite). */
   readonly direct?: DirectRunner | undefined;
   /**
@@ -476,7 +478,7 @@ export class KyselyStore implements Store {
     // database aborts one of them whole, so running it again is safe and usually succeeds.
     for (let attempt = 1; ; attempt++) {
       try {
-        const run = (db: Kysely<Database>) => db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates, this.hooks.name === 'sqlite')));
+        const run = (db: Kysely<Database>) => db.transaction().execute((trx) => work(new KyselyStoreTx(trx, this.templates, this.hooks.inlineLimits)));
         return await (this.hooks.durableTransaction ? this.hooks.durableTransaction(this.db, run) : run(this.db));
       } catch (error) {
         if (attempt >= CONFLICT_ATTEMPTS || !isConflict(error)) throw error;

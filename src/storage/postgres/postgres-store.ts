@@ -77,6 +77,7 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
     // Leaves pool connections free for reads while batches commit in parallel.
     skipLocked: true,
     partitioned: true,
+    inlineLimits: false,
     writeConcurrency: 4,
     migrationSchema: options.schema,
     prepare: async (kdb) => {

@@ -82,6 +82,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
     name: 'sqlite',
     skipLocked: false,
     partitioned: false,
+    inlineLimits: true,
     // One batch in the database while the one before waits for its WAL flush.
     writeConcurrency: walSync ? 2 : 1,
     prepare: async () => {},
