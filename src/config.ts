@@ -26,6 +26,8 @@ export interface Config {
   readonly authCacheMs: number;
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** `s2s serve` on SQLite: the database and attribution on a thread of their own (writer-thread.ts). */
+  readonly sqliteWriterThread: boolean;
   /** Postbacks: first retry back-off (doubling after), and how long a delivery is tried. */
   readonly retryBaseMs: number;
   readonly retryTtlMs: number;
@@ -96,6 +98,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     writeQueueLimit: readInt(env, 'S2S_WRITE_QUEUE_LIMIT', 20_000, 1, 10_000_000),
     authCacheMs: readInt(env, 'S2S_AUTH_CACHE_MS', 2000, 0, 60_000),
     sqliteSynchronous: sync,
+    sqliteWriterThread: readSwitch(env, 'S2S_SQLITE_WRITER_THREAD', false),
     retryBaseMs: readInt(env, 'S2S_RETRY_BASE_MS', 5000, 1, 3_600_000),
     retryTtlMs: readInt(env, 'S2S_RETRY_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
     dispatchTimeoutMs: readInt(env, 'S2S_DISPATCH_TIMEOUT_MS', 10_000, 100, 300_000),
@@ -130,6 +133,14 @@ export function parseWorkers(value: string): number {
 function readString(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+function readSwitch(env: Env, name: string, fallback: boolean): boolean {
+  const value = readString(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'off', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} must be on or off (1/0, true/false)`);
 }
 
 function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -26,6 +26,12 @@ describe('config', () => {
     expect(() => loadConfig({ S2S_WORKERS: '2' })).toThrow(ConfigError);
   });
 
+  it('keeps SQLite on the event loop unless S2S_SQLITE_WRITER_THREAD turns the writer thread on', () => {
+    expect(loadConfig({}).sqliteWriterThread).toBe(false);
+    for (const on of ['on', '1', 'TRUE', 'yes']) expect(loadConfig({ S2S_SQLITE_WRITER_THREAD: on }).sqliteWriterThread).toBe(true);
+    for (const off of ['off', '0', 'false', 'No']) expect(loadConfig({ S2S_SQLITE_WRITER_THREAD: off }).sqliteWriterThread).toBe(false);
+  });
+
   it('refuses bad values naming the variable', () => {
     const bad: [Record<string, string>, string][] = [
       [{ PORT: 'http' }, 'PORT must be a whole number'],
@@ -35,6 +41,7 @@ describe('config', () => {
       [{ S2S_BODY_LIMIT: '10' }, 'S2S_BODY_LIMIT must be between'],
       [{ S2S_SQLITE_SYNCHRONOUS: 'OFF' }, 'S2S_SQLITE_SYNCHRONOUS must be FULL or NORMAL'],
       [{ S2S_PUBLIC_URL: 'track.example.com' }, 'S2S_PUBLIC_URL must be an http(s) URL'],
+      [{ S2S_SQLITE_WRITER_THREAD: 'maybe' }, 'S2S_SQLITE_WRITER_THREAD must be on or off'],
     ];
     for (const [env, message] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/storage/db.js';
-import { BACKENDS } from './helpers/backends.js';
+import { BACKENDS, SQLITE_WRITER_THREAD } from './helpers/backends.js';
 import { cliJson, startServerProcess } from './helpers/cli.js';
 import { call } from './helpers/server.js';
 
 const ROUNDS = 5;
 
-describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
+// SQLite both on the event loop (the default) and with its writer thread.
+const CASES = [
+  ...BACKENDS.map((backend) => ({ name: backend.name, backend })),
+  ...(BACKENDS.some((b) => b.name === 'sqlite') ? [{ name: 'sqlite with S2S_SQLITE_WRITER_THREAD=on', backend: SQLITE_WRITER_THREAD }] : []),
+];
+
+describe.each(CASES)('kill -9 under load on $name', ({ backend }) => {
   it(`keeps every acknowledged record exactly once, over ${ROUNDS} rounds`, async () => {
     const env: Record<string, string> = { ...backend.env(), S2S_WRITE_BATCH_MS: '2' };
     try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
+import { openSqliteWriterThread } from '../../src/ingest/writer-thread.js';
 import { openStore } from '../../src/storage/db.js';
 import type { Store } from '../../src/storage/store.js';
 
@@ -47,8 +48,18 @@ const postgres: TestBackend = {
   },
 };
 
+/**
+ * SQLite with `S2S_SQLITE_WRITER_THREAD=on`: the store on a writer thread. Its own tests use it; listing
+ * `sqlite-thread` in S2S_TEST_BACKENDS runs every suite through it too (except the storage
+ * contract's direct `transaction` calls, which cannot cross threads).
+ */
+export const SQLITE_WRITER_THREAD: TestBackend = { ...sqlite, env: () => ({ ...sqlite.env(), S2S_SQLITE_WRITER_THREAD: 'on' }) };
+
 const selected = (process.env.S2S_TEST_BACKENDS ?? 'sqlite,postgres').split(',').map((s) => s.trim());
-export const BACKENDS: TestBackend[] = [sqlite, postgres].filter((b) => selected.includes(b.name));
+export const BACKENDS: TestBackend[] = [
+  ...[sqlite, postgres].filter((b) => selected.includes(b.name)),
+  ...(selected.includes('sqlite-thread') ? [SQLITE_WRITER_THREAD] : []),
+];
 
 export interface TestDatabase {
   env: Record<string, string>;
@@ -62,7 +73,7 @@ export interface TestDatabase {
 export async function openTestDatabase(backend: TestBackend, extraEnv: Record<string, string> = {}): Promise<TestDatabase> {
   const env = { ...backend.env(), LOG_LEVEL: 'silent', ...extraEnv };
   const config = loadConfig(env);
-  const store = openStore(config);
+  const store = config.databaseUrl === undefined && config.sqliteWriterThread ? await openSqliteWriterThread({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }) : openStore(config);
   await store.migrate();
   return {
     env,
