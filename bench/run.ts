@@ -237,8 +237,25 @@ async function main(): Promise<void> {
     results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows });
     if (rows !== null && rows < m.ok_total) throw new Error(`${scenario.name}: ${m.ok_total} answered 200 but ${rows} stored`);
   }
-  await store.close();
   server.child.kill('SIGTERM');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+
+  // The same database served with S2S_SQLITE_WRITER_THREAD=on (SQLite and attribution on a
+  // worker thread), for the open and batch scenarios: the A/B behind it being off by default.
+  const THREADED = ['POST /api/v2/open (new device each)', 'POST /measure (batches of 100)'];
+  if (THREADED.some((name) => selected(`writer thread: ${name}`))) {
+    const threaded = await startProduct({ ...env, S2S_SQLITE_WRITER_THREAD: 'on' });
+    for (const scenario of scenarios.filter((s) => THREADED.includes(s.name) && selected(`writer thread: ${s.name}`))) {
+      const before = scenario.stored ? await scenario.stored() : 0;
+      const m = await measure(threaded.url, { ...scenario, name: `writer thread: ${scenario.name}` }, threaded.child.pid!);
+      const rows = scenario.stored ? (await scenario.stored()) - before : null;
+      results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows });
+      if (rows !== null && rows < m.ok_total) throw new Error(`${m.scenario}: ${m.ok_total} answered 200 but ${rows} stored`);
+    }
+    threaded.child.kill('SIGTERM');
+    await new Promise((resolve) => threaded.child.once('exit', resolve));
+  }
+  await store.close();
 
   // PostgreSQL, 1 and 2 worker processes (s2s serve --workers N), same open scenario.
   if (PG_URL && selected('PostgreSQL')) {
