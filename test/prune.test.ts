@@ -22,7 +22,9 @@ describe.each(BACKENDS)('history and s2s prune on $name', (backend) => {
 
   it('drops what is older than the cutoff, keeps installs and reports, and leaves recent history alone', async () => {
     const now = Date.now();
-    const old = now - 500 * DAY;
+    // Noon (UTC) of a day 500 days back: the click an hour before the open falls on the same
+    // report day whatever the time of the run (at 00:30 it fell on the day before).
+    const old = Math.floor((now - 500 * DAY) / DAY) * DAY + 12 * 3_600_000;
     // A server that ran 500 days ago created that time's partitions ahead, as it does each day.
     const created = await db.store.ensurePartitions(old);
     if (backend.name === 'postgres') expect(created).toContain(partitionName('touchpoints', monthOf(old)));
