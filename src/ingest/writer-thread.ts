@@ -97,6 +97,7 @@ export async function openSqliteWriterThread(options: WriterThreadOptions): Prom
   const ready = await new Promise<Extract<ThreadReady, { ready: true }>>((resolve, reject) => {
     worker.once('message', (message: ThreadReady) => (message.ready ? resolve(message) : reject(restoreError(message.error))));
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`database: the SQLite writer thread exited (code ${code}) before opening`)));
   });
 
   worker.on('message', (reply: ThreadReply) => {
