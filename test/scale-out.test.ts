@@ -90,9 +90,11 @@ describe.skipIf(!postgres)('scale-out on PostgreSQL', () => {
     one = await startCluster(postgres!, 1);
     const [fedTwo, fedOne] = await Promise.all([feed(two.servers.map((s) => s.url), receiverTwo), feed([one.servers[0]!.url], receiverOne)]);
 
-    const today = new Date().toISOString().slice(0, 10);
+    // Yesterday and today: the feed may cross midnight UTC; the schema is fresh either way.
+    const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+    const [from, to] = [day(Date.now() - 86_400_000), day(Date.now())];
     const report = async (url: string, appId: string) => {
-      const body = (await call(`${url}/admin/reports?app_id=${appId}&from=${today}&to=${today}&group_by=network`, { admin: true })).body;
+      const body = (await call(`${url}/admin/reports?app_id=${appId}&from=${from}&to=${to}&group_by=network`, { admin: true })).body;
       return { rows: body.rows, totals: body.totals };
     };
     const reportTwo = await report(two.servers[1]!.url, fedTwo.app.app_id);
