@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
-import { openSqliteWriterThread } from './ingest/writer-thread.js';
+import { openServerStore, usesWriterThread } from './ingest/writer-thread.js';
 import { describeDatabase, openStore } from './storage/db.js';
 
 /** How long a crashed worker waits before it is replaced, so a crash loop cannot spin. */
@@ -61,13 +61,10 @@ async function runPrimary(config: Config): Promise<void> {
  */
 async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const store =
-    config.databaseUrl === undefined && config.sqliteWriterThread
-      ? await openSqliteWriterThread({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous })
-      : openStore(config);
+  const store = await openServerStore(config);
   const migration = await store.migrate();
   if (cluster.isPrimary) {
-    const thread = config.databaseUrl === undefined ? { writer_thread: config.sqliteWriterThread } : {};
+    const thread = config.databaseUrl === undefined ? { writer_thread: usesWriterThread(config) } : {};
     logger.info({ database: describeDatabase(config), ...migration, ...thread }, 'database ready');
   }
 

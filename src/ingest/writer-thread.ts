@@ -1,9 +1,10 @@
 /**
- * The SQLite store on a thread of its own. better-sqlite3 runs every statement synchronously,
- * so on the event loop each commit stopped HTTP for as long as attribution and SQLite took
- * (a third of the time per conversion). Here the connection, the group-commit transactions
- * and attribution run on a worker thread (`writer-thread.worker.ts`) while this thread speaks
- * HTTP; the two use both cores.
+ * The SQLite store on a thread of its own (`S2S_SQLITE_WRITER_THREAD=on`). better-sqlite3 runs
+ * every statement synchronously, so on the event loop a commit stops HTTP for as long as
+ * attribution and SQLite take. Here the connection, the group-commit transactions and
+ * attribution run on a worker thread (`writer-thread.worker.ts`) while this thread speaks HTTP.
+ * On two shared cores that did not raise throughput, but it cut `/measure`'s p99 to a third
+ * (README, Performance); it costs a second V8 heap, so it is off by default.
  *
  * The store this returns forwards every `Store` method to that thread (one connection, as
  * before: no lock contention between threads) and commits batches there (`commitBatch`).
@@ -17,6 +18,8 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
+import type { Config } from '../config.js';
+import { openStore } from '../storage/db.js';
 import type { SqliteOptions } from '../storage/sqlite/sqlite-store.js';
 import type { DialectName, Store } from '../storage/store.js';
 import type { BatchCommitter } from './apply-batch.js';
@@ -84,6 +87,16 @@ export function restoreError(error: ThreadError): Error {
 function workerUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../../dist/ingest/writer-thread.worker.js', here) : new URL('./writer-thread.worker.js', here);
+}
+
+/** Whether `config` puts SQLite on the writer thread (PostgreSQL never is). */
+export function usesWriterThread(config: Pick<Config, 'databaseUrl' | 'sqliteWriterThread'>): boolean {
+  return config.databaseUrl === undefined && config.sqliteWriterThread;
+}
+
+/** The store `s2s serve` runs on: the writer thread when configured, else `openStore`. */
+export async function openServerStore(config: Config): Promise<Store> {
+  return usesWriterThread(config) ? openSqliteWriterThread({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }) : openStore(config);
 }
 
 /** Opens the SQLite database on a writer thread; resolves once it is open. */

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openSqliteWriterThread } from '../../src/ingest/writer-thread.js';
-import { openStore } from '../../src/storage/db.js';
+import { openServerStore } from '../../src/ingest/writer-thread.js';
 import type { Store } from '../../src/storage/store.js';
 
 /**
@@ -73,7 +72,8 @@ export interface TestDatabase {
 export async function openTestDatabase(backend: TestBackend, extraEnv: Record<string, string> = {}): Promise<TestDatabase> {
   const env = { ...backend.env(), LOG_LEVEL: 'silent', ...extraEnv };
   const config = loadConfig(env);
-  const store = config.databaseUrl === undefined && config.sqliteWriterThread ? await openSqliteWriterThread({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }) : openStore(config);
+  // As `s2s serve` opens it: on the writer thread when the backend's env says so.
+  const store = await openServerStore(config);
   await store.migrate();
   return {
     env,
