@@ -97,6 +97,8 @@ interface Result {
   ok_total: number;
   rows_stored: number | null;
   peak_rss_mb: number;
+  /** With the ingest journal: entries waiting when the load stopped, and how long they took to record. */
+  journal?: { backlog_at_end: number; drained_s: number };
 }
 
 /** Request counter across warm-up and repetitions, so each request names a new device. */
@@ -255,6 +257,24 @@ async function main(): Promise<void> {
     threaded.child.kill('SIGTERM');
     await new Promise((resolve) => threaded.child.once('exit', resolve));
   }
+  // The same database with S2S_INGEST_JOURNAL=on: answered on the journal append, recorded
+  // after. The rows are counted once the journal has drained, and the time that took is shown.
+  if (THREADED.some((name) => selected(`ingest journal: ${name}`))) {
+    const journaled = await startProduct({ ...env, S2S_INGEST_JOURNAL: 'on' });
+    for (const scenario of scenarios.filter((s) => THREADED.includes(s.name) && selected(`ingest journal: ${s.name}`))) {
+      const before = scenario.stored ? await scenario.stored() : 0;
+      const m = await measure(journaled.url, { ...scenario, name: `ingest journal: ${scenario.name}` }, journaled.child.pid!);
+      const backlog = (await store.countJournal()).pending;
+      const started = Date.now();
+      while ((await store.countJournal()).pending > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      const drained = Math.round((Date.now() - started) / 100) / 10;
+      const rows = scenario.stored ? (await scenario.stored()) - before : null;
+      results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows, journal: { backlog_at_end: backlog, drained_s: drained } });
+      if (rows !== null && rows < m.ok_total) throw new Error(`${m.scenario}: ${m.ok_total} answered 200 but ${rows} stored`);
+    }
+    journaled.child.kill('SIGTERM');
+    await new Promise((resolve) => journaled.child.once('exit', resolve));
+  }
   await store.close();
 
   // PostgreSQL, 1 and 2 worker processes (s2s serve --workers N), same open scenario.
@@ -351,7 +371,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n| scenario | req/s | records/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`);
+    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);
   }
   console.log(
     `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'}; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,

@@ -28,6 +28,14 @@ export interface Config {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   /** `s2s serve` on SQLite: the database and attribution on a thread of their own (writer-thread.ts). */
   readonly sqliteWriterThread: boolean;
+  /**
+   * Opens, installs and events (all but /s2sevent, which answers with the attribution) are
+   * answered once appended to the durable ingest journal and attributed right after
+   * (ingest/journal.ts). Off: answered once attributed and recorded.
+   */
+  readonly ingestJournal: boolean;
+  /** Journal entries allowed to wait; past it, requests are attributed before the answer again. */
+  readonly ingestJournalMax: number;
   /** Postbacks: first retry back-off (doubling after), and how long a delivery is tried. */
   readonly retryBaseMs: number;
   readonly retryTtlMs: number;
@@ -99,6 +107,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     authCacheMs: readInt(env, 'S2S_AUTH_CACHE_MS', 2000, 0, 60_000),
     sqliteSynchronous: sync,
     sqliteWriterThread: readSwitch(env, 'S2S_SQLITE_WRITER_THREAD', false),
+    ingestJournal: readSwitch(env, 'S2S_INGEST_JOURNAL', false),
+    ingestJournalMax: readInt(env, 'S2S_INGEST_JOURNAL_MAX', 1_000_000, 1, 1_000_000_000),
     retryBaseMs: readInt(env, 'S2S_RETRY_BASE_MS', 5000, 1, 3_600_000),
     retryTtlMs: readInt(env, 'S2S_RETRY_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
     dispatchTimeoutMs: readInt(env, 'S2S_DISPATCH_TIMEOUT_MS', 10_000, 100, 300_000),

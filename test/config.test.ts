@@ -32,6 +32,12 @@ describe('config', () => {
     for (const off of ['off', '0', 'false', 'No']) expect(loadConfig({ S2S_SQLITE_WRITER_THREAD: off }).sqliteWriterThread).toBe(false);
   });
 
+  it('answers conversions once recorded unless S2S_INGEST_JOURNAL turns the journal on', () => {
+    expect(loadConfig({}).ingestJournal).toBe(false);
+    expect(loadConfig({}).ingestJournalMax).toBe(1_000_000);
+    expect(loadConfig({ S2S_INGEST_JOURNAL: 'on', S2S_INGEST_JOURNAL_MAX: '5000' })).toMatchObject({ ingestJournal: true, ingestJournalMax: 5000 });
+  });
+
   it('refuses bad values naming the variable', () => {
     const bad: [Record<string, string>, string][] = [
       [{ PORT: 'http' }, 'PORT must be a whole number'],
@@ -42,6 +48,8 @@ describe('config', () => {
       [{ S2S_SQLITE_SYNCHRONOUS: 'OFF' }, 'S2S_SQLITE_SYNCHRONOUS must be FULL or NORMAL'],
       [{ S2S_PUBLIC_URL: 'track.example.com' }, 'S2S_PUBLIC_URL must be an http(s) URL'],
       [{ S2S_SQLITE_WRITER_THREAD: 'maybe' }, 'S2S_SQLITE_WRITER_THREAD must be on or off'],
+      [{ S2S_INGEST_JOURNAL: 'later' }, 'S2S_INGEST_JOURNAL must be on or off'],
+      [{ S2S_INGEST_JOURNAL_MAX: '0' }, 'S2S_INGEST_JOURNAL_MAX must be between'],
     ];
     for (const [env, message] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

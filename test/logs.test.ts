@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from '../src/logger.js';
+import { createLogger, lazyChildLoggerFactory, redactUrl } from '../src/logger.js';
 import { BACKENDS } from './helpers/backends.js';
 import { ADMIN_TOKEN, call, startTestServer } from './helpers/server.js';
 
@@ -11,6 +13,30 @@ describe('logs', () => {
     expect(redactUrl('/x?%74oken=abc')).toBe('/x?%74oken=[redacted]');
     expect(redactUrl('/x?%zz=1&token')).toBe('/x?%zz=1&token=[redacted]');
     expect(redactUrl('/healthz')).toBe('/healthz');
+  });
+
+  it("makes a request's child logger only when the request logs at a level that is on", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const logger = createLogger('warn', sink);
+    let made = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<Logger['child']>) => (made++, child(...args))) as Logger['child'];
+    const requestLog = lazyChildLoggerFactory(logger, { reqId: 'r-1' }, {});
+    requestLog.info('below the level');
+    requestLog.debug({ detail: 1 }, 'below the level');
+    expect(made).toBe(0);
+    expect(requestLog.isLevelEnabled('warn')).toBe(true);
+    requestLog.warn({ status: 400 }, 'request refused');
+    requestLog.error('and again');
+    expect(made).toBe(1);
+    expect(lines.map((l) => JSON.parse(l))).toMatchObject([
+      { reqId: 'r-1', status: 400, msg: 'request refused', level: 40 },
+      { reqId: 'r-1', msg: 'and again', level: 50 },
+    ]);
+    // Options of its own (a route's log level) make the child at once.
+    lazyChildLoggerFactory(logger, { reqId: 'r-2' }, { level: 'debug' });
+    expect(made).toBe(2);
   });
 
   it('never contain tokens, secrets, signatures or the admin token, at debug level', async () => {

@@ -99,7 +99,8 @@ export function registerImportCommand(program: Command): void {
               pending.push(
                 queue.submit(op).then(
                   (outcome) => {
-                    const fresh = outcome.kind === 'touchpoint' ? outcome.stored : recordType === 'install' ? outcome.outcome.newUser : outcome.outcome.eventStored;
+                    const fresh =
+                      outcome.kind === 'touchpoint' ? outcome.stored : outcome.kind === 'journal' ? false : recordType === 'install' ? outcome.outcome.newUser : outcome.outcome.eventStored;
                     if (fresh) counts[recordType] = (counts[recordType] ?? 0) + 1;
                     else duplicates++;
                   },

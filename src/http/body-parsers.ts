@@ -8,6 +8,9 @@ declare module 'fastify' {
   }
 }
 
+/** Strict UTF-8 (a bad byte is an error, not U+FFFD); one instance serves every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * JSON and form bodies, each kept raw beside the parsed value. The seeds sign the raw body
  * (Chartboost v1 and v3), and TRACKS' own example posts a form, so both are first-class.
@@ -27,7 +30,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
       }
       let text: string;
       try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+        text = UTF8.decode(body);
       } catch {
         done(badRequest('body: not valid UTF-8'));
         return;

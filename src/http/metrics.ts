@@ -82,11 +82,12 @@ export class Metrics {
 
   /** Counts every response by its route pattern (never the raw URL, which holds ids and tokens). */
   instrument(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const method = request.method;
       this.requests.inc({ method, route, status: String(reply.statusCode) });
       this.latency.observe({ method, route }, reply.elapsedTime / 1000);
+      done();
     });
   }
 }

@@ -19,12 +19,15 @@ function findNul(value: unknown, path: string, depth = 0): string | undefined {
  * field, not a database error.
  */
 export function registerNulGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const inQuery = findNul(request.query, '');
     const field = inQuery ?? findNul(request.body, '');
-    if (field === undefined) return;
+    if (field === undefined) {
+      done();
+      return;
+    }
     // A field name is echoed only when it is a plain name (never the hostile bytes themselves).
     const name = /^[\w.\-[\]]{1,100}$/.test(field) ? field : inQuery !== undefined ? 'query' : 'body';
-    throw badRequest(`${name}: contains a NUL character`);
+    done(badRequest(`${name}: contains a NUL character`));
   });
 }

@@ -36,7 +36,7 @@ const FORWARDED: Record<Forwarded, true> = {
   recordAttempt: true, releaseClaims: true, listDeliveries: true, getDelivery: true, listAttempts: true, retryDelivery: true,
   countDeliveries: true, listRates: true, setRate: true, reportInstallCounters: true, reportTouchCounts: true,
   cohortMatrix: true, createSegment: true, getSegment: true, listSegments: true, segmentIdentities: true,
-  ensurePartitions: true, prune: true,
+  ensurePartitions: true, prune: true, readJournal: true, failJournalEntry: true, countJournal: true,
 };
 
 /** The worker's options: what `openSqliteStore` takes, minus functions (they cannot cross). */

@@ -11,6 +11,15 @@ export async function submitConversion(services: Services, conversion: Conversio
   return outcome.outcome;
 }
 
+/**
+ * Hands over a conversion whose answer does not depend on its attribution; resolves once it is
+ * durable: appended to the ingest journal when that is on, else recorded.
+ */
+export async function acknowledgeConversion(services: Services, conversion: ConversionRecord): Promise<void> {
+  if (services.journal) await services.journal.acknowledge(conversion);
+  else await submitConversion(services, conversion);
+}
+
 /** The key that makes a retried event a no-op: the Idempotency-Key header, else the sender's own event id. */
 export function dedupKey(request: FastifyRequest, params: Params): string | undefined {
   const header = request.headers['idempotency-key'];

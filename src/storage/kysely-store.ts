@@ -13,6 +13,7 @@ import type {
   DialectName,
   EventRow,
   InstallRow,
+  JournalEntry,
   MigrationReport,
   NewApp,
   NewCampaign,
@@ -396,6 +397,30 @@ export class KyselyStore implements Store {
     const counts = { pending: 0, delivered: 0, failed: 0, dead: 0 };
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
+  }
+
+  async readJournal(limit: number): Promise<JournalEntry[]> {
+    const rows = await this.db
+      .selectFrom('ingest_journal')
+      .select(['seq', 'app_id', 'received_at', 'record'])
+      .where('failed_at', 'is', null)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    // PostgreSQL's bigserial arrives as a string.
+    return rows.map((row) => ({ ...row, seq: Number(row.seq), received_at: Number(row.received_at) }));
+  }
+
+  async failJournalEntry(seq: number, error: string, now: number): Promise<void> {
+    await this.db.updateTable('ingest_journal').set({ failed_at: now, error: error.slice(0, 2000) }).where('seq', '=', seq).execute();
+  }
+
+  async countJournal(): Promise<{ pending: number; failed: number }> {
+    const row = await this.db
+      .selectFrom('ingest_journal')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>('failed_at').as('failed')])
+      .executeTakeFirstOrThrow();
+    return { pending: Number(row.n) - Number(row.failed), failed: Number(row.failed) };
   }
 
   listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { ORGANIC, type Decision } from '../../domain/attribution.js';
-import { submitConversion } from '../conversion.js';
+import { acknowledgeConversion } from '../conversion.js';
 import { optionalNumber, optionalString } from '../params.js';
 import { chartboostErrorHandler, refuseOtherMethods, requireDevice, signedBody, verifySigned, zeroOrOne } from './chartboost-http.js';
 import { ChartboostAnswer, V1InstallBody } from './schemas.js';
@@ -36,7 +36,7 @@ export async function v1InstallRoute(app: FastifyInstance, services: Services): 
         claim === 1
           ? { ...ORGANIC, status: 'attributed', match_type: 'device_id', network: attributedTo ?? 'chartboost' }
           : { ...ORGANIC, network: organic === 1 ? null : (attributedTo ?? null) };
-      await submitConversion(services, {
+      await acknowledgeConversion(services, {
         app: target,
         time: timestamp === undefined ? now : Math.round(timestamp * 1000),
         receivedAt: now,

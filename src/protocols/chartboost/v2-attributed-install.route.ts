@@ -4,7 +4,7 @@ import type { Decision } from '../../domain/attribution.js';
 import { deviceIdsFrom } from '../../domain/devices.js';
 import { isId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
-import { submitConversion } from '../conversion.js';
+import { acknowledgeConversion } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 import { chartboostErrorHandler, refuseOtherMethods } from './chartboost-http.js';
@@ -55,7 +55,7 @@ export async function v2AttributedInstallRoute(app: FastifyInstance, services: S
         touchpoint_kind: touch.kind,
         touched_at: touch.created_at,
       };
-      await submitConversion(services, {
+      await acknowledgeConversion(services, {
         app: target,
         time: now,
         receivedAt: now,

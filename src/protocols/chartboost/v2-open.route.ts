@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { badRequest } from '../../errors.js';
-import { detailsJson, submitConversion } from '../conversion.js';
+import { detailsJson, acknowledgeConversion } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 import { chartboostErrorHandler, refuseOtherMethods, requireDevice } from './chartboost-http.js';
@@ -43,7 +43,7 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
         match_type: optionalString(params, 'match_type', { max: 200 }),
       });
       const now = Date.now();
-      await submitConversion(services, {
+      await acknowledgeConversion(services, {
         app: target,
         time: now,
         receivedAt: now,

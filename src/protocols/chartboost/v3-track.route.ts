@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { badRequest } from '../../errors.js';
-import { dedupKey, detailsJson, submitConversion } from '../conversion.js';
+import { dedupKey, detailsJson, acknowledgeConversion } from '../conversion.js';
 import { isPlainObject, optionalNumber, optionalString, requiredString } from '../params.js';
 import { chartboostErrorHandler, refuseOtherMethods, requireDevice, signedBody, verifySigned } from './chartboost-http.js';
 import { ChartboostAnswer, V3TrackBody } from './schemas.js';
@@ -42,7 +42,7 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
         match_type: optionalString(params, 'match_type', { max: 200 }),
       });
       const now = Date.now();
-      await submitConversion(services, {
+      await acknowledgeConversion(services, {
         app: target,
         time: now,
         receivedAt: now,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { submitConversion } from '../conversion.js';
+import { acknowledgeConversion } from '../conversion.js';
 import { readSwaarmEvent } from './swaarm-event.js';
 import { optionalIp, optionalString, readParams, requiredString, readDeviceIds } from '../params.js';
 import { OkAnswer, SwaarmEventQuery } from './schemas.js';
@@ -24,7 +24,7 @@ export async function postbackRoute(app: FastifyInstance, services: Services): P
       // Read before the write so that a bad field refuses the request.
       const event = readSwaarmEvent(request, params, eventId);
       const now = Date.now();
-      await submitConversion(services, {
+      await acknowledgeConversion(services, {
         app: target,
         time: now,
         receivedAt: now,

@@ -4,7 +4,7 @@ import type { Services } from '../../app.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
-import { dedupKey, readRevenue, submitConversion } from '../conversion.js';
+import { dedupKey, readRevenue, acknowledgeConversion } from '../conversion.js';
 import { isPlainObject, optionalIp, optionalNumber, optionalString, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
@@ -46,7 +46,7 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
             errors.push({ index, message: error.message, fields: missingFields(item) });
           }
         });
-        await Promise.all(records.map((r) => submitConversion(services, r)));
+        await Promise.all(records.map((r) => acknowledgeConversion(services, r)));
         const status = records.length === 0 ? 400 : 200;
         return reply.code(status).send({
           status,
@@ -56,7 +56,7 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
         });
       }
       if (!isPlainObject(body)) throw badRequest('body: send a JSON object, a JSON array or a form');
-      await submitConversion(services, toRecord(access, request, body));
+      await acknowledgeConversion(services, toRecord(access, request, body));
       return { status: 200, message: 'OK' };
     },
   );

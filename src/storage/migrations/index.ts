@@ -8,6 +8,7 @@ import * as m0006 from './0006-currency.js';
 import * as m0007 from './0007-reports.js';
 import * as m0008 from './0008-history-partitions.js';
 import * as m0009 from './0009-import-dedup-keys.js';
+import * as m0010 from './0010-ingest-journal.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-reports': m0007,
   '0008-history-partitions': m0008,
   '0009-import-dedup-keys': m0009,
+  '0010-ingest-journal': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,194 @@
+/**
+ * The ingest journal (`S2S_INGEST_JOURNAL=on`). A conversion whose answer does not depend on
+ * its attribution (every open, install and event but Swaarm's /s2sevent) is answered once it
+ * is appended to the journal table, in the same group commit that would have recorded it. The
+ * applier below then records journal entries in arrival order, each in the transaction that
+ * deletes it from the journal, so an entry is recorded exactly once, across crashes and
+ * across processes sharing a PostgreSQL database.
+ *
+ * The point is bursts: an append is one short insert, attribution is a dozen statements. While
+ * requests keep arriving the applier takes a share that grows with the backlog, and catches up
+ * at full speed once they stop. Past `maxPending` waiting entries, requests
+ * are attributed before their answer again, which bounds how far reports can fall behind.
+ */
+import type { Logger } from 'pino';
+import type { App } from '../domain/apps.js';
+import { isTransientDatabaseError } from '../storage/db.js';
+import type { JournalEntry, Store } from '../storage/store.js';
+import type { ConversionRecord, WriteOp, WriteOutcome } from './records.js';
+import { WriteQueueClosedError, WriteQueueFullError } from './write-queue.js';
+
+/**
+ * While requests are arriving, a round every BUSY_PAUSE_MS records a share of the backlog that
+ * would clear it in LAG_TARGET_MS (at least MIN_CHUNK entries): bursts are answered first, and
+ * under steady load the backlog settles where recording keeps pace, about that far behind.
+ */
+const BUSY_PAUSE_MS = 50;
+const LAG_TARGET_MS = 60_000;
+const MIN_CHUNK = 10;
+/** Entries per round once requests have stopped for IDLE_AFTER_MS. */
+const IDLE_CHUNK = 500;
+const IDLE_AFTER_MS = 20;
+/** After a database outage, how long before the next try. */
+const RETRY_MS = 1000;
+
+export interface JournalOptions {
+  maxPending: number;
+  /** How often an idle applier looks for entries appended by other processes (PostgreSQL). */
+  pollMs: number;
+  onRecorded?: (count: number) => void;
+}
+
+export class IngestJournal {
+  /** Entries appended and not yet recorded, as this process knows them (read at start). */
+  private waiting = 0;
+  private lastAppendAt = 0;
+  private loopDone: Promise<void> | null = null;
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private settledWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Pick<Store, 'readJournal' | 'failJournalEntry' | 'countJournal'>,
+    private readonly submit: (op: WriteOp) => Promise<WriteOutcome>,
+    /** The app an entry names (the journal keeps its id; settings are read when recorded). */
+    private readonly getApp: (appId: string) => Promise<App | undefined>,
+    private readonly options: JournalOptions,
+    private readonly logger: Pick<Logger, 'warn' | 'error'>,
+  ) {}
+
+  /** Entries waiting to be recorded (this process's count). */
+  get pending(): number {
+    return this.waiting;
+  }
+
+  /**
+   * Resolves once the conversion is durable: appended to the journal, or, with the journal
+   * full, recorded outright.
+   */
+  async acknowledge(conversion: ConversionRecord): Promise<void> {
+    this.lastAppendAt = Date.now();
+    if (this.waiting >= this.options.maxPending) {
+      await this.submit({ kind: 'conversion', conversion });
+      return;
+    }
+    this.waiting++; // counted before the commit, so a burst cannot overshoot the bound
+    try {
+      await this.submit({ kind: 'journal', conversion });
+    } catch (error) {
+      this.waiting--;
+      throw error;
+    }
+    this.wake();
+  }
+
+  /** Starts recording entries, those left by an earlier run first. */
+  async start(): Promise<void> {
+    this.waiting = (await this.store.countJournal()).pending;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops after the round in progress; what is left stays in the journal for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loopDone;
+    this.notifySettled();
+  }
+
+  /** Resolves once the journal has been found empty (tests, the benchmark). */
+  settled(): Promise<void> {
+    if (this.loopDone === null || this.stopped) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+    this.wake();
+    return done;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const busy = Date.now() - this.lastAppendAt < IDLE_AFTER_MS;
+      let entries: JournalEntry[];
+      try {
+        entries = await this.store.readJournal(busy ? this.busyChunk() : IDLE_CHUNK);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'ingest journal: cannot read; retrying');
+        await this.pause(RETRY_MS);
+        continue;
+      }
+      if (entries.length === 0) {
+        this.waiting = 0;
+        this.notifySettled();
+        await this.pause(this.options.pollMs);
+        continue;
+      }
+      const outage = await this.record(entries);
+      if (outage) await this.pause(RETRY_MS);
+      else if (busy) await this.pause(BUSY_PAUSE_MS, false);
+    }
+  }
+
+  private busyChunk(): number {
+    return Math.min(IDLE_CHUNK, Math.max(MIN_CHUNK, Math.ceil((this.waiting * BUSY_PAUSE_MS) / LAG_TARGET_MS)));
+  }
+
+  /** Records entries through the group commit; true when the database was unavailable. */
+  private async record(entries: JournalEntry[]): Promise<boolean> {
+    const results = await Promise.allSettled(
+      entries.map(async (entry) => {
+        const app = await this.getApp(entry.app_id);
+        if (!app) throw new Error(`app ${entry.app_id} no longer exists`);
+        const conversion = { ...(JSON.parse(entry.record) as Omit<ConversionRecord, 'app'>), app };
+        return this.submit({ kind: 'conversion', conversion, journalSeq: entry.seq });
+      }),
+    );
+    let outage = false;
+    let recorded = 0;
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled') {
+        recorded++;
+        continue;
+      }
+      const error = result.reason as unknown;
+      if (isTransientDatabaseError(error) || error instanceof WriteQueueFullError || error instanceof WriteQueueClosedError) {
+        outage = true;
+        continue;
+      }
+      // Not an outage: this entry would fail every time. It is set aside, with its error.
+      const entry = entries[i]!;
+      this.logger.error({ err: error, seq: entry.seq, app_id: entry.app_id }, 'ingest journal: entry cannot be recorded; set aside');
+      try {
+        await this.store.failJournalEntry(entry.seq, error instanceof Error ? error.message : String(error), Date.now());
+        recorded++;
+      } catch {
+        outage = true;
+      }
+    }
+    this.waiting = Math.max(0, this.waiting - recorded);
+    if (recorded > 0) this.options.onRecorded?.(recorded);
+    return outage;
+  }
+
+  /** Waits `ms`, or less when woken (a new append, a stop) if `wakeable`. */
+  private pause(ms: number, wakeable = true): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (wakeable) this.wakeUp = done;
+    });
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = null;
+    wake?.();
+  }
+
+  private notifySettled(): void {
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
