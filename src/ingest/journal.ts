@@ -7,10 +7,11 @@
  * across processes sharing a PostgreSQL database.
  *
  * The point is bursts: an append is one short insert, attribution is a dozen statements. While
- * requests keep arriving the applier takes a share that grows with the backlog, and catches up
- * at full speed once they stop. Past `maxPending` waiting entries, requests
- * are attributed before their answer again, which bounds how far reports can fall behind.
+ * the event loop is busy answering requests, recording takes a small share; it goes at full
+ * speed when the loop has time to spare. Past `maxPending` waiting entries, requests are
+ * attributed before their answer again, which bounds how far reports can fall behind.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { App } from '../domain/apps.js';
 import { isTransientDatabaseError } from '../storage/db.js';
@@ -19,16 +20,21 @@ import type { ConversionRecord, WriteOp, WriteOutcome } from './records.js';
 import { WriteQueueClosedError, WriteQueueFullError } from './write-queue.js';
 
 /**
- * While requests are arriving, a round every BUSY_PAUSE_MS records a share of the backlog that
- * would clear it in LAG_TARGET_MS (at least MIN_CHUNK entries): bursts are answered first, and
- * under steady load the backlog settles where recording keeps pace, about that far behind.
+ * How busy the event loop may be before recording steps aside: above this share of the last
+ * round's time spent working (Node's event-loop utilisation), requests are arriving faster
+ * than they can be answered with recording at full speed.
+ */
+const BUSY_UTILIZATION = 0.7;
+/**
+ * While busy, a round every BUSY_PAUSE_MS records a share of the backlog that would clear it
+ * in LAG_TARGET_MS (at least MIN_CHUNK entries), so a burst is answered first and a backlog
+ * still shrinks under lasting load; past `maxPending` the requests themselves slow down.
  */
 const BUSY_PAUSE_MS = 50;
-const LAG_TARGET_MS = 60_000;
-const MIN_CHUNK = 10;
-/** Entries per round once requests have stopped for IDLE_AFTER_MS. */
+const LAG_TARGET_MS = 600_000;
+const MIN_CHUNK = 20;
+/** Entries per round while the loop has time to spare. */
 const IDLE_CHUNK = 500;
-const IDLE_AFTER_MS = 20;
 /** After a database outage, how long before the next try. */
 const RETRY_MS = 1000;
 
@@ -42,7 +48,7 @@ export interface JournalOptions {
 export class IngestJournal {
   /** Entries appended and not yet recorded, as this process knows them (read at start). */
   private waiting = 0;
-  private lastAppendAt = 0;
+  private utilization = performance.eventLoopUtilization();
   private loopDone: Promise<void> | null = null;
   private stopped = false;
   private wakeUp: (() => void) | null = null;
@@ -67,7 +73,6 @@ export class IngestJournal {
    * full, recorded outright.
    */
   async acknowledge(conversion: ConversionRecord): Promise<void> {
-    this.lastAppendAt = Date.now();
     if (this.waiting >= this.options.maxPending) {
       await this.submit({ kind: 'conversion', conversion });
       return;
@@ -106,7 +111,7 @@ export class IngestJournal {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const busy = Date.now() - this.lastAppendAt < IDLE_AFTER_MS;
+      const busy = this.loopBusy();
       let entries: JournalEntry[];
       try {
         entries = await this.store.readJournal(busy ? this.busyChunk() : IDLE_CHUNK);
@@ -125,6 +130,14 @@ export class IngestJournal {
       if (outage) await this.pause(RETRY_MS);
       else if (busy) await this.pause(BUSY_PAUSE_MS, false);
     }
+  }
+
+  /** Whether the event loop worked more than BUSY_UTILIZATION of the time since the last call. */
+  private loopBusy(): boolean {
+    const now = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(now, this.utilization);
+    this.utilization = now;
+    return since.utilization > BUSY_UTILIZATION;
   }
 
   private busyChunk(): number {
