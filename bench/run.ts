@@ -27,8 +27,12 @@ const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ONLY = process.env.BENCH_ONLY;
-/** Node flags for the product's process, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
-const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node flags for the product's process: those `npm start` gives it (the product as the README
+ * starts it), then BENCH_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+ */
+const START_ARGS = (/^node((?: --[^ ]+)*) /.exec(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
+const NODE_ARGS = [...START_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 const selected = (name: string): boolean => !ONLY || name.includes(ONLY);
 const ADMIN = 'bench-admin';
 
@@ -364,7 +368,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-    settings: { duration_s: DURATION, repetitions: REPS, warmup_s: WARMUP, connections: CONNECTIONS, database: 'sqlite (WAL, synchronous=FULL: each batch answered after its WAL fdatasync)' },
+    settings: { duration_s: DURATION, repetitions: REPS, warmup_s: WARMUP, connections: CONNECTIONS, node_args: NODE_ARGS, database: 'sqlite (WAL, synchronous=FULL: each batch answered after its WAL fdatasync)' },
     results: results.map(({ ...r }) => r),
     comparisons,
   };
