@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyBatch, journalEntry } from '../src/ingest/apply-batch.js';
+import { applyBatch } from '../src/ingest/apply-batch.js';
 import { IngestJournal } from '../src/ingest/journal.js';
 import type { ConversionRecord, WriteOp } from '../src/ingest/records.js';
 import { signChartboost } from '../src/protocols/chartboost/signature.js';
@@ -70,7 +70,8 @@ describe.each(BACKENDS)('the ingest journal (S2S_INGEST_JOURNAL=on) on $name', (
     const conversion: ConversionRecord = { app, time: Date.now(), receivedAt: Date.now(), source: 'test', deviceIds: { gaid: 'dev-left' }, clickIds: [], viewIds: [] };
     // No device id and no user id: recording it fails the same way every time.
     const hopeless: ConversionRecord = { ...conversion, deviceIds: {} };
-    await server.db.store.transaction((tx) => tx.appendJournal([journalEntry(hopeless), journalEntry(conversion)]));
+    // Appended as the server appends (a group commit), which also works through the writer thread.
+    await applyBatch(server.db.store, [{ kind: 'journal', conversion: hopeless }, { kind: 'journal', conversion }]);
     await server.services.journal!.settled();
     expect(await server.db.store.countJournal()).toEqual({ pending: 0, failed: 1 });
     expect(await server.db.store.getInstallByUser(app.app_id, { kind: 'gaid', value: 'dev-left' })).toBeDefined();
@@ -82,8 +83,7 @@ describe.each(BACKENDS)('the ingest journal (S2S_INGEST_JOURNAL=on) on $name', (
     const db = await openTestDatabase(backend);
     try {
       const a = await db.store.createApp({ name: 'x', platform: 'android', store: 'google_play', store_url: null });
-      const entry = journalEntry({ ...conversion, app: a });
-      await db.store.transaction((tx) => tx.appendJournal([entry]));
+      await applyBatch(db.store, [{ kind: 'journal', conversion: { ...conversion, app: a } }]);
       const [stored] = await db.store.readJournal(10);
       expect(stored).toMatchObject({ app_id: a.app_id, received_at: conversion.receivedAt });
       const op: WriteOp = { kind: 'conversion', conversion: { ...conversion, app: a }, journalSeq: stored!.seq };

@@ -42,7 +42,6 @@ export interface JournalOptions {
   maxPending: number;
   /** How often an idle applier looks for entries appended by other processes (PostgreSQL). */
   pollMs: number;
-  onRecorded?: (count: number) => void;
 }
 
 export class IngestJournal {
@@ -177,7 +176,6 @@ export class IngestJournal {
       }
     }
     this.waiting = Math.max(0, this.waiting - recorded);
-    if (recorded > 0) this.options.onRecorded?.(recorded);
     return outage;
   }
 
