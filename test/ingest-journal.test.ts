@@ -48,6 +48,7 @@ describe.each(BACKENDS)('the ingest journal (S2S_INGEST_JOURNAL=on) on $name', (
     await server.services.journal!.settled();
     const { store } = server.db;
     expect(await store.countJournal()).toEqual({ pending: 0, failed: 0 });
+    expect((await call(`${server.url}/metrics`)).body).toMatch(/^s2s_ingest_journal_pending 0$/m);
     const clicked = await store.getInstallByUser(app.app_id, { kind: 'gaid', value: 'dev-clicked' });
     expect(clicked).toMatchObject({ status: 'attributed', match_type: 'click_id', touchpoint_id: clickId, campaign_id: campaign.campaign_id });
     const installs = (await store.listInstalls(app.app_id)).filter((i) => i.kind === 'install');
