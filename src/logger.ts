@@ -86,12 +86,11 @@ export class LazyChildLogger {
   constructor(
     private readonly parent: Logger,
     private readonly bindings: Record<string, unknown>,
-    private readonly options: Record<string, unknown>,
   ) {}
 
   /** The real child, made on first use. */
   get real(): Logger {
-    this.made ??= this.parent.child(this.bindings, this.options);
+    this.made ??= this.parent.child(this.bindings);
     return this.made;
   }
 
@@ -125,5 +124,5 @@ for (const level of LEVELS) {
 /** Fastify's `childLoggerFactory`: a lazy child, unless the route asks for options of its own. */
 export function lazyChildLoggerFactory(logger: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>): Logger {
   if (Object.keys(options).length > 0) return logger.child(bindings, options);
-  return new LazyChildLogger(logger, bindings, options) as unknown as Logger;
+  return new LazyChildLogger(logger, bindings) as unknown as Logger;
 }

@@ -58,14 +58,12 @@ export function commitBatch(store: Store, ops: readonly WriteOp[], inputs: Batch
       const op = ops[i]!;
       if (op.kind === 'touchpoint') {
         // Consecutive touchpoints become multi-row inserts.
-        let j = i;
-        while (j < ops.length && ops[j]!.kind === 'touchpoint') j++;
+        const j = runEnd(ops, i);
         outcomes.push(...(await storeTouchpoints(tx, ops.slice(i, j) as Extract<WriteOp, { kind: 'touchpoint' }>[])));
         i = j;
       } else if (op.kind === 'journal') {
-        // Consecutive journal appends become multi-row inserts too.
-        let j = i;
-        while (j < ops.length && ops[j]!.kind === 'journal') j++;
+        // Consecutive journal appends go to the store as one list.
+        const j = runEnd(ops, i);
         const entries = (ops.slice(i, j) as Extract<WriteOp, { kind: 'journal' }>[]).map((o) => journalEntry(o.conversion));
         await tx.appendJournal(entries);
         for (let k = i; k < j; k++) outcomes.push({ kind: 'journal' });
@@ -81,6 +79,13 @@ export function commitBatch(store: Store, ops: readonly WriteOp[], inputs: Batch
     }
     return outcomes;
   });
+}
+
+/** Where the run of ops of the same kind as `ops[start]` ends (exclusive). */
+function runEnd(ops: readonly WriteOp[], start: number): number {
+  let end = start + 1;
+  while (end < ops.length && ops[end]!.kind === ops[start]!.kind) end++;
+  return end;
 }
 
 async function storeTouchpoints(tx: StoreTx, ops: Extract<WriteOp, { kind: 'touchpoint' }>[]): Promise<WriteOutcome[]> {
