@@ -33,7 +33,8 @@ const ONLY = process.env.BENCH_ONLY;
  */
 const START_ARGS = (/^node((?: --[^ ]+)*) /.exec(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
 const NODE_ARGS = [...START_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-const selected = (name: string): boolean => !ONLY || name.includes(ONLY);
+// A leading ^ anchors the name (`^POST /api/v2/open` leaves out the writer-thread and journal rows).
+const selected = (name: string): boolean => !ONLY || (ONLY.startsWith('^') ? name.startsWith(ONLY.slice(1)) : name.includes(ONLY));
 const ADMIN = 'bench-admin';
 
 interface Proc {

@@ -38,6 +38,11 @@ describe('config', () => {
     expect(loadConfig({ S2S_INGEST_JOURNAL: 'on', S2S_INGEST_JOURNAL_MAX: '5000' })).toMatchObject({ ingestJournal: true, ingestJournalMax: 5000 });
   });
 
+  it('checkpoints SQLite every 10 000 WAL pages unless S2S_SQLITE_CHECKPOINT_PAGES says otherwise', () => {
+    expect(loadConfig({}).sqliteCheckpointPages).toBe(10_000);
+    expect(loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' }).sqliteCheckpointPages).toBe(1000);
+  });
+
   it('refuses bad values naming the variable', () => {
     const bad: [Record<string, string>, string][] = [
       [{ PORT: 'http' }, 'PORT must be a whole number'],
@@ -50,6 +55,7 @@ describe('config', () => {
       [{ S2S_SQLITE_WRITER_THREAD: 'maybe' }, 'S2S_SQLITE_WRITER_THREAD must be on or off'],
       [{ S2S_INGEST_JOURNAL: 'later' }, 'S2S_INGEST_JOURNAL must be on or off'],
       [{ S2S_INGEST_JOURNAL_MAX: '0' }, 'S2S_INGEST_JOURNAL_MAX must be between'],
+      [{ S2S_SQLITE_CHECKPOINT_PAGES: '0' }, 'S2S_SQLITE_CHECKPOINT_PAGES must be between'],
     ];
     for (const [env, message] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

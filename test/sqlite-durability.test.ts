@@ -178,3 +178,32 @@ describe('SQLite durability (synchronous FULL)', () => {
     }
   });
 });
+
+describe('SQLite checkpoints (S2S_SQLITE_CHECKPOINT_PAGES)', () => {
+  /** The most frames the WAL has held: it is reused from its start after a checkpoint, never shrunk while open. */
+  const walFrames = (dataDir: string) => Math.floor((fs.statSync(path.join(dataDir, `${SQLITE_FILE}-wal`)).size - 32) / (4096 + 24));
+
+  async function fill(checkpointPages: number | undefined): Promise<number> {
+    const dataDir = tempDir();
+    const store = openSqliteStore({ dataDir, synchronous: 'FULL', checkpointPages });
+    try {
+      await store.migrate();
+      const app = await store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
+      // Random ids: every click dirties pages all over the primary key's B-tree.
+      for (let i = 0; i < 60; i++) {
+        await store.transaction((tx) => tx.insertTouchpoints(Array.from({ length: 50 }, () => touchpoint(app.app_id, null, { touchpoint_id: crypto.randomUUID() }))));
+      }
+      return walFrames(dataDir);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('lets the WAL grow to the configured number of pages before a commit checkpoints it', async () => {
+    const small = await fill(200);
+    const large = await fill(undefined);
+    // SQLite's own default would checkpoint at 1 000 pages; the default here waits for 10 000.
+    expect(large).toBeGreaterThan(1500);
+    expect(small).toBeLessThan(400);
+  });
+});

@@ -96,7 +96,7 @@ export function usesWriterThread(config: Pick<Config, 'databaseUrl' | 'sqliteWri
 
 /** The store `s2s serve` runs on: the writer thread when configured, else `openStore`. */
 export async function openServerStore(config: Config): Promise<Store> {
-  return usesWriterThread(config) ? openSqliteWriterThread({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }) : openStore(config);
+  return usesWriterThread(config) ? openSqliteWriterThread({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, checkpointPages: config.sqliteCheckpointPages }) : openStore(config);
 }
 
 /** Opens the SQLite database on a writer thread; resolves once it is open. */
