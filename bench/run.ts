@@ -2,7 +2,7 @@
  * `npm run bench`: loads a bare node:http baseline and the product on loopback with autocannon
  * (50 connections, warm-up, BENCH_DURATION seconds × BENCH_REPS repetitions, median), and
  * reports requests/s, p50, p99, the ratio to the baseline, the server's peak RSS and rows
- * stored against 200s. Writes bench/results/latest.json and prints a table.
+ * stored against 200s. Writes bench/results/latest.json (partial.json under BENCH_ONLY) and prints a table.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -373,7 +373,9 @@ async function main(): Promise<void> {
     results: results.map(({ ...r }) => r),
     comparisons,
   };
-  fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // A run of some scenarios (BENCH_ONLY) does not replace the full table the README shows.
+  const out = ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json';
+  fs.writeFileSync(path.join(ROOT, out), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n| scenario | req/s | records/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
     console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);

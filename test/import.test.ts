@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './helpers/backends.js';
 import { cliJson, runCli } from './helpers/cli.js';
+import { rawQuery, rawSql, UNDO_0011 } from './helpers/raw-sql.js';
 
 describe.each(BACKENDS)('s2s import on $name', (backend) => {
   let db: TestDatabase;
@@ -91,8 +90,9 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
       for (const table of ['event_dedup', 'events']) statements.push([`update ${table} set dedup_key = $1 where dedup_key = $2`, [`import:${sha(line)}`, current]]);
     }
     // Later migrations are undone too, so that 0009 is the next one again.
+    statements.push(...UNDO_0011);
     statements.push([`drop table ingest_journal`, []]);
-    statements.push([`delete from kysely_migration where name in ($1, $2)`, ['0009-import-dedup-keys', '0010-ingest-journal']]);
+    statements.push([`delete from kysely_migration where name in ($1, $2, $3)`, ['0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups']]);
     await rawSql(db, statements);
     const keyLengths = async () => (await rawQuery(db, 'select length(dedup_key) as n from event_dedup where app_id = $1 order by 1', [app.app_id])).map((r) => Number(r.n));
     expect(await keyLengths()).toEqual([71, 71]);
@@ -105,31 +105,3 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
     expect((await db.store.listEvents(app.app_id)).length).toBe(2);
   });
 });
-
-/** Runs SQL on the test database behind the product's back ($1-style parameters). */
-async function rawQuery(db: TestDatabase, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-  if (db.env.DATABASE_URL) {
-    const client = new pg.Client({ connectionString: db.env.DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`set search_path to "${db.env.DATABASE_SCHEMA}"`);
-      return (await client.query(text, values)).rows;
-    } finally {
-      await client.end();
-    }
-  }
-  const sqlite = new SqliteDatabase(path.join(db.env.DATA_DIR!, 's2s.sqlite'));
-  try {
-    // $n becomes ?, with the values in the order they appear.
-    const order: number[] = [];
-    const statement = sqlite.prepare(text.replace(/\$(\d+)/g, (_m, n: string) => (order.push(Number(n) - 1), '?')));
-    const bound = order.map((i) => values[i]);
-    return statement.reader ? (statement.all(...bound) as Record<string, unknown>[]) : (statement.run(...bound), []);
-  } finally {
-    sqlite.close();
-  }
-}
-
-async function rawSql(db: TestDatabase, statements: [string, unknown[]][]): Promise<void> {
-  for (const [text, values] of statements) await rawQuery(db, text, values);
-}

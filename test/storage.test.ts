@@ -5,6 +5,7 @@ import { newId } from '../src/domain/ids.js';
 import { openStore } from '../src/storage/db.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './helpers/backends.js';
 import { LATEST_MIGRATION, touchpoint } from './helpers/fixtures.js';
+import { rawSql, UNDO_0011 } from './helpers/raw-sql.js';
 
 const NO_WINDOWS = { click_window_s: null, view_window_s: null, probabilistic_window_s: null };
 
@@ -139,9 +140,11 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
       await tx.insertUser(user);
       expect(await tx.addIdentities(app.app_id, user.user_pk, [{ kind: 'idfa', value: 'aa' }, { kind: 'user_id', value: 'U' }])).toBe(2);
       expect(await tx.addIdentities(app.app_id, newId(), [{ kind: 'idfa', value: 'aa' }])).toBe(0);
-      expect(await tx.insertInstall(install)).toBe(true);
-      expect(await tx.insertInstall({ ...install, install_id: newId() })).toBe(false);
-      expect(await tx.insertInstall({ ...install, install_id: newId(), kind: 'reinstall' })).toBe(true);
+      expect(await tx.insertInstall(install, true)).toBe(true);
+      expect(await tx.insertInstall({ ...install, install_id: newId() }, true)).toBe(false);
+      expect(await tx.insertInstall({ ...install, install_id: newId(), kind: 'reinstall' }, true)).toBe(true);
+      // Stored without its IP counted (the app's rule was off): not part of the count.
+      expect(await tx.insertInstall({ ...install, install_id: newId(), kind: 'reinstall', installed_at: 1500 }, false)).toBe(true);
       expect(await tx.countInstallsFromIp(app.app_id, '192.0.2.1', 0, 2000)).toBe(2);
       expect(await tx.countInstallsFromIp(app.app_id, '192.0.2.1', 1001, 2000)).toBe(0);
       expect((await tx.findUser(app.app_id, [{ kind: 'user_id', value: 'U' }]))?.user_pk).toBe(user.user_pk);
@@ -158,6 +161,68 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     });
     expect(await db.store.getInstallByUser(app.app_id, { kind: 'idfa', value: 'aa' })).toEqual(install);
     expect(await db.store.listEvents(app.app_id)).toHaveLength(3);
+  });
+
+  /** A user with one install at `installedAt` (minutes ago) from `ip`, credited to `touchpointId`. */
+  async function userWithInstall(appId: string, opts: { ip: string; installedAt: number; touchpointId?: string; countIp: boolean }) {
+    const user = { user_pk: newId(), app_id: appId, created_at: opts.installedAt, last_seen_at: opts.installedAt };
+    const install = {
+      install_id: newId(), app_id: appId, user_pk: user.user_pk, kind: 'install' as const, installed_at: opts.installedAt,
+      status: 'attributed' as const, match_type: 'device_id', campaign_id: null, network: 'cb', touchpoint_id: opts.touchpointId ?? null,
+      touched_at: opts.installedAt - 60_000, rejected_reason: null, rejected_value: null, ip: opts.ip, user_agent: null, platform: 'ios', source: 'test',
+    };
+    await db.store.transaction(async (tx) => {
+      await tx.insertUser(user);
+      await tx.insertInstall(install, opts.countIp);
+    });
+    return { user, install };
+  }
+
+  it('counts the last day of installs from an IP once the app switches the IP rule on, not those before', async () => {
+    const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
+    const now = Date.now();
+    await userWithInstall(app.app_id, { ip: '203.0.113.9', installedAt: now - 3_600_000, countIp: false });
+    await userWithInstall(app.app_id, { ip: '203.0.113.9', installedAt: now - 2 * 86_400_000, countIp: false });
+    const count = () => db.store.transaction((tx) => tx.countInstallsFromIp(app.app_id, '203.0.113.9', now - 3 * 86_400_000, now + 1));
+    expect(await count()).toBe(0);
+    await db.store.updateAppSettings(app.app_id, { min_ctit_s: 5 });
+    expect(await count()).toBe(0);
+    await db.store.updateAppSettings(app.app_id, { max_installs_per_ip: 2 });
+    expect(await count()).toBe(1);
+  });
+
+  it("rejects only the rejecting user's installs credited to the touchpoint", async () => {
+    const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
+    const click = touchpoint(app.app_id, null);
+    await db.store.transaction((tx) => tx.insertTouchpoints([click]));
+    const now = Date.now();
+    // Two users credited to one click (a probabilistic match can do that); one device rejects.
+    const a = await userWithInstall(app.app_id, { ip: '203.0.113.1', installedAt: now, touchpointId: click.touchpoint_id, countIp: false });
+    const b = await userWithInstall(app.app_id, { ip: '203.0.113.2', installedAt: now, touchpointId: click.touchpoint_id, countIp: false });
+    const rejected = await db.store.transaction((tx) => tx.rejectInstalls(app.app_id, a.user.user_pk, [click.touchpoint_id, 'other'], 'ctit_too_short', '3s'));
+    expect(rejected).toBe(1);
+    const installs = await db.store.listInstalls(app.app_id);
+    expect(installs.find((i) => i.install_id === a.install.install_id)).toMatchObject({ status: 'rejected', rejected_reason: 'ctit_too_short', rejected_value: '3s' });
+    expect(installs.find((i) => i.install_id === b.install.install_id)).toMatchObject({ status: 'attributed', rejected_reason: null });
+  });
+
+  it('migration 0011 counts the IPs of the installs of apps that have the IP rule on', async () => {
+    const on = await db.store.createApp({ name: 'On', platform: 'ios', store: 'itunes', store_url: null });
+    const off = await db.store.createApp({ name: 'Off', platform: 'ios', store: 'itunes', store_url: null });
+    const now = Date.now();
+    await userWithInstall(on.app_id, { ip: '203.0.113.5', installedAt: now, countIp: false });
+    await userWithInstall(off.app_id, { ip: '203.0.113.5', installedAt: now, countIp: false });
+    // The schema as it was before 0011 (the rule is set behind the store's back, as it was then).
+    await rawSql(db, [...UNDO_0011, ['update apps set max_installs_per_ip = 3 where app_id = $1', [on.app_id]], ['delete from kysely_migration where name = $1', ['0011-install-lookups']]]);
+    const other = openStore(db.config);
+    try {
+      expect((await other.migrate()).applied).toEqual(['0011-install-lookups']);
+      const count = (appId: string) => other.transaction((tx) => tx.countInstallsFromIp(appId, '203.0.113.5', now - 1, now + 1));
+      expect(await count(on.app_id)).toBe(1);
+      expect(await count(off.app_id)).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('finds attribution candidates by id, device and IP, with campaign windows, never after the conversion', async () => {

@@ -15,6 +15,9 @@ export interface FraudRules {
   blockedCidrs: string[];
 }
 
+/** The IP rule counts installs from the same IP within this much time before the install. */
+export const IP_FLOOD_WINDOW_MS = 86_400_000;
+
 export const DEFAULT_FRAUD_RULES: FraudRules = { minCtitSeconds: 10, maxInstallsPerIp: null, blockedCidrs: [] };
 
 export type RejectReason = 'ctit_too_short' | 'ip_install_flood' | 'blocked_ip';

@@ -6,7 +6,7 @@
 import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
 import { attribute, type Conversion, type Decision, type TouchCandidate } from '../domain/attribution.js';
 import { identitiesOf } from '../domain/devices.js';
-import { checkFraud, DEFAULT_FRAUD_RULES, type FraudRules } from '../domain/fraud.js';
+import { checkFraud, DEFAULT_FRAUD_RULES, IP_FLOOD_WINDOW_MS, type FraudRules } from '../domain/fraud.js';
 import { newId } from '../domain/ids.js';
 import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
@@ -71,7 +71,7 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
 
   if (record.rejection) {
     const { touchpointIds, reason, value } = record.rejection;
-    await tx.rejectInstalls(appId, touchpointIds, reason, value);
+    await tx.rejectInstalls(appId, user.user_pk, touchpointIds, reason, value);
     install = await tx.getInstall(appId, user.user_pk);
   }
 
@@ -154,7 +154,7 @@ async function storeInstall(
     const rules = fraudRules(app);
     const installsFromIp =
       rules.maxInstallsPerIp !== null && record.ip !== undefined
-        ? await tx.countInstallsFromIp(app.app_id, record.ip, record.time - DAY_MS, record.time + 1)
+        ? await tx.countInstallsFromIp(app.app_id, record.ip, record.time - IP_FLOOD_WINDOW_MS, record.time + 1)
         : 0;
     rejection = checkFraud(
       { installedAt: record.time, touchedAt: decision.touched_at, touchKind: decision.touchpoint_kind, ip: record.ip, installsFromIpLast24h: installsFromIp },
@@ -194,10 +194,11 @@ async function insertInstall(
     platform: record.platform ?? app.platform,
     source: record.source,
   };
-  if (kind === 'install' && !(await tx.insertInstall(row))) {
+  const countIp = fraudRules(app).maxInstallsPerIp !== null;
+  if (kind === 'install' && !(await tx.insertInstall(row, countIp))) {
     return (await tx.getInstall(app.app_id, user.user_pk)) ?? row;
   }
-  if (kind === 'reinstall') await tx.insertInstall(row);
+  if (kind === 'reinstall') await tx.insertInstall(row, countIp);
   return row;
 }
 

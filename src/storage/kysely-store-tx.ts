@@ -181,18 +181,19 @@ export class KyselyStoreTx implements StoreTx {
       .selectFrom('installs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('app_id', '=', appId)
-      .where('ip', '=', ip)
+      .where('counted_ip', '=', ip)
       .where('installed_at', '>=', since)
       .where('installed_at', '<', until)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
-  async insertInstall(row: InstallRow): Promise<boolean> {
-    const stored = await this.templates.rows(this.trx, 'insertInstall', INSTALL_COLUMNS.map((c) => row[c]), (values) =>
+  async insertInstall(row: InstallRow, countIp: boolean): Promise<boolean> {
+    const values = [...INSTALL_COLUMNS.map((c) => row[c]), countIp ? row.ip : null];
+    const stored = await this.templates.rows(this.trx, 'insertInstall', values, (bound) =>
       this.trx
         .insertInto('installs')
-        .values(Object.fromEntries(INSTALL_COLUMNS.map((c, i) => [c, values[i]])) as unknown as InstallRow)
+        .values({ ...(Object.fromEntries(INSTALL_COLUMNS.map((c, i) => [c, bound[i]])) as unknown as InstallRow), counted_ip: bound[INSTALL_COLUMNS.length] as unknown as string | null })
         // The conflict target repeats the partial index's predicate as a literal: SQLite only
         // matches a partial unique index when it can see the two are the same.
         .onConflict((oc) => oc.columns(['app_id', 'user_pk']).where('kind', '=', sql.lit('install')).doNothing())
@@ -270,12 +271,13 @@ export class KyselyStoreTx implements StoreTx {
     );
   }
 
-  async rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {
+  async rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {
     if (touchpointIds.length === 0) return 0;
     const result = await this.trx
       .updateTable('installs')
       .set({ status: 'rejected', rejected_reason: reason, rejected_value: value })
       .where('app_id', '=', appId)
+      .where('user_pk', '=', userPk)
       .where('touchpoint_id', 'in', touchpointIds)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);

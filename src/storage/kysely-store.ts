@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import { newAppSignature, newId } from '../domain/ids.js';
+import { IP_FLOOD_WINDOW_MS } from '../domain/fraud.js';
 import { migrationProvider } from './migrations/index.js';
 import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, type TokensTable } from './schema.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
@@ -149,7 +150,23 @@ export class KyselyStore implements Store {
   async updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined> {
     const { blocked_cidrs, ...numbers } = settings;
     const patch = { ...numbers, ...(blocked_cidrs === undefined ? {} : { blocked_cidrs: blocked_cidrs.join(',') || null }) };
-    if (Object.keys(patch).length > 0) await this.db.updateTable('apps').set(patch).where('app_id', '=', appId).execute();
+    if (Object.keys(patch).length > 0) {
+      await this.db.transaction().execute(async (trx) => {
+        const before = await trx.selectFrom('apps').select('max_installs_per_ip').where('app_id', '=', appId).executeTakeFirst();
+        await trx.updateTable('apps').set(patch).where('app_id', '=', appId).execute();
+        // The IP rule counts installs stored with their IP counted (migration 0011). Switched
+        // on, it counts the window before too, as it would have had it always been on.
+        if (before?.max_installs_per_ip === null && typeof patch.max_installs_per_ip === 'number') {
+          await trx
+            .updateTable('installs')
+            .set({ counted_ip: sql.ref('ip') })
+            .where('app_id', '=', appId)
+            .where('installed_at', '>=', Date.now() - IP_FLOOD_WINDOW_MS)
+            .where('ip', 'is not', null)
+            .execute();
+        }
+      });
+    }
     return this.getApp(appId);
   }
 

@@ -213,6 +213,12 @@ export interface InstallSummaryColumns {
   active_days: Generated<number>;
 }
 
+/** What the max-installs-per-IP rule counts (migration 0011). */
+export interface InstallCountedIpColumn {
+  /** The install's IP while its app counts installs per IP (max_installs_per_ip), else null. */
+  counted_ip: string | null;
+}
+
 /** Clicks and views per UTC day; '' stands for "no campaign" or "no network". */
 export interface TouchpointDaysTable {
   app_id: string;
@@ -259,7 +265,7 @@ export interface Database {
   touchpoints: TouchpointsTable;
   users: UsersTable;
   user_identities: UserIdentitiesTable;
-  installs: InstallsTable & InstallSummaryColumns;
+  installs: InstallsTable & InstallSummaryColumns & InstallCountedIpColumn;
   events: EventsTable;
   postbacks: PostbacksTable;
   deliveries: DeliveriesTable;

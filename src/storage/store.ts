@@ -157,10 +157,16 @@ export interface StoreTx {
   moveIdentities(appId: string, fromUserPk: string, toUserPk: string): Promise<void>;
   updateLastSeen(userPk: string, time: number): Promise<void>;
   findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }>;
-  /** Installs of the app from this IP with installed_at in [since, until). */
+  /**
+   * Installs of the app from this IP with installed_at in [since, until), among those stored
+   * with the IP counted (`insertInstall`'s `countIp`).
+   */
   countInstallsFromIp(appId: string, ip: string, since: number, until: number): Promise<number>;
-  /** Inserts an install; false when the user already has one (the unique index decided). */
-  insertInstall(row: InstallRow): Promise<boolean>;
+  /**
+   * Inserts an install; false when the user already has one (the unique index decided).
+   * `countIp`: the app limits installs per IP, so `countInstallsFromIp` must see this one.
+   */
+  insertInstall(row: InstallRow, countIp: boolean): Promise<boolean>;
   getInstall(appId: string, userPk: string): Promise<InstallRow | undefined>;
   /** Inserts an event; false when its dedup key was already stored. */
   insertEvent(row: EventRow): Promise<boolean>;
@@ -173,8 +179,8 @@ export interface StoreTx {
   insertDeliveries(rows: DeliveryRow[]): Promise<number>;
   /** Adds a sighting's opens, purchases, revenue and activity day to the install's summary. */
   addInstallActivity(installId: string, activity: InstallActivity): Promise<void>;
-  /** Marks the installs credited to any of these touchpoints rejected; returns how many. */
-  rejectInstalls(appId: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
+  /** Marks the user's installs credited to any of these touchpoints rejected; returns how many. */
+  rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
   /** Appends acknowledged conversions to the ingest journal. */
   appendJournal(entries: NewJournalEntry[]): Promise<void>;
   /**

@@ -9,6 +9,7 @@ import * as m0007 from './0007-reports.js';
 import * as m0008 from './0008-history-partitions.js';
 import * as m0009 from './0009-import-dedup-keys.js';
 import * as m0010 from './0010-ingest-journal.js';
+import * as m0011 from './0011-install-lookups.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-history-partitions': m0008,
   '0009-import-dedup-keys': m0009,
   '0010-ingest-journal': m0010,
+  '0011-install-lookups': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
