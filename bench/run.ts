@@ -22,6 +22,11 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 50;
+/**
+ * Seconds of baseline load right before each repetition of each scenario: this machine's speed
+ * drifts by half within minutes, so each ratio is taken against the baseline measured next to it.
+ */
+const PAIRED_BASELINE_S = Number(process.env.BENCH_PAIRED_BASELINE_S ?? 3);
 const HISTORY_SIZES = [10_000, 1_000_000];
 const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_000)].filter((n) => n > 0);
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
@@ -95,7 +100,13 @@ interface Result {
   records_per_s: number;
   p50_ms: number;
   p99_ms: number;
+  /**
+   * records_per_s over the baseline's requests/s: the median of each repetition's ratio to the
+   * baseline measured just before it (PAIRED_BASELINE_S), or to the run's first baseline.
+   */
   ratio_to_baseline: number | null;
+  /** Median of the baseline measurements paired with this scenario's repetitions. */
+  paired_baseline_req_s?: number;
   non_2xx: number;
   ok_responses: number;
   /** 200s over all repetitions (and warm-up excluded), to compare with rows_stored. */
@@ -131,14 +142,26 @@ async function load(url: string, scenario: Scenario, seconds: number, pid: numbe
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, ok: result['2xx'], rss };
 }
 
-async function measure(url: string, scenario: Scenario, pid: number): Promise<Omit<Result, 'ratio_to_baseline' | 'rows_stored'>> {
+const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Measures the baseline for a few seconds: paired with each repetition of a scenario. */
+type PairedBaseline = () => Promise<number>;
+
+async function measure(url: string, scenario: Scenario, pid: number, paired?: PairedBaseline): Promise<Omit<Result, 'rows_stored'>> {
   // The warm-up's rows count as stored too: rows_stored is checked against all 200s.
   const warm = WARMUP > 0 ? (await load(url, scenario, WARMUP, pid)).ok : 0;
   const runs = [];
-  for (let i = 0; i < REPS; i++) runs.push(await load(url, scenario, DURATION, pid));
-  console.error(`${scenario.name}: ${runs.map((r) => Math.round(r.rps)).join(', ')} req/s`);
-  const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (let i = 0; i < REPS; i++) {
+    const base = paired ? await paired() : null;
+    runs.push({ ...(await load(url, scenario, DURATION, pid)), base });
+  }
+  const perRecord = scenario.recordsPerRequest ?? 1;
+  const pairs = runs.filter((r) => r.base !== null).map((r) => ({ ratio: (r.rps * perRecord) / r.base!, base: r.base! }));
+  console.error(`${scenario.name}: ${runs.map((r) => `${Math.round(r.rps)}${r.base === null ? '' : ` (baseline ${Math.round(r.base)})`}`).join(', ')} req/s`);
   return {
+    ratio_to_baseline: pairs.length > 0 ? round2(median(pairs, (p) => p.ratio)) : null,
+    ...(pairs.length > 0 ? { paired_baseline_req_s: Math.round(median(pairs, (p) => p.base)) } : {}),
     scenario: scenario.name,
     requests_per_s: Math.round(median(runs, (r) => r.rps)),
     records_per_s: Math.round(median(runs, (r) => r.rps) * (scenario.recordsPerRequest ?? 1)),
@@ -161,10 +184,15 @@ async function main(): Promise<void> {
   }
   const results: Result[] = [];
 
+  // The baseline stays up: it is measured again before each repetition of each scenario.
   const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, /listening (\d+)/);
-  const base = await measure(baseline.url, { name: 'bare node:http (baseline)', method: 'POST', request: () => ({ path: '/', body: '{"app_id":"x","gaid":"y"}' }) }, baseline.child.pid!);
-  baseline.child.kill('SIGTERM');
+  const baselineScenario: Scenario = { name: 'bare node:http (baseline)', method: 'POST', request: () => ({ path: '/', body: '{"app_id":"x","gaid":"y"}' }) };
+  const base = await measure(baseline.url, baselineScenario, baseline.child.pid!);
   results.push({ ...base, ratio_to_baseline: 1, rows_stored: null });
+  const paired: PairedBaseline | undefined =
+    PAIRED_BASELINE_S > 0 ? async () => (await load(baseline.url, baselineScenario, PAIRED_BASELINE_S, baseline.child.pid!)).rps : undefined;
+  /** A scenario's ratio: paired with nearby baselines, else against the run's first one. */
+  const ratioOf = (m: Omit<Result, 'rows_stored'>) => m.ratio_to_baseline ?? round2(m.records_per_s / base.records_per_s);
 
   const server = await startProduct(env);
   const admin = server.admin;
@@ -239,9 +267,9 @@ async function main(): Promise<void> {
   }
 
   for (const scenario of scenarios.filter((s) => selected(s.name))) {
-    const m = await measure(server.url, scenario, server.child.pid!);
+    const m = await measure(server.url, scenario, server.child.pid!, paired);
     const rows = scenario.stored ? await scenario.stored() : null;
-    results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows });
+    results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: rows });
     if (rows !== null && rows < m.ok_total) throw new Error(`${scenario.name}: ${m.ok_total} answered 200 but ${rows} stored`);
   }
   server.child.kill('SIGTERM');
@@ -254,9 +282,9 @@ async function main(): Promise<void> {
     const threaded = await startProduct({ ...env, S2S_SQLITE_WRITER_THREAD: 'on' });
     for (const scenario of scenarios.filter((s) => THREADED.includes(s.name) && selected(`writer thread: ${s.name}`))) {
       const before = scenario.stored ? await scenario.stored() : 0;
-      const m = await measure(threaded.url, { ...scenario, name: `writer thread: ${scenario.name}` }, threaded.child.pid!);
+      const m = await measure(threaded.url, { ...scenario, name: `writer thread: ${scenario.name}` }, threaded.child.pid!, paired);
       const rows = scenario.stored ? (await scenario.stored()) - before : null;
-      results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows });
+      results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: rows });
       if (rows !== null && rows < m.ok_total) throw new Error(`${m.scenario}: ${m.ok_total} answered 200 but ${rows} stored`);
     }
     threaded.child.kill('SIGTERM');
@@ -268,13 +296,19 @@ async function main(): Promise<void> {
     const journaled = await startProduct({ ...env, S2S_INGEST_JOURNAL: 'on' });
     for (const scenario of scenarios.filter((s) => THREADED.includes(s.name) && selected(`ingest journal: ${s.name}`))) {
       const before = scenario.stored ? await scenario.stored() : 0;
-      const m = await measure(journaled.url, { ...scenario, name: `ingest journal: ${scenario.name}` }, journaled.child.pid!);
+      // The applier records the backlog between repetitions, which would slow a baseline
+      // measured then: this scenario's baselines are measured before its load, back to back.
+      const bases: number[] = [];
+      for (let i = 0; paired && i < REPS; i++) bases.push(await paired());
+      const measured = await measure(journaled.url, { ...scenario, name: `ingest journal: ${scenario.name}` }, journaled.child.pid!);
+      const journalBase = bases.length > 0 ? median(bases, (b) => b) : null;
+      const m = journalBase === null ? measured : { ...measured, ratio_to_baseline: round2(measured.records_per_s / journalBase), paired_baseline_req_s: Math.round(journalBase) };
       const backlog = (await store.countJournal()).pending;
       const started = Date.now();
       while ((await store.countJournal()).pending > 0) await new Promise((resolve) => setTimeout(resolve, 250));
       const drained = Math.round((Date.now() - started) / 100) / 10;
       const rows = scenario.stored ? (await scenario.stored()) - before : null;
-      results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows, journal: { backlog_at_end: backlog, drained_s: drained } });
+      results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: rows, journal: { backlog_at_end: backlog, drained_s: drained } });
       if (rows !== null && rows < m.ok_total) throw new Error(`${m.scenario}: ${m.ok_total} answered 200 but ${rows} stored`);
     }
     journaled.child.kill('SIGTERM');
@@ -299,9 +333,9 @@ async function main(): Promise<void> {
         request: (n) => ({ path: '/api/v2/open', body: JSON.stringify({ token: pgToken.token, app_id: pgApp.app_id, gaid: `pg-${run}-${n}` }) }),
         stored: async () => (await pgStore.listKnownDevices(pgApp.app_id)).length,
       };
-      const m = await measure(pg.url, scenario, pg.child.pid!);
+      const m = await measure(pg.url, scenario, pg.child.pid!, paired);
       const rows = await scenario.stored!();
-      results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: rows });
+      results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: rows });
       if (rows < m.ok_total) throw new Error(`${scenario.name}: ${m.ok_total} answered 200 but ${rows} stored`);
       await pgStore.close();
       pg.child.kill('SIGTERM');
@@ -349,8 +383,8 @@ async function main(): Promise<void> {
           return { path: `/s2sevent?token=${token.token}&user_id=ph-${run}-${n}&user_ip=${seededIp(g)}&user_ua=UA&event_id=__open` };
         },
       };
-      const m = await measure(server.url, scenario, server.child.pid!);
-      results.push({ ...m, ratio_to_baseline: Math.round((m.records_per_s / base.records_per_s) * 100) / 100, rows_stored: null });
+      const m = await measure(server.url, scenario, server.child.pid!, paired);
+      results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: null });
     }
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
@@ -358,9 +392,10 @@ async function main(): Promise<void> {
     await client.end();
   }
 
-  const pgHistory = PG_HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`))?.requests_per_s);
-  const history = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.requests_per_s);
-  const pgRuns = [1, 2].map((w) => results.find((r) => r.scenario.startsWith(`PostgreSQL, ${w} worker`))?.requests_per_s);
+  // Compared by their ratios to the baseline, which take out the machine's drift between them.
+  const pgHistory = PG_HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`))?.ratio_to_baseline);
+  const history = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.ratio_to_baseline);
+  const pgRuns = [1, 2].map((w) => results.find((r) => r.scenario.startsWith(`PostgreSQL, ${w} worker`))?.ratio_to_baseline);
   const comparisons = {
     s2sevent_1m_over_10k: history[0] && history[1] ? Math.round((history[1] / history[0]) * 100) / 100 : null,
     postgres_s2sevent_10m_over_10k: pgHistory[0] && pgHistory[1] ? Math.round((pgHistory[1] / pgHistory[0]) * 100) / 100 : null,
@@ -376,13 +411,14 @@ async function main(): Promise<void> {
   // A run of some scenarios (BENCH_ONLY) does not replace the full table the README shows.
   const out = ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json';
   fs.writeFileSync(path.join(ROOT, out), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n| scenario | req/s | records/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|`);
+  console.log(`\n| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);
+    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);
   }
   console.log(
     `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'}; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,
   );
+  baseline.child.kill('SIGTERM');
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -29,7 +29,8 @@ export interface Config {
   /**
    * SQLite `wal_autocheckpoint`: WAL pages written before a commit copies them into the
    * database file. SQLite's 1 000 made checkpoints (two fsyncs each, on the event loop) about
-   * a third of every ingest commit; 10 000 (a WAL of up to ~40 MB) cut commits by 30-40 %.
+   * a third of every ingest commit; 4 000 (a WAL of up to ~16 MB) cut commits by 30-40 %.
+   * 10 000 did as well for commits but slowed `s2s import` by a third (README, Performance).
    */
   readonly sqliteCheckpointPages: number;
   /** `s2s serve` on SQLite: the database and attribution on a thread of their own (writer-thread.ts). */
@@ -64,7 +65,7 @@ export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'tlsCertFil
 export class ConfigError extends Error {}
 
 /** WAL pages between SQLite checkpoints (see `sqliteCheckpointPages`). */
-export const DEFAULT_CHECKPOINT_PAGES = 10_000;
+export const DEFAULT_CHECKPOINT_PAGES = 4000;
 
 type Env = Record<string, string | undefined>;
 

@@ -38,8 +38,8 @@ describe('config', () => {
     expect(loadConfig({ S2S_INGEST_JOURNAL: 'on', S2S_INGEST_JOURNAL_MAX: '5000' })).toMatchObject({ ingestJournal: true, ingestJournalMax: 5000 });
   });
 
-  it('checkpoints SQLite every 10 000 WAL pages unless S2S_SQLITE_CHECKPOINT_PAGES says otherwise', () => {
-    expect(loadConfig({}).sqliteCheckpointPages).toBe(10_000);
+  it('checkpoints SQLite every 4 000 WAL pages unless S2S_SQLITE_CHECKPOINT_PAGES says otherwise', () => {
+    expect(loadConfig({}).sqliteCheckpointPages).toBe(4000);
     expect(loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' }).sqliteCheckpointPages).toBe(1000);
   });
 

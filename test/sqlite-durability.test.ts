@@ -202,7 +202,7 @@ describe('SQLite checkpoints (S2S_SQLITE_CHECKPOINT_PAGES)', () => {
   it('lets the WAL grow to the configured number of pages before a commit checkpoints it', async () => {
     const small = await fill(200);
     const large = await fill(undefined);
-    // SQLite's own default would checkpoint at 1 000 pages; the default here waits for 10 000.
+    // SQLite's own default would checkpoint at 1 000 pages; the default here waits for 4 000.
     expect(large).toBeGreaterThan(1500);
     expect(small).toBeLessThan(400);
   });
