@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './helpers/backends.js';
 import { cliJson, runCli } from './helpers/cli.js';
-import { rawQuery, rawSql, UNDO_0011 } from './helpers/raw-sql.js';
+import { rawQuery, rawSql, undoMigration } from './helpers/raw-sql.js';
+import * as m0010 from '../src/storage/migrations/0010-ingest-journal.js';
+import * as m0011 from '../src/storage/migrations/0011-install-lookups.js';
 
 describe.each(BACKENDS)('s2s import on $name', (backend) => {
   let db: TestDatabase;
@@ -90,9 +92,9 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
       for (const table of ['event_dedup', 'events']) statements.push([`update ${table} set dedup_key = $1 where dedup_key = $2`, [`import:${sha(line)}`, current]]);
     }
     // Later migrations are undone too, so that 0009 is the next one again.
-    statements.push(...UNDO_0011);
-    statements.push([`drop table ingest_journal`, []]);
     statements.push([`delete from kysely_migration where name in ($1, $2, $3)`, ['0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups']]);
+    await undoMigration(db, m0011);
+    await undoMigration(db, m0010);
     await rawSql(db, statements);
     const keyLengths = async () => (await rawQuery(db, 'select length(dedup_key) as n from event_dedup where app_id = $1 order by 1', [app.app_id])).map((r) => Number(r.n));
     expect(await keyLengths()).toEqual([71, 71]);

@@ -5,7 +5,8 @@ import { newId } from '../src/domain/ids.js';
 import { openStore } from '../src/storage/db.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './helpers/backends.js';
 import { LATEST_MIGRATION, touchpoint } from './helpers/fixtures.js';
-import { rawSql, UNDO_0011 } from './helpers/raw-sql.js';
+import { rawSql, undoMigration } from './helpers/raw-sql.js';
+import * as m0011 from '../src/storage/migrations/0011-install-lookups.js';
 
 const NO_WINDOWS = { click_window_s: null, view_window_s: null, probabilistic_window_s: null };
 
@@ -213,7 +214,8 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     await userWithInstall(on.app_id, { ip: '203.0.113.5', installedAt: now, countIp: false });
     await userWithInstall(off.app_id, { ip: '203.0.113.5', installedAt: now, countIp: false });
     // The schema as it was before 0011 (the rule is set behind the store's back, as it was then).
-    await rawSql(db, [...UNDO_0011, ['update apps set max_installs_per_ip = 3 where app_id = $1', [on.app_id]], ['delete from kysely_migration where name = $1', ['0011-install-lookups']]]);
+    await undoMigration(db, m0011);
+    await rawSql(db, [['update apps set max_installs_per_ip = 3 where app_id = $1', [on.app_id]], ['delete from kysely_migration where name = $1', ['0011-install-lookups']]]);
     const other = openStore(db.config);
     try {
       expect((await other.migrate()).applied).toEqual(['0011-install-lookups']);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import type { TestDatabase } from './backends.js';
 
@@ -31,11 +32,15 @@ export async function rawSql(db: TestDatabase, statements: [string, unknown[]][]
   for (const [text, values] of statements) await rawQuery(db, text, values);
 }
 
-/** What migration 0011's `down` does, for tests that take the schema back to an earlier version. */
-export const UNDO_0011: [string, unknown[]][] = [
-  ['create index installs_ip_idx on installs (app_id, ip, installed_at) where ip is not null', []],
-  ['create index installs_touchpoint_idx on installs (touchpoint_id) where touchpoint_id is not null', []],
-  ['drop index installs_user_idx', []],
-  ['drop index installs_counted_ip_idx', []],
-  ['alter table installs drop column counted_ip', []],
-];
+/** Runs a migration's `down` on the test database, behind the product's back. */
+export async function undoMigration(db: TestDatabase, migration: Migration): Promise<void> {
+  const dialect = db.env.DATABASE_URL
+    ? new PostgresDialect({ pool: new pg.Pool({ connectionString: db.env.DATABASE_URL, options: `-c search_path=${db.env.DATABASE_SCHEMA}`, max: 1 }) })
+    : new SqliteDialect({ database: new SqliteDatabase(path.join(db.env.DATA_DIR!, 's2s.sqlite')) });
+  const kysely = new Kysely<unknown>({ dialect });
+  try {
+    await migration.down!(kysely);
+  } finally {
+    await kysely.destroy();
+  }
+}
