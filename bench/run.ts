@@ -79,6 +79,26 @@ function rssMb(pid: number): number {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds (user and system, all threads) a process and its children have used so far. Per
+ * request, this is what a request costs the server, whatever share of the machine it got.
+ */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    return own + children.reduce((sum, child) => sum + cpuSeconds(child), 0);
+  } catch {
+    return 0;
+  }
+}
+
 interface Scenario {
   name: string;
   method: 'GET' | 'POST';
@@ -113,6 +133,12 @@ interface Result {
   ok_total: number;
   rows_stored: number | null;
   peak_rss_mb: number;
+  /**
+   * The server's CPU time (all threads and worker processes) per request answered, in µs: the
+   * median over repetitions. Unlike requests/s it does not move with the share of the two cores
+   * the server got, so it is the cost that the history comparisons compare.
+   */
+  cpu_us_per_request: number;
   /** With the ingest journal: entries waiting when the load stopped, and how long they took to record. */
   journal?: { backlog_at_end: number; drained_s: number };
 }
@@ -120,8 +146,9 @@ interface Result {
 /** Request counter across warm-up and repetitions, so each request names a new device. */
 let n = 0;
 
-async function load(url: string, scenario: Scenario, seconds: number, pid: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; ok: number; rss: number }> {
+async function load(url: string, scenario: Scenario, seconds: number, pid: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; ok: number; rss: number; cpuUs: number }> {
   let rss = 0;
+  const cpuBefore = cpuSeconds(pid);
   const sampler = setInterval(() => (rss = Math.max(rss, rssMb(pid))), 250);
   const result = await autocannon({
     url,
@@ -139,7 +166,9 @@ async function load(url: string, scenario: Scenario, seconds: number, pid: numbe
   });
   clearInterval(sampler);
   rss = Math.max(rss, rssMb(pid));
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, ok: result['2xx'], rss };
+  const answered = result['2xx'] + result.non2xx;
+  const cpuUs = answered > 0 ? ((cpuSeconds(pid) - cpuBefore) * 1e6) / answered : 0;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, ok: result['2xx'], rss, cpuUs };
 }
 
 const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -170,6 +199,7 @@ async function measure(url: string, scenario: Scenario, pid: number, paired?: Pa
     non_2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     ok_responses: median(runs, (r) => r.ok),
     peak_rss_mb: Math.round(Math.max(...runs.map((r) => r.rss))),
+    cpu_us_per_request: Math.round(median(runs, (r) => r.cpuUs)),
     ok_total: warm + runs.reduce((a, r) => a + r.ok, 0),
   };
 }
@@ -395,10 +425,14 @@ async function main(): Promise<void> {
   // Compared by their ratios to the baseline, which take out the machine's drift between them.
   const pgHistory = PG_HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`))?.ratio_to_baseline);
   const history = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.ratio_to_baseline);
+  // On SQLite also by what a conversion costs the server in CPU, which the machine's drift moves
+  // less (on PostgreSQL the lookups run in PostgreSQL's processes, which this does not count).
+  const historyCpu = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.cpu_us_per_request);
   const pgRuns = [1, 2].map((w) => results.find((r) => r.scenario.startsWith(`PostgreSQL, ${w} worker`))?.ratio_to_baseline);
   const comparisons = {
     s2sevent_1m_over_10k: history[0] && history[1] ? Math.round((history[1] / history[0]) * 100) / 100 : null,
     postgres_s2sevent_10m_over_10k: pgHistory[0] && pgHistory[1] ? Math.round((pgHistory[1] / pgHistory[0]) * 100) / 100 : null,
+    s2sevent_cpu_per_request_1m_over_10k: historyCpu[0] && historyCpu[1] ? round2(historyCpu[1] / historyCpu[0]) : null,
     postgres_2_workers_over_1: pgRuns[0] && pgRuns[1] ? Math.round((pgRuns[1] / pgRuns[0]) * 100) / 100 : null,
   };
   const report = {
@@ -411,12 +445,12 @@ async function main(): Promise<void> {
   // A run of some scenarios (BENCH_ONLY) does not replace the full table the README shows.
   const out = ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json';
   fs.writeFileSync(path.join(ROOT, out), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|---|`);
+  console.log(`\n| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | server CPU µs/req | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);
+    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.cpu_us_per_request} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);
   }
   console.log(
-    `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'}; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,
+    `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'} by ratio, ${comparisons.s2sevent_cpu_per_request_1m_over_10k ?? '-'} × the CPU per request; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,
   );
   baseline.child.kill('SIGTERM');
   fs.rmSync(dataDir, { recursive: true, force: true });

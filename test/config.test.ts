@@ -43,6 +43,12 @@ describe('config', () => {
     expect(loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' }).sqliteCheckpointPages).toBe(1000);
   });
 
+  it('limits V8 heap growth to 20 % unless S2S_HEAP_GROWTH_PERCENT says otherwise (0: V8 decides)', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(20);
+    expect(loadConfig({ S2S_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(loadConfig({ S2S_HEAP_GROWTH_PERCENT: '50' }).heapGrowthPercent).toBe(50);
+  });
+
   it('refuses bad values naming the variable', () => {
     const bad: [Record<string, string>, string][] = [
       [{ PORT: 'http' }, 'PORT must be a whole number'],
@@ -56,6 +62,7 @@ describe('config', () => {
       [{ S2S_INGEST_JOURNAL: 'later' }, 'S2S_INGEST_JOURNAL must be on or off'],
       [{ S2S_INGEST_JOURNAL_MAX: '0' }, 'S2S_INGEST_JOURNAL_MAX must be between'],
       [{ S2S_SQLITE_CHECKPOINT_PAGES: '0' }, 'S2S_SQLITE_CHECKPOINT_PAGES must be between'],
+      [{ S2S_HEAP_GROWTH_PERCENT: '5000' }, 'S2S_HEAP_GROWTH_PERCENT must be between'],
     ];
     for (const [env, message] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
