@@ -67,36 +67,47 @@ async function startProduct(env: Record<string, string>): Promise<Proc & { admin
   return { ...proc, admin };
 }
 
-/** RSS of a process and its children (the workers of `s2s serve --workers N`), in MB. */
-function rssMb(pid: number): number {
+/** A process and its children (the workers of `s2s serve --workers N`), all the way down. */
+function processTree(pid: number): number[] {
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-    return own + children.reduce((sum, child) => sum + rssMb(child), 0);
+    return [pid, ...children.flatMap(processTree)];
   } catch {
-    return 0;
+    return [];
   }
+}
+
+/** Sums a figure read from /proc over a process tree; a process gone meanwhile counts 0. */
+function sumOverTree(pid: number, read: (pid: number) => number): number {
+  return processTree(pid).reduce((sum, p) => {
+    try {
+      return sum + read(p);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+/** RSS of a process and its children, in MB. */
+function rssMb(pid: number): number {
+  return sumOverTree(pid, (p) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 }
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
 const CLOCK_TICKS = 100;
 
 /**
- * CPU seconds (user and system, all threads) a process and its children have used so far. Per
- * request, this is what a request costs the server, whatever share of the machine it got.
+ * CPU seconds (user and system, all threads) a process and its children have used so far. On
+ * this VM it moves with the machine's load as requests/s do (README, Performance): a cost to
+ * read beside the ratios, not a replacement for them.
  */
 function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return sumOverTree(pid, (p) => {
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
     // The fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-    return own + children.reduce((sum, child) => sum + cpuSeconds(child), 0);
-  } catch {
-    return 0;
-  }
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  });
 }
 
 interface Scenario {
@@ -135,8 +146,7 @@ interface Result {
   peak_rss_mb: number;
   /**
    * The server's CPU time (all threads and worker processes) per request answered, in µs: the
-   * median over repetitions. Unlike requests/s it does not move with the share of the two cores
-   * the server got, so it is the cost that the history comparisons compare.
+   * median over repetitions.
    */
   cpu_us_per_request: number;
   /** With the ingest journal: entries waiting when the load stopped, and how long they took to record. */
@@ -422,18 +432,19 @@ async function main(): Promise<void> {
     await client.end();
   }
 
-  // Compared by their ratios to the baseline, which take out the machine's drift between them.
-  const pgHistory = PG_HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`))?.ratio_to_baseline);
-  const history = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.ratio_to_baseline);
-  // On SQLite also by what a conversion costs the server in CPU, which the machine's drift moves
-  // less (on PostgreSQL the lookups run in PostgreSQL's processes, which this does not count).
-  const historyCpu = HISTORY_SIZES.map((c) => results.find((r) => r.scenario.startsWith(`/s2sevent vs ${c.toLocaleString('en')}`))?.cpu_us_per_request);
-  const pgRuns = [1, 2].map((w) => results.find((r) => r.scenario.startsWith(`PostgreSQL, ${w} worker`))?.ratio_to_baseline);
+  // Compared by their ratios to the baseline, which take out the machine's drift between them;
+  // on SQLite also by the server's CPU per conversion (on PostgreSQL the lookups run in
+  // PostgreSQL's processes, which that does not count).
+  const find = (prefix: string) => results.find((r) => r.scenario.startsWith(prefix));
+  const history = HISTORY_SIZES.map((c) => find(`/s2sevent vs ${c.toLocaleString('en')}`));
+  const pgHistory = PG_HISTORY_SIZES.map((c) => find(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`));
+  const pgRuns = [1, 2].map((w) => find(`PostgreSQL, ${w} worker`));
+  const over = (a: number | null | undefined, b: number | null | undefined) => (a && b ? round2(b / a) : null);
   const comparisons = {
-    s2sevent_1m_over_10k: history[0] && history[1] ? Math.round((history[1] / history[0]) * 100) / 100 : null,
-    postgres_s2sevent_10m_over_10k: pgHistory[0] && pgHistory[1] ? Math.round((pgHistory[1] / pgHistory[0]) * 100) / 100 : null,
-    s2sevent_cpu_per_request_1m_over_10k: historyCpu[0] && historyCpu[1] ? round2(historyCpu[1] / historyCpu[0]) : null,
-    postgres_2_workers_over_1: pgRuns[0] && pgRuns[1] ? Math.round((pgRuns[1] / pgRuns[0]) * 100) / 100 : null,
+    s2sevent_1m_over_10k: over(history[0]?.ratio_to_baseline, history[1]?.ratio_to_baseline),
+    postgres_s2sevent_10m_over_10k: over(pgHistory[0]?.ratio_to_baseline, pgHistory[1]?.ratio_to_baseline),
+    s2sevent_cpu_per_request_1m_over_10k: over(history[0]?.cpu_us_per_request, history[1]?.cpu_us_per_request),
+    postgres_2_workers_over_1: over(pgRuns[0]?.ratio_to_baseline, pgRuns[1]?.ratio_to_baseline),
   };
   const report = {
     date: new Date().toISOString(),
