@@ -47,14 +47,24 @@ interface Proc {
   url: string;
 }
 
+/** Every process the bench started: killed when it exits, so a failed run leaves none behind. */
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
 async function startProcess(args: string[], env: Record<string, string>, pattern: RegExp): Promise<Proc> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       const m = pattern.exec(String(d));
       if (m) resolve(`http://127.0.0.1:${m[1]}`);
     });
     child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    // The product announces its port at log level info; a quieter BENCH_LOG_LEVEL never does.
+    setTimeout(() => reject(new Error(`node ${args.join(" ")}: no "${pattern.source}" on stdout within 60 s (is BENCH_LOG_LEVEL above info?)`)), 60_000).unref();
   });
   return { child, url };
 }

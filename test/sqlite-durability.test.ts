@@ -7,6 +7,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { newId } from '../src/domain/ids.js';
+import { applyBatch } from '../src/ingest/apply-batch.js';
+import type { WriteOp, WriteOutcome } from '../src/ingest/records.js';
+import { WriteQueue } from '../src/ingest/write-queue.js';
 import { createLogger } from '../src/logger.js';
 import { openSqliteStore, SQLITE_FILE } from '../src/storage/sqlite/sqlite-store.js';
 import { WalSync } from '../src/storage/sqlite/wal-sync.js';
@@ -147,6 +150,47 @@ describe('SQLite durability (synchronous FULL)', () => {
       await store.transaction((tx) => tx.insertTouchpoints([touchpoint(app.app_id, null)]));
       expect(gate.calls).toBe(0);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps committing batches while a flush runs, and answers all of them with one more flush', async () => {
+    const dataDir = tempDir();
+    const gate = gatedFlush();
+    const store = openSqliteStore({ dataDir, synchronous: 'FULL', flushWal: (h) => gate.flush(h) });
+    const reader = new SqliteDatabase(path.join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: false });
+    try {
+      await store.migrate();
+      const app = await store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
+      const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops), {
+        batchDelayMs: 0,
+        maxBatch: 500,
+        maxQueue: 10_000,
+        concurrency: store.writeConcurrency,
+      });
+      const count = () => (reader.prepare('select count(*) as n from touchpoints').get() as { n: number }).n;
+      // Six waves of clicks, each sent once the one before is committed, while the first flush
+      // is held: each wave is a batch of its own, committed and waiting for a flush.
+      const answered: number[] = [];
+      const waves: Promise<unknown>[] = [];
+      for (let wave = 0; wave < 6; wave++) {
+        const clicks = Array.from({ length: 10 }, () => touchpoint(app.app_id, null, { touchpoint_id: newId() }));
+        waves.push(Promise.all(clicks.map((t) => queue.submit({ kind: 'touchpoint', touchpoint: t }))).then(() => answered.push(wave)));
+        await expect.poll(count).toBe((wave + 1) * 10);
+      }
+      expect(gate.calls).toBe(1);
+      expect(answered).toEqual([]);
+      gate.release(); // the first flush covers the first wave only: it may have started before the others were written
+      await waves[0];
+      await expect.poll(() => gate.waiting).toBe(1);
+      expect(answered).toEqual([0]);
+      gate.release(); // one flush for the other five
+      await Promise.all(waves);
+      expect(gate.calls).toBe(2);
+      await queue.close();
+    } finally {
+      gate.release();
+      reader.close();
       await store.close();
     }
   });

@@ -24,6 +24,15 @@ export const SQLITE_FILE = 's2s.sqlite';
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
+ * Group-commit batches in flight with `synchronous = FULL` (wal-sync.ts). Where a flush, not
+ * the CPU, is what answers wait for (`/measure`, the ingest journal's appends), a flush covers
+ * every batch committed before it starts, so more batches waiting means fewer flushes per
+ * record: 8 against 2 measured 26–29k against 21–23k records/s on `/measure` and 16–17k
+ * against 14–15k req/s on journal appends (4 and 16 measured like 8; README, sixth round).
+ */
+const SQLITE_BATCHES_IN_FLIGHT = 8;
+
+/**
  * Kysely prepares every query anew; preparing costs more than running the small queries of the
  * ingest path, so prepared statements are kept by SQL text (queries bind their values, so the
  * text repeats). Each statement runs to completion before the next, so reuse is safe.
@@ -89,8 +98,9 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
     skipLocked: false,
     partitioned: false,
     inlineLimits: true,
-    // One batch in the database while the one before waits for its WAL flush.
-    writeConcurrency: walSync ? 2 : 1,
+    // Batches run on the one connection one at a time; the rest of this bound is batches
+    // committed and waiting for a WAL flush, which one fdatasync covers together.
+    writeConcurrency: walSync ? SQLITE_BATCHES_IN_FLIGHT : 1,
     prepare: async () => {},
     close: async () => {
       await walSync?.close();
