@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch } from '../src/ingest/apply-batch.js';
-import { IngestJournal } from '../src/ingest/journal.js';
+import { IngestJournal, recordingPace } from '../src/ingest/journal.js';
 import type { ConversionRecord, WriteOp } from '../src/ingest/records.js';
 import { signChartboost } from '../src/protocols/chartboost/signature.js';
 import { BACKENDS, openTestDatabase } from './helpers/backends.js';
@@ -126,5 +126,21 @@ describe.each(BACKENDS)('the ingest journal (S2S_INGEST_JOURNAL=on) on $name', (
     } finally {
       await db.dispose();
     }
+  });
+});
+
+describe('the ingest journal applier pace (recordingPace)', () => {
+  it('takes a small share, growing with the backlog, while the loop is busy and conversions arrive', () => {
+    expect(recordingPace({ utilization: 0.9, appended: 400, waiting: 1000 })).toEqual({ chunk: 20, pauseMs: 50 });
+    // A share that would clear a million waiting entries in ten minutes: 84 every 50 ms.
+    expect(recordingPace({ utilization: 0.9, appended: 400, waiting: 1_000_000 })).toEqual({ chunk: 84, pauseMs: 50 });
+  });
+
+  it('goes at full speed when the loop has time to spare', () => {
+    expect(recordingPace({ utilization: 0.5, appended: 400, waiting: 1_000_000 })).toEqual({ chunk: 500, pauseMs: 0 });
+  });
+
+  it('goes at full speed through a backlog when nothing new arrives, however busy recording keeps the loop', () => {
+    expect(recordingPace({ utilization: 0.99, appended: 0, waiting: 250_000 })).toEqual({ chunk: 500, pauseMs: 0 });
   });
 });

@@ -8,7 +8,7 @@
  *
  * The point is bursts: an append is one short insert, attribution is a dozen statements. While
  * the event loop is busy answering requests, recording takes a small share; it goes at full
- * speed when the loop has time to spare. Past `maxPending` waiting entries, requests are
+ * speed when the loop has time to spare or no conversions are arriving. Past `maxPending` waiting entries, requests are
  * attributed before their answer again, which bounds how far reports can fall behind.
  */
 import { performance } from 'node:perf_hooks';
@@ -21,8 +21,8 @@ import { WriteQueueClosedError, WriteQueueFullError } from './write-queue.js';
 
 /**
  * How busy the event loop may be before recording steps aside: above this share of the last
- * round's time spent working (Node's event-loop utilisation), requests are arriving faster
- * than they can be answered with recording at full speed.
+ * round's time spent working (Node's event-loop utilisation) while conversions keep arriving,
+ * requests are arriving faster than they can be answered with recording at full speed.
  */
 const BUSY_UTILIZATION = 0.7;
 /**
@@ -38,6 +38,25 @@ const IDLE_CHUNK = 500;
 /** After a database outage, how long before the next try. */
 const RETRY_MS = 1000;
 
+/** How much the applier records in its next round, and how long it rests after it. */
+export interface RecordingPace {
+  chunk: number;
+  /** 0: the next round follows at once (or after a wake-up when nothing was found). */
+  pauseMs: number;
+}
+
+/**
+ * The applier's pace for its next round, from the last round: the event loop's utilisation,
+ * how many conversions were appended meanwhile, and how many wait. Recording steps aside only
+ * when both hold: the loop was busy and conversions are arriving. A loop kept busy by recording
+ * alone (a backlog after a burst) is no reason to slow down: that made a drain rest 50 ms after
+ * every few entries, recording 5.6k entries/s where 8k/s went in beside full HTTP load.
+ */
+export function recordingPace(last: { utilization: number; appended: number; waiting: number }): RecordingPace {
+  if (last.appended === 0 || last.utilization <= BUSY_UTILIZATION) return { chunk: IDLE_CHUNK, pauseMs: 0 };
+  return { chunk: Math.min(IDLE_CHUNK, Math.max(MIN_CHUNK, Math.ceil((last.waiting * BUSY_PAUSE_MS) / LAG_TARGET_MS))), pauseMs: BUSY_PAUSE_MS };
+}
+
 export interface JournalOptions {
   maxPending: number;
   /** How often an idle applier looks for entries appended by other processes (PostgreSQL). */
@@ -47,6 +66,8 @@ export interface JournalOptions {
 export class IngestJournal {
   /** Entries appended and not yet recorded, as this process knows them (read at start). */
   private waiting = 0;
+  /** Entries appended since the applier's last round began. */
+  private appended = 0;
   private utilization = performance.eventLoopUtilization();
   private loopDone: Promise<void> | null = null;
   private stopped = false;
@@ -83,6 +104,7 @@ export class IngestJournal {
       this.waiting--;
       throw error;
     }
+    this.appended++;
     this.wake();
   }
 
@@ -110,10 +132,10 @@ export class IngestJournal {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const busy = this.loopBusy();
+      const pace = this.nextPace();
       let entries: JournalEntry[];
       try {
-        entries = await this.store.readJournal(busy ? this.busyChunk() : IDLE_CHUNK);
+        entries = await this.store.readJournal(pace.chunk);
       } catch (error) {
         this.logger.warn({ err: error }, 'ingest journal: cannot read; retrying');
         await this.pause(RETRY_MS);
@@ -127,20 +149,18 @@ export class IngestJournal {
       }
       const outage = await this.record(entries);
       if (outage) await this.pause(RETRY_MS);
-      else if (busy) await this.pause(BUSY_PAUSE_MS, false);
+      else if (pace.pauseMs > 0) await this.pause(pace.pauseMs, false);
     }
   }
 
-  /** Whether the event loop worked more than BUSY_UTILIZATION of the time since the last call. */
-  private loopBusy(): boolean {
+  /** The pace for this round, from the event loop and the appends since the last one. */
+  private nextPace(): RecordingPace {
     const now = performance.eventLoopUtilization();
     const since = performance.eventLoopUtilization(now, this.utilization);
     this.utilization = now;
-    return since.utilization > BUSY_UTILIZATION;
-  }
-
-  private busyChunk(): number {
-    return Math.min(IDLE_CHUNK, Math.max(MIN_CHUNK, Math.ceil((this.waiting * BUSY_PAUSE_MS) / LAG_TARGET_MS)));
+    const appended = this.appended;
+    this.appended = 0;
+    return recordingPace({ utilization: since.utilization, appended, waiting: this.waiting });
   }
 
   /** Records entries through the group commit; true when the database was unavailable. */
