@@ -193,6 +193,8 @@ async function load(url: string, scenario: Scenario, seconds: number, pid: numbe
 
 const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round2 = (x: number) => Math.round(x * 100) / 100;
+/** Ratios keep three significant digits: PostgreSQL's are near 0.04, where two decimals lose a quarter. */
+const ratio3 = (x: number) => Number(x.toPrecision(3));
 
 /** Measures the baseline for a few seconds: paired with each repetition of a scenario. */
 type PairedBaseline = () => Promise<number>;
@@ -209,7 +211,7 @@ async function measure(url: string, scenario: Scenario, pid: number, paired?: Pa
   const pairs = runs.filter((r) => r.base !== null).map((r) => ({ ratio: (r.rps * perRecord) / r.base!, base: r.base! }));
   console.error(`${scenario.name}: ${runs.map((r) => `${Math.round(r.rps)}${r.base === null ? '' : ` (baseline ${Math.round(r.base)})`}`).join(', ')} req/s`);
   return {
-    ratio_to_baseline: pairs.length > 0 ? round2(median(pairs, (p) => p.ratio)) : null,
+    ratio_to_baseline: pairs.length > 0 ? ratio3(median(pairs, (p) => p.ratio)) : null,
     ...(pairs.length > 0 ? { paired_baseline_req_s: Math.round(median(pairs, (p) => p.base)) } : {}),
     scenario: scenario.name,
     requests_per_s: Math.round(median(runs, (r) => r.rps)),
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
   const paired: PairedBaseline | undefined =
     PAIRED_BASELINE_S > 0 ? async () => (await load(baseline.url, baselineScenario, PAIRED_BASELINE_S, baseline.child.pid!)).rps : undefined;
   /** A scenario's ratio: paired with nearby baselines, else against the run's first one. */
-  const ratioOf = (m: Omit<Result, 'rows_stored'>) => m.ratio_to_baseline ?? round2(m.records_per_s / base.records_per_s);
+  const ratioOf = (m: Omit<Result, 'rows_stored'>) => m.ratio_to_baseline ?? ratio3(m.records_per_s / base.records_per_s);
 
   const server = await startProduct(env);
   const admin = server.admin;
@@ -352,7 +354,7 @@ async function main(): Promise<void> {
       for (let i = 0; paired && i < REPS; i++) bases.push(await paired());
       const measured = await measure(journaled.url, { ...scenario, name: `ingest journal: ${scenario.name}` }, journaled.child.pid!);
       const journalBase = bases.length > 0 ? median(bases, (b) => b) : null;
-      const m = journalBase === null ? measured : { ...measured, ratio_to_baseline: round2(measured.records_per_s / journalBase), paired_baseline_req_s: Math.round(journalBase) };
+      const m = journalBase === null ? measured : { ...measured, ratio_to_baseline: ratio3(measured.records_per_s / journalBase), paired_baseline_req_s: Math.round(journalBase) };
       const backlog = (await store.countJournal()).pending;
       const started = Date.now();
       while ((await store.countJournal()).pending > 0) await new Promise((resolve) => setTimeout(resolve, 250));
