@@ -64,7 +64,7 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
     });
     child.on('exit', (code) => reject(new Error(`exited ${code}`)));
     // The product announces its port at log level info; a quieter BENCH_LOG_LEVEL never does.
-    setTimeout(() => reject(new Error(`node ${args.join(" ")}: no "${pattern.source}" on stdout within 60 s (is BENCH_LOG_LEVEL above info?)`)), 60_000).unref();
+    setTimeout(() => reject(new Error(`node ${args.join(' ')}: no "${pattern.source}" on stdout within 60 s (is BENCH_LOG_LEVEL above info?)`)), 60_000).unref();
   });
   return { child, url };
 }

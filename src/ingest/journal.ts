@@ -8,8 +8,9 @@
  *
  * The point is bursts: an append is one short insert, attribution is a dozen statements. While
  * the event loop is busy answering requests, recording takes a small share; it goes at full
- * speed when the loop has time to spare or no conversions are arriving. Past `maxPending` waiting entries, requests are
- * attributed before their answer again, which bounds how far reports can fall behind.
+ * speed when the loop has time to spare or no conversions are arriving. Past `maxPending`
+ * waiting entries, requests are attributed before their answer again, which bounds how far
+ * reports can fall behind.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
