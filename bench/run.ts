@@ -48,15 +48,15 @@ interface Proc {
 }
 
 /** Every process the bench started: killed when it exits, so a failed run leaves none behind. */
-const started = new Set<ChildProcess>();
+const running = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const child of started) child.kill('SIGKILL');
+  for (const child of running) child.kill('SIGKILL');
 });
 
 async function startProcess(args: string[], env: Record<string, string>, pattern: RegExp): Promise<Proc> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  started.add(child);
-  child.once('exit', () => started.delete(child));
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       const m = pattern.exec(String(d));

@@ -158,7 +158,7 @@ describe('SQLite durability (synchronous FULL)', () => {
     const dataDir = tempDir();
     const gate = gatedFlush();
     const store = openSqliteStore({ dataDir, synchronous: 'FULL', flushWal: (h) => gate.flush(h) });
-    const reader = new SqliteDatabase(path.join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: false });
+    const reader = new SqliteDatabase(path.join(dataDir, SQLITE_FILE), { readonly: true });
     try {
       await store.migrate();
       const app = await store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
