@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
 import { limitHeapGrowth } from './ops/heap-growth.js';
@@ -23,8 +24,19 @@ export async function runServer(config: Config): Promise<void> {
   return runWorker(config);
 }
 
+/**
+ * A promise nobody awaited that rejects (a fire-and-forget timer's work) is a bug to log, not
+ * a reason to stop serving every other request: Node would exit 1 on it by default.
+ */
+function keepServingOnUnhandledRejection(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (a bug): logged, still serving');
+  });
+}
+
 async function runPrimary(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
+  keepServingOnUnhandledRejection(logger);
   const store = openStore(config);
   const migration = await store.migrate();
   await store.close();
@@ -63,6 +75,7 @@ async function runPrimary(config: Config): Promise<void> {
  */
 async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
+  keepServingOnUnhandledRejection(logger);
   const store = await openServerStore(config);
   const migration = await store.migrate();
   if (cluster.isPrimary) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 // Imported by the package's own name, as a user of the package would.
-import { ChartboostClient, classify, retryDelayMs, send, signChartboost } from 's2s-attribution/client';
+import { ChartboostClient, classify, judge, retryDelayMs, send, sendOnce, signChartboost } from 's2s-attribution/client';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
 describe('TypeScript client', () => {
@@ -54,5 +54,39 @@ describe('TypeScript client', () => {
     const down = await send({ method: 'GET', url: 'http://127.0.0.1:1/', headers: {} }, { baseDelayMs: 20, ttlMs: 50 });
     expect(down.outcome).toBe('dead');
     expect(down.last.error).toMatch(/ECONNREFUSED|connect/i);
+  });
+
+  it('judges Chartboost v1 answers by the status in the body, which is always HTTP 200 (seed 004)', async () => {
+    const v1 = new ChartboostClient({ token: 't', secret: 's', appSignature: 'a' });
+    const install = v1.install({ app_id: 'a', claim: 1, gaid: 'g' });
+    const answer = (status: number, body: string) => ({ status, latencyMs: 1, responseStart: body, body, error: null, retryAfterMs: null });
+    expect(judge(install, answer(200, '{"status":200,"message":"ok"}'))).toBe('delivered');
+    expect(judge(install, answer(200, '{"status":400,"message":"bad"}'))).toBe('final');
+    expect(judge(install, answer(200, '{"status":503}'))).toBe('retry');
+    // Other endpoints keep the HTTP status.
+    expect(judge(v1.open({ app_id: 'a', gaid: 'g' }), answer(200, '{"status":400}'))).toBe('delivered');
+
+    const refusing = await startReceiver((_r, i) => ({ status: 200, body: JSON.stringify({ status: i === 0 ? 500 : 401, message: 'no' }) }));
+    receivers.push(refusing);
+    const client = new ChartboostClient({ token: 't', secret: 's', appSignature: 'a', baseUrl: refusing.url });
+    const result = await send(client.install({ app_id: 'a', claim: 1, gaid: 'g' }), { baseDelayMs: 20 });
+    expect(result).toMatchObject({ outcome: 'failed', attempts: 2 });
+  });
+
+  it('never throws for a URL it cannot send, and calls it final', async () => {
+    for (const url of ['http://[::1', 'http://127.0.0.1:9abc/pb', 'ftp://x.example/']) {
+      const attempt = await sendOnce({ method: 'GET', url, headers: {} });
+      expect(attempt).toMatchObject({ status: null });
+      expect(attempt.error).toMatch(/url/i);
+      expect(judge({}, attempt)).toBe('final');
+    }
+  });
+
+  it('sends the path exactly as given: %2E%2E is not walked by the URL parser', async () => {
+    const r = await startReceiver();
+    receivers.push(r);
+    const attempt = await sendOnce({ method: 'GET', url: `${r.url}/pb/%2E%2E/tail?x=%2E`, headers: {} });
+    expect(attempt.status).toBe(200);
+    expect(r.requests[0]!.url).toBe('/pb/%2E%2E/tail?x=%2E');
   });
 });

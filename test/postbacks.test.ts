@@ -193,6 +193,48 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     expect(cli.stderr).toBe('error: url: unknown macro {idfv}\n');
   });
 
+  it('encodes macro values as one path segment or query value: ".." cannot walk the path, and the log shows the URL as sent', async () => {
+    const r = await receiver();
+    const s = await setup({ format: 'url', url: `${r.url}/pb/{user_id}/tail?u={user_id}&ua={user_agent}`, events: ['walk'] });
+    await call(`${server.url}/click?campaign_id=${s.campaign.campaign_id}&no_redirect=true&user_ip=198.51.100.9&user_ua=walker`);
+    await call(`${server.url}/s2sevent?token=${s.token}&user_id=..&user_ip=198.51.100.9&user_ua=walker&event_id=walk`);
+    const [got] = await r.waitFor(1);
+    expect(got!.url).toBe('/pb/%2E%2E/tail?u=..&ua=walker');
+    await expect.poll(async () => (await deliveries(s.app.app_id))[0]?.status).toBe('delivered');
+    const [d] = await deliveries(s.app.app_id);
+    expect(d.url).toBe(`${r.url}${got!.url}`);
+  });
+
+  it('parses postback URLs when they are added: http(s) only, and macros only in the path and query', async () => {
+    const s = await setup({ format: 'url', url: 'https://n.example/pb?c={click_id}' });
+    const add = (format: string, url: string) =>
+      call(`${server.url}/admin/postbacks`, { admin: true, body: { app_id: s.app.app_id, network: 'n', format, url, token: 't' } });
+    for (const url of ['http://[::1', 'ftp://n.example/x', 'http://', 'https://n.example:99999/']) {
+      const res = await add('chartboost-v2', url);
+      expect(res.status, url).toBe(400);
+      expect(res.body.message, url).toMatch(/^url: /);
+    }
+    for (const url of ['http://{user_id}.invalid/pb', 'http://127.0.0.1:9{user_id}/pb', 'http://{user_id}@n.example/pb', 'http{ip}://n.example/', 'https://n.example/#{click_id}', 'http://[::1/{user_id}']) {
+      const res = await add('url', url);
+      expect(res.status, url).toBe(400);
+      expect(res.body.message, url).toMatch(/^url: /);
+    }
+    expect((await add('url', 'http://n.example:8080/{network}/x?c={click_id}&t={timestamp}')).status).toBe(201);
+  });
+
+  it('judges chartboost-v1 answers by the status in the body (HTTP is always 200): 5xx retried, 4xx failed', async () => {
+    const secret = 'v1-secret';
+    const r = await receiver((_req, i) => ({ status: 200, body: JSON.stringify({ status: i === 0 ? 503 : 400, message: i === 0 ? 'busy' : 'bad app' }) }));
+    const s = await setup({ format: 'chartboost-v1', url: r.url, token: 'cb-token', secret, app_signature: 'e'.repeat(40) });
+    await attributedOpen(s, 'v1-refused');
+    await r.waitFor(2);
+    await expect.poll(async () => (await deliveries(s.app.app_id))[0]?.status).toBe('failed');
+    const [d] = await deliveries(s.app.app_id);
+    expect(d).toMatchObject({ attempts: 2, last_status: 200 });
+    const detail = await call(`${server.url}/admin/deliveries/${d.delivery_id}`, { admin: true });
+    expect(detail.body.attempts_log.map((a: any) => a.response_start)).toEqual(['{"status":503,"message":"busy"}', '{"status":400,"message":"bad app"}']);
+  });
+
   it('writes the outbox in the same transaction as the record: a rolled-back batch queues nothing', async () => {
     const r = await receiver();
     const s = await setup({ format: 'chartboost-v2', url: r.url, token: 't' });

@@ -41,6 +41,8 @@ describe.each(BACKENDS)('tracking links (/click, /view) on $name', (backend) => 
     expect(target.searchParams.get('l')).toBe('en');
     const clickId = target.searchParams.get('click_id')!;
     expect(clickId).toMatch(/^[0-9a-f]{24}$/);
+    // Swaarm's landing pages read the click id as clkid (seed 001).
+    expect(target.searchParams.get('clkid')).toBe(clickId);
     expect(location).not.toMatch(/[\s<>"]/);
 
     // Answered only after the commit: the row is there now.
@@ -58,6 +60,14 @@ describe.each(BACKENDS)('tracking links (/click, /view) on $name', (backend) => 
       sub1: 'a b',
       sub5: 'ünï',
     });
+  });
+
+  it('parses store URLs when an app is added: one that cannot be parsed is a 400 naming store_url', async () => {
+    for (const store_url of ['http://[oops', 'https://apps.apple.com:99999/x', 'ftp://apps.example/x']) {
+      const res = await call(`${server.url}/admin/apps`, { admin: true, body: { name: 'Bad', platform: 'ios', store_url } });
+      expect(res.status, store_url).toBe(400);
+      expect(res.body.message, store_url).toMatch(/^store_url: /);
+    }
   });
 
   it('puts the click id in the Google Play install referrer too', async () => {

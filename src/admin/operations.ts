@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.js';
 import { parseCidr } from '../domain/fraud.js';
 import { CURRENCY_PATTERN } from '../domain/currency.js';
 import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
+import { parseHttpUrl } from './urls.js';
 import { validate } from './validate.js';
 
 export interface IssuedToken {
@@ -26,6 +27,8 @@ export type CampaignWithLink = Campaign & { tracking_url: string };
 export async function createApp(store: Store, input: unknown): Promise<App> {
   const app = validate(AppInput, input);
   if (app.app_id !== undefined && (await store.getApp(app.app_id))) throw new AppError(409, `app_id: ${app.app_id} already exists`);
+  // Parsed, not matched: a store URL that does not parse would break every click's redirect.
+  if (app.store_url !== undefined) parseHttpUrl('store_url', app.store_url);
   return store.createApp({
     app_id: app.app_id,
     app_signature: app.app_signature,

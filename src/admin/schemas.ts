@@ -13,7 +13,7 @@ export const AppInput = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     platform: stringEnum(PLATFORMS, 'where the app runs'),
     store: Type.Optional(stringEnum(STORES, 'where the app is sold; defaults from the platform')),
-    store_url: Type.Optional(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 })),
+    store_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL, parsed as browsers do (operations.ts)' })),
     app_id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{24}$', description: "keep the app's existing id (e.g. its Chartboost app id)" })),
     app_signature: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40}$', description: "keep the app's existing signature (Chartboost App Settings)" })),
   },

@@ -6,16 +6,25 @@
  *   const cb = new ChartboostClient({ token, secret, appSignature });
  *   await send(cb.track({ app_id, gaid, iap: { product_id: 'gems', price: 1.99, currency: 'USD' } }));
  */
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import { errors as undiciErrors, getGlobalDispatcher, type Dispatcher } from 'undici';
 import { signChartboost } from '../protocols/chartboost/signature.js';
 
 export { signChartboost, signatureMatches } from '../protocols/chartboost/signature.js';
 
+/**
+ * How an endpoint's answers are judged: by the HTTP status, or (Chartboost v1 install.json,
+ * which always answers HTTP 200, seed 004) by the `status` in the JSON body.
+ */
+export type AnswerRule = 'http-status' | 'body-status';
+
 export interface OutboundRequest {
   method: 'GET' | 'POST';
+  /** Sent exactly as written: the path is not normalised (`%2E%2E` stays, as the log shows it). */
   url: string;
   headers: Record<string, string>;
   body?: string | undefined;
+  /** How its answers are judged; the HTTP status when not given. */
+  answers?: AnswerRule | undefined;
 }
 
 export interface ChartboostClientOptions {
@@ -95,7 +104,7 @@ export class ChartboostClient {
 
   /** v1 install, signed with `action:attribution`. */
   install(params: InstallParams): OutboundRequest {
-    return this.signed(CHARTBOOST_PATHS.install, 'attribution', compact(params));
+    return { ...this.signed(CHARTBOOST_PATHS.install, 'attribution', compact(params)), answers: 'body-status' };
   }
 
   /** v3 Post-Install Analytics purchase, signed with `action:pia`. */
@@ -125,21 +134,53 @@ export class ChartboostClient {
 }
 
 export interface Attempt {
-  /** HTTP status, or null when no answer came (connection error, timeout). */
+  /** HTTP status, or null when no answer came (connection error, timeout, a URL that cannot be sent). */
   status: number | null;
   latencyMs: number;
   /** The first 500 characters of the answer. */
   responseStart: string | null;
+  /** The answer's first 64 KB (ANSWER_LIMIT_BYTES): more is never read. */
+  body: string | null;
   error: string | null;
   retryAfterMs: number | null;
+  /** The request could not be built or sent as written (a bad URL): trying again cannot help. */
+  unsendable?: boolean;
 }
 
-/** What an attempt's outcome means under the seeds' policy. */
+/** How much of an answer is read; the connection is dropped after it. */
+export const ANSWER_LIMIT_BYTES = 64 * 1024;
+
+/** What an HTTP status means under the seeds' policy. */
 export function classify(status: number | null): 'delivered' | 'retry' | 'final' {
   if (status === null) return 'retry';
   if (status >= 200 && status < 300) return 'delivered';
   if (status === 408 || status === 429 || status >= 500) return 'retry';
   return 'final';
+}
+
+/** The `status` a Chartboost v1 answer carries in its JSON body, if it carries one. */
+function bodyStatus(body: string | null): number | undefined {
+  if (body === null) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const status = typeof parsed === 'object' && parsed !== null ? (parsed as { status?: unknown }).status : undefined;
+    return typeof status === 'number' && Number.isInteger(status) ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What an attempt's outcome means for the request it answered: its endpoint's rule, then the
+ * seeds' policy. A body-status endpoint answering 2xx is judged by the body's `status` (5xx
+ * retried, 4xx final); without one in the body, by the HTTP status.
+ */
+export function judge(req: Pick<OutboundRequest, 'answers'>, attempt: Attempt): 'delivered' | 'retry' | 'final' {
+  if (attempt.unsendable) return 'final';
+  const verdict = classify(attempt.status);
+  if (req.answers !== 'body-status' || verdict !== 'delivered') return verdict;
+  const status = bodyStatus(attempt.body);
+  return status === undefined ? verdict : classify(status);
 }
 
 /**
@@ -152,26 +193,76 @@ export function retryDelayMs(attempt: number, baseMs: number, retryAfterMs: numb
   return Math.round(plain * (1 + 0.1 * random()));
 }
 
-/** Sends one request once; never throws for HTTP or network failures (they are in the result). */
+class UnsendableUrl extends Error {
+  override name = 'UnsendableUrl';
+}
+
+/**
+ * Where a URL goes, without normalising its path: the origin as the URL parser reads it, and
+ * the path and query exactly as written (the parser would walk `/a/%2E%2E/b` to `/b`).
+ */
+export function requestTarget(url: string): { origin: string; path: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UnsendableUrl(`url: "${url.slice(0, 200)}" is not a valid URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UnsendableUrl(`url: "${url.slice(0, 200)}" is not http or https`);
+  const written = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]*([^#]*)/is.exec(url);
+  if (!written) throw new UnsendableUrl(`url: "${url.slice(0, 200)}" is not an absolute http(s) URL`);
+  const rest = written[1]!;
+  const path = rest.startsWith('/') ? rest : `/${rest}`;
+  if (/[^\u0021-\u007e]/.test(path)) throw new UnsendableUrl('url: the path holds characters that must be percent-encoded');
+  return { origin: parsed.origin, path };
+}
+
+/** Reads up to `limit` bytes of a body, then drops the rest (and with it the connection). */
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break; // leaving the loop destroys the stream: undici closes the socket
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+const failedAttempt = (started: number, error: unknown, unsendable: boolean): Attempt => {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { status: null, latencyMs: Math.round(performance.now() - started), responseStart: null, body: null, error: message.slice(0, 500), retryAfterMs: null, ...(unsendable ? { unsendable } : {}) };
+};
+
+/**
+ * Sends one request once, its URL exactly as written, and reads at most 64 KB of the answer.
+ * Never throws: HTTP and network failures, and URLs that cannot be sent, are in the result.
+ */
 export async function sendOnce(req: OutboundRequest, options: { timeoutMs?: number; dispatcher?: Dispatcher } = {}): Promise<Attempt> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
+  let target: { origin: string; path: string };
   try {
-    const res = await undiciRequest(req.url, {
+    target = requestTarget(req.url);
+  } catch (error) {
+    return failedAttempt(started, error, true);
+  }
+  try {
+    const res = await (options.dispatcher ?? getGlobalDispatcher()).request({
+      origin: target.origin,
+      path: target.path,
       method: req.method,
       headers: req.headers,
       body: req.body,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
-    const text = await res.body.text();
+    const text = await readLimited(res.body, ANSWER_LIMIT_BYTES);
     const retryAfter = res.headers['retry-after'];
     const seconds = typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : null;
-    return { status: res.statusCode, latencyMs: Math.round(performance.now() - started), responseStart: text.slice(0, 500), error: null, retryAfterMs: seconds };
+    return { status: res.statusCode, latencyMs: Math.round(performance.now() - started), responseStart: text.slice(0, 500), body: text, error: null, retryAfterMs: seconds };
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { status: null, latencyMs: Math.round(performance.now() - started), responseStart: null, error: message.slice(0, 500), retryAfterMs: null };
+    return failedAttempt(started, error, error instanceof undiciErrors.InvalidArgumentError);
   }
 }
 
@@ -191,7 +282,7 @@ export async function send(req: OutboundRequest, options: SendOptions = {}): Pro
   for (let number = 1; ; number++) {
     const attempt = await sendOnce(req, { timeoutMs: options.timeoutMs });
     options.onAttempt?.(attempt, number);
-    const verdict = classify(attempt.status);
+    const verdict = judge(req, attempt);
     if (verdict === 'delivered') return { outcome: 'delivered', attempts: number, last: attempt };
     if (verdict === 'final') return { outcome: 'failed', attempts: number, last: attempt };
     const wait = retryDelayMs(number, base, attempt.retryAfterMs);

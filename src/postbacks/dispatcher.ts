@@ -3,10 +3,13 @@
  * same one), sends each with a concurrency limit per destination, and records every attempt:
  * 2xx delivered; 5xx, 408, 429, timeouts and connection errors retried with exponential
  * back-off (5 s, 10 s, 20 s … from S2S_RETRY_BASE_MS, 429 honouring Retry-After) until the TTL,
- * then dead; any other 4xx is final. The schedule lives in the database, so a restart resumes it.
+ * then dead; any other 4xx is final. Each delivery is judged by its endpoint's rule (Chartboost
+ * v1 by the `status` in the body, formats.ts ANSWER_RULES). A delivery that cannot be built or
+ * sent as stored (a URL that does not parse) is failed with its error: nothing here throws out
+ * of the loop. The schedule lives in the database, so a restart resumes it.
  */
 import type { Logger } from 'pino';
-import { classify, retryDelayMs, sendOnce, type Attempt, type OutboundRequest } from '../client/index.js';
+import { judge, requestTarget, retryDelayMs, sendOnce, type AnswerRule, type Attempt, type OutboundRequest } from '../client/index.js';
 import { newId } from '../domain/ids.js';
 import type { DeliveryRow, DeliveryUpdate, Store } from '../storage/store.js';
 
@@ -93,21 +96,17 @@ export class Dispatcher {
     }
   }
 
+  /** Sends one delivery and records the attempt; never rejects (a bug is logged, the claim lapses). */
   private async deliver(delivery: DeliveryRow): Promise<void> {
-    const origin = new URL(delivery.url).origin;
-    await this.acquire(origin);
-    let attempt: Attempt;
     try {
-      const request: OutboundRequest = {
-        method: delivery.method as OutboundRequest['method'],
-        url: delivery.url,
-        headers: JSON.parse(delivery.headers) as Record<string, string>,
-        body: delivery.body ?? undefined,
-      };
-      attempt = await sendOnce(request, { timeoutMs: this.options.timeoutMs });
-    } finally {
-      this.release(origin);
+      await this.attempt(delivery);
+    } catch (error) {
+      this.logger.error({ err: error, delivery_id: delivery.delivery_id }, 'postback delivery failed unexpectedly; the claim lapses and it is tried again');
     }
+  }
+
+  private async attempt(delivery: DeliveryRow): Promise<void> {
+    const attempt = await this.send(delivery);
     const now = Date.now();
     const update = this.nextState(delivery, attempt, now);
     try {
@@ -130,10 +129,34 @@ export class Dispatcher {
     }
   }
 
+  /** One try, within the per-destination limit; a row that cannot be sent is an unsendable attempt. */
+  private async send(delivery: DeliveryRow): Promise<Attempt> {
+    let request: OutboundRequest;
+    let origin: string;
+    try {
+      origin = requestTarget(delivery.url).origin;
+      request = {
+        method: delivery.method as OutboundRequest['method'],
+        url: delivery.url,
+        headers: JSON.parse(delivery.headers) as Record<string, string>,
+        body: delivery.body ?? undefined,
+      };
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return { status: null, latencyMs: 0, responseStart: null, body: null, error: message.slice(0, 500), retryAfterMs: null, unsendable: true };
+    }
+    await this.acquire(origin);
+    try {
+      return await sendOnce(request, { timeoutMs: this.options.timeoutMs });
+    } finally {
+      this.release(origin);
+    }
+  }
+
   private nextState(delivery: DeliveryRow, attempt: Attempt, now: number): DeliveryUpdate {
     const attempts = delivery.attempts + 1;
     const base = { attempts, last_status: attempt.status, last_error: attempt.error };
-    const verdict = classify(attempt.status);
+    const verdict = judge({ answers: (delivery.answer_rule ?? undefined) as AnswerRule | undefined }, attempt);
     if (verdict === 'delivered') return { ...base, status: 'delivered', next_attempt_at: now, finished_at: now };
     if (verdict === 'final') return { ...base, status: 'failed', next_attempt_at: now, finished_at: now };
     const next = now + retryDelayMs(attempts, this.options.retryBaseMs, attempt.retryAfterMs);

@@ -3,7 +3,7 @@
  * happened (an install, an open, a purchase, an event), the HTTP requests to queue. No I/O;
  * the outbox stores them and the dispatcher sends them.
  */
-import { ChartboostClient, type OutboundRequest } from '../client/index.js';
+import { ChartboostClient, type AnswerRule, type OutboundRequest } from '../client/index.js';
 import type { App } from '../domain/apps.js';
 import type { DeviceIds } from '../domain/devices.js';
 import type { EventRow, InstallRow } from '../storage/store.js';
@@ -34,6 +34,17 @@ export const DEFAULT_EVENTS: Record<PostbackFormat, string[]> = {
   url: ['install', 'purchase'],
 };
 
+/**
+ * How each format's answers are judged: Chartboost v1 install.json always answers HTTP 200 with
+ * the real status in the body's `status` (seed 004); the others by the HTTP status.
+ */
+export const ANSWER_RULES: Record<PostbackFormat, AnswerRule> = {
+  'chartboost-v2': 'http-status',
+  'chartboost-v1': 'body-status',
+  'chartboost-pia': 'http-status',
+  url: 'http-status',
+};
+
 export const URL_MACROS = [
   'click_id',
   'completed_view_id',
@@ -59,6 +70,52 @@ export const URL_MACROS = [
 export function unknownMacros(template: string): string[] {
   const found = [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);
   return found.filter((name) => !(URL_MACROS as readonly string[]).includes(name));
+}
+
+const MACRO = /\{([a-z_]+)\}/g;
+/** What stands in for a macro while the URL parser reads a template: survives parsing unchanged. */
+const placeholder = (i: number): string => `s2smacro${i}x`;
+
+/**
+ * Checks a URL template (its macros known) as the URL parser reads it, and returns it
+ * normalised: http or https, macros only in the path and query, never in the scheme, userinfo,
+ * host, port or fragment. Returns `{ error }` with what is wrong otherwise.
+ */
+export function normaliseTemplate(template: string): { url: string } | { error: string } {
+  const first = template.search(MACRO);
+  // Where the authority ends: the macros must all come after it.
+  if (first >= 0 && !/^https?:\/\/[^/?#\\{]*[/?\\]/i.test(template.slice(0, first))) {
+    return { error: 'a macro may stand only in the path or query, not in the scheme, host or port' };
+  }
+  const names: string[] = [];
+  const sample = template.replace(MACRO, (_whole, name: string) => (names.push(name), placeholder(names.length - 1)));
+  let url: URL;
+  try {
+    url = new URL(sample);
+  } catch {
+    return { error: `"${template}" is not a valid URL` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: 'must be an http or https URL' };
+  if (url.hostname === '') return { error: 'has no host' };
+  if (`${url.username}${url.password}${url.host}`.includes('s2smacro')) return { error: 'a macro may stand only in the path or query, not in the userinfo, host or port' };
+  if (url.hash.includes('s2smacro')) return { error: 'a macro may stand only in the path or query, not in the fragment' };
+  const normal = url.href.replace(/s2smacro(\d+)x/g, (_whole, i: string) => `{${names[Number(i)]}}`);
+  if (/s2smacro/.test(normal) || (normal.match(MACRO) ?? []).length !== names.length) return { error: 'a macro must stand whole in the path or query' };
+  return { url: normal };
+}
+
+/**
+ * Replaces each `{macro}` with its value, encoded as one path segment (before the `?`: every
+ * `.` as %2E too, so no value makes a `.` or `..` segment) or as one query value. Templates
+ * are normalised when added (normaliseTemplate), so the result is sent exactly as it reads.
+ */
+export function expandTemplate(template: string, values: Record<string, string>): string {
+  const queryAt = template.indexOf('?');
+  return template.replace(MACRO, (whole, name: string, offset: number) => {
+    if (!(name in values)) return whole;
+    const encoded = encodeURIComponent(values[name]!);
+    return queryAt >= 0 && offset > queryAt ? encoded : encoded.replace(/\./g, '%2E');
+  });
 }
 
 export interface TriggerContext {
@@ -99,7 +156,7 @@ export function buildRequests(postback: Postback, trigger: Trigger, ctx: Trigger
   if (!wanted.includes(name) && !(trigger.kind === 'event' && wanted.includes(trigger.event.name))) return [];
   const cause = trigger.kind === 'install' ? `install:${trigger.install.install_id}` : `event:${trigger.event.event_pk}`;
   const request = buildRequest(postback, trigger, ctx);
-  return request ? [{ trigger: name, request, cause }] : [];
+  return request ? [{ trigger: name, request: { ...request, answers: ANSWER_RULES[postback.format] }, cause }] : [];
 }
 
 function buildRequest(postback: Postback, trigger: Trigger, ctx: TriggerContext): OutboundRequest | undefined {
@@ -206,7 +263,3 @@ function macroValues(trigger: Trigger, ctx: TriggerContext): Record<string, stri
   };
 }
 
-/** Replaces each `{macro}` with its URL-encoded value. */
-export function expandTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{([a-z_]+)\}/g, (whole, name: string) => (name in values ? encodeURIComponent(values[name]!) : whole));
-}

@@ -62,6 +62,7 @@ export async function enqueuePostbacks(
         last_status: null,
         last_error: null,
         dedup_key: queued.cause,
+        answer_rule: queued.request.answers ?? null,
       });
     }
   }

@@ -166,6 +166,8 @@ export interface DeliveriesTable {
   last_status: number | null;
   last_error: string | null;
   dedup_key: string;
+  /** How answers are judged (client AnswerRule); null: by the HTTP status. */
+  answer_rule: string | null;
 }
 
 export interface DeliveryAttemptsTable {

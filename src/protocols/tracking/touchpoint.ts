@@ -86,14 +86,24 @@ export async function recordTouchpoint(
 }
 
 /**
- * Where a click lands: the app's store page with the click id added (and, for Google Play, in
- * the install referrer, which the app reads on first launch). The URL object percent-encodes
- * it, as Chartboost requires of a 302's Location.
+ * Where a click lands: the app's store page with the click id added, as `click_id` and as
+ * `clkid` (the name Swaarm's landing pages read, seed 001), and for Google Play in the install
+ * referrer, which the app reads on first launch. The URL object percent-encodes it, as
+ * Chartboost requires of a 302's Location. Undefined without a store URL, or with one that
+ * cannot be parsed as http(s) (store URLs are parsed when added; this is a row written around
+ * that): the click is then answered with its id, as with no_redirect.
  */
 export function storeRedirect(app: App, clickId: string): string | undefined {
   if (!app.store_url) return undefined;
-  const url = new URL(app.store_url);
+  let url: URL;
+  try {
+    url = new URL(app.store_url);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   url.searchParams.set('click_id', clickId);
+  url.searchParams.set('clkid', clickId);
   if (app.store === 'google_play') url.searchParams.set('referrer', `click_id=${clickId}`);
   return url.toString();
 }

@@ -10,6 +10,7 @@ import * as m0008 from './0008-history-partitions.js';
 import * as m0009 from './0009-import-dedup-keys.js';
 import * as m0010 from './0010-ingest-journal.js';
 import * as m0011 from './0011-install-lookups.js';
+import * as m0012 from './0012-delivery-answer-rule.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-import-dedup-keys': m0009,
   '0010-ingest-journal': m0010,
   '0011-install-lookups': m0011,
+  '0012-delivery-answer-rule': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
