@@ -3,7 +3,7 @@ import type { Services } from '../../app.js';
 import type { DeviceIds } from '../../domain/devices.js';
 import { AppError, badRequest, forbidden } from '../../errors.js';
 import { describeError, logError } from '../../http/error-handler.js';
-import { isPlainObject, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
+import { isPlainObject, optionalString, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess, type AppAccess } from '../token-access.js';
 import { signatureMatches, signChartboost, type ChartboostAction } from './signature.js';
 
@@ -44,10 +44,19 @@ export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: H
   });
 }
 
-/** A signed request's parameters: the JSON object body (the signature covers its raw bytes). */
+/**
+ * A signed request's parameters: the JSON object body, whose raw bytes the signature covers.
+ * The query string is not signed, so any parameter there is refused rather than read: else one
+ * captured request could be replayed with another network, date, click or transaction id.
+ */
 export function signedBody(request: FastifyRequest): Params {
+  const query = isPlainObject(request.query) ? Object.keys(request.query) : [];
+  if (query.length > 0) {
+    const name = /^[\w.\-[\]]{1,64}$/.test(query[0]!) ? query[0]! : 'query';
+    throw badRequest(`${name}: not allowed in the query string; a signed request carries its parameters in the signed body only`);
+  }
   if (!isPlainObject(request.body)) throw badRequest('body: must be a JSON object');
-  return readParams(request);
+  return Object.assign(Object.create(null) as Params, request.body);
 }
 
 /**
