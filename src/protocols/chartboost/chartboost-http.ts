@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import type { DeviceIds } from '../../domain/devices.js';
-import { AppError, badRequest, forbidden } from '../../errors.js';
+import { badRequest, forbidden } from '../../errors.js';
 import { describeError, logError } from '../../http/error-handler.js';
 import { isPlainObject, optionalString, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess, type AppAccess } from '../token-access.js';
@@ -10,12 +10,10 @@ import { signatureMatches, signChartboost, type ChartboostAction } from './signa
 /** The status codes of seed 003's error table (and 429 for the rate limit); anything else a client did wrong is a 400. */
 const CHARTBOOST_STATUSES = new Set([400, 403, 404, 405, 413, 429, 500, 503]);
 
-const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
-
 /**
  * Chartboost's error shape for a route: `{"status": N, "message": "…"}` with N from seed 003's
  * table. `alwaysOk` is v1's rule (seed 004): the HTTP status is always 200 and the real one
- * travels in the body.
+ * travels in the body. A wrong method's 405 takes the same shape (http/error-handler.ts).
  */
 export function chartboostErrorHandler(alwaysOk: boolean) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
@@ -27,21 +25,6 @@ export function chartboostErrorHandler(alwaysOk: boolean) {
       .headers(answer.headers)
       .send({ status: answer.status, message: answer.message });
   };
-}
-
-/** Answers 405 with an `Allow` header for every method a Chartboost path does not take. */
-export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[], alwaysOk: boolean): void {
-  const others = ALL_METHODS.filter((m) => !allowed.includes(m) && !(m === 'HEAD' && allowed.includes('GET')));
-  const allow = allowed.join(', ');
-  app.route({
-    method: others,
-    url,
-    schema: { hide: true },
-    errorHandler: chartboostErrorHandler(alwaysOk),
-    handler: async (request) => {
-      throw new AppError(405, `method: ${request.method} is not allowed here; use ${allow}`, { allow });
-    },
-  });
 }
 
 /**
