@@ -10,7 +10,7 @@ import { newId } from './domain/ids.js';
 import { parseQueryString, registerBodyParsers } from './http/body-parsers.js';
 import { badRequest } from './errors.js';
 import { dashboardRoutes } from './http/dashboard.routes.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerValidation } from './http/validation.js';
@@ -141,6 +141,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     connectionTimeout: config.requestTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     forceCloseConnections: 'idle',
+    // A path with a bad %-escape or invalid UTF-8 is refused in the shape every error has.
+    frameworkErrors: answerFrameworkError as FastifyServerOptions['frameworkErrors'],
     // Errors Node's HTTP parser raises before Fastify sees a request (a URL or headers over
     // the 16 KB limit, a malformed request line) get the same JSON shape as every other error.
     clientErrorHandler: (error: Error & { code?: string }, socket) => {

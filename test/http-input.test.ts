@@ -111,6 +111,8 @@ describe.each(BACKENDS)('strict, honest input handling on $name', (backend) => {
     expect((await settings({ min_ctit_s: null })).body.settings.min_ctit_s).toBe(null);
     const cpi = await call(`${server.url}/admin/campaigns`, { admin: true, body: { app_id: app.app_id, network: 'n', name: 'c', cpi: '0x10' } });
     expect(cpi).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^cpi: /) } });
+    const limit = await call(`${server.url}/admin/deliveries?app_id=${app.app_id}&limit=0x10`, { admin: true });
+    expect(limit).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^limit: /) } });
     const nullCpi = await call(`${server.url}/admin/campaigns`, { admin: true, body: { app_id: app.app_id, network: 'n', name: 'c', cpi: null } });
     expect(nullCpi).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^cpi: /) } });
   });
@@ -133,6 +135,8 @@ describe.each(BACKENDS)('strict, honest input handling on $name', (backend) => {
       expect(res.text, name).toMatch(/^HTTP\/1.1 400/);
       expect(bodyOf(res.text), name).toEqual({ status: 400, message: expect.stringMatching(/: not valid UTF-8$/) });
     }
+    const inPath = await call(`${server.url}/click/%FF`);
+    expect(inPath).toMatchObject({ status: 400, body: { status: 400, message: 'path: not valid UTF-8 or a malformed %-escape' } });
     // Bytes beyond ASCII sent raw in a URL are refused by Node's parser itself: a JSON 400 too.
     const raw = await rawExchange(server.url, [Buffer.concat([Buffer.from('GET /api/v2/open?idfa='), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')])]);
     expect(raw.text).toMatch(/^HTTP\/1.1 400/);

@@ -160,6 +160,16 @@ function isClientAbort(error: Error): boolean {
   return (error as { code?: unknown }).code === 'ECONNRESET' && error.message === 'aborted';
 }
 
+/** Fastify's `frameworkErrors`: a URL its router cannot decode (FST_ERR_BAD_URL) is a 400 like any other. */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer: ErrorAnswer =
+    error.code === 'FST_ERR_BAD_URL'
+      ? { status: 400, message: 'path: not valid UTF-8 or a malformed %-escape', headers: {} }
+      : { status: 500, message: 'internal server error', headers: {} };
+  logError(request, error, answer);
+  void reply.code(answer.status).send({ status: answer.status, message: answer.message });
+}
+
 function describeFrameworkError(error: FastifyError): string {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
