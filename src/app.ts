@@ -7,7 +7,7 @@ import { TokenAuthenticator } from './auth/token-auth.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import type { Config } from './config.js';
 import { newId } from './domain/ids.js';
-import { parseQueryString, registerBodyParsers } from './http/body-parsers.js';
+import { invalidQuery, parseQueryString, registerBodyParsers } from './http/body-parsers.js';
 import { badRequest } from './errors.js';
 import { dashboardRoutes } from './http/dashboard.routes.js';
 import { answerFrameworkError, registerErrorHandler } from './http/error-handler.js';
@@ -165,7 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   app.addHook('onRequest', (request, _reply, done) => {
     // HTTP/1.1 requires Host (RFC 9112 3.2); Node's own refusal would be an empty 400.
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') done(badRequest('host: the Host header is required'));
-    else done();
+    else done(invalidQuery(request.query));
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);

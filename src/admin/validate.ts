@@ -83,5 +83,9 @@ export function looseNumberField(schema: unknown, value: unknown, path: string, 
 
 /** True when a schema asks for a number anywhere, so its route needs `looseNumberField`'s check. */
 export function asksForNumber(schema: unknown): boolean {
-  return typeof schema === 'object' && schema !== null && /"type":(\["[a-z"]*",)?"(number|integer)"/.test(JSON.stringify(schema));
+  if (typeof schema !== 'object' || schema === null) return false;
+  const node = schema as SchemaNode;
+  const types = typesOf(node);
+  if (types.has('number') || types.has('integer')) return true;
+  return [...Object.values(node.properties ?? {}), ...(node.items ? [node.items] : []), ...(node.anyOf ?? [])].some(asksForNumber);
 }

@@ -17,9 +17,6 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function registerBodyParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addHook('onRequest', (request, _reply, done) => {
-    done(invalidQuery(request.query));
-  });
 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
@@ -119,7 +116,7 @@ const INVALID_QUERY = Symbol('invalid query');
 
 /**
  * Fastify's query string parser (routerOptions.querystringParser). It may not throw (it runs
- * inside routing), so a bad escape is kept on the result and refused by `refuseInvalidQuery`.
+ * inside routing), so a bad escape is kept on the result and refused by an onRequest hook (app.ts).
  */
 export function parseQueryString(text: string): Record<string, string | string[]> {
   if (text.length === 0) return Object.create(null) as Record<string, string>;
