@@ -7,11 +7,13 @@ import { TokenAuthenticator } from './auth/token-auth.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import type { Config } from './config.js';
 import { newId } from './domain/ids.js';
-import { registerBodyParsers } from './http/body-parsers.js';
+import { invalidQuery, parseQueryString, registerBodyParsers } from './http/body-parsers.js';
+import { badRequest } from './errors.js';
 import { dashboardRoutes } from './http/dashboard.routes.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
 import { registerNulGuard } from './http/nul-guard.js';
+import { registerValidation } from './http/validation.js';
 import { WriteQueue } from './ingest/write-queue.js';
 import { IngestJournal } from './ingest/journal.js';
 import { createLogger, lazyChildLoggerFactory } from './logger.js';
@@ -107,11 +109,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     metrics,
   };
 
+  // Node's own limits: headers and the whole request within the configured timeout (30 s),
+  // checked often enough to hold a slow client about that long rather than up to twice it (Node
+  // checks every 30 s by default). A missing Host header is refused below, as JSON.
+  const serverOptions = {
+    headersTimeout: config.requestTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.requestTimeoutMs / 10))),
+    requireHostHeader: false,
+  };
   const app = Fastify({
     // HTTPS when a certificate is given (the seeds require HTTPS); else plain HTTP behind a proxy.
     ...(config.tlsCertFile && config.tlsKeyFile
-      ? { https: { cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) } }
-      : {}),
+      ? { https: { ...serverOptions, cert: fs.readFileSync(config.tlsCertFile), key: fs.readFileSync(config.tlsKeyFile) } }
+      : { http: serverOptions }),
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
@@ -124,15 +135,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
     },
-    routerOptions: { maxParamLength: 500 },
-    // Query and form values arrive as strings, so scalars are coerced ("2.5" -> 2.5); but an
-    // array where a string belongs (a repeated key) is an error, not silently its first item,
-    // and an unknown field in a closed schema is reported rather than dropped.
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // Query strings decode as strict UTF-8, as form bodies do (http/body-parsers.ts).
+    routerOptions: { maxParamLength: 500, querystringParser: parseQueryString },
     return503OnClosing: true,
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    connectionTimeout: config.requestTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
     forceCloseConnections: 'idle',
+    // A path with a bad %-escape or invalid UTF-8 is refused in the shape every error has.
+    frameworkErrors: answerFrameworkError as FastifyServerOptions['frameworkErrors'],
     // Errors Node's HTTP parser raises before Fastify sees a request (a URL or headers over
     // the 16 KB limit, a malformed request line) get the same JSON shape as every other error.
     clientErrorHandler: (error: Error & { code?: string }, socket) => {
@@ -152,6 +162,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
 
   // Per-request hooks take Fastify's callback form: an async hook costs a promise and a
   // microtask turn each, which at ingest rates is measurable (README, Performance).
+  app.addHook('onRequest', (request, _reply, done) => {
+    // HTTP/1.1 requires Host (RFC 9112 3.2); Node's own refusal would be an empty 400.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') done(badRequest('host: the Host header is required'));
+    else done(invalidQuery(request.query));
+  });
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     done(null, payload);
@@ -166,6 +181,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   registerBodyParsers(app);
   registerErrorHandler(app);
   registerNulGuard(app);
+  registerValidation(app);
   metrics.instrument(app);
 
   await app.register(swagger, {

@@ -17,6 +17,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** How long a client may take to send a request's headers, and the whole request (30 s). */
+  readonly requestTimeoutMs: number;
   /** Group commit: how long a write may wait for companions, and how many share one transaction. */
   readonly writeBatchDelayMs: number;
   readonly writeBatchMaxRows: number;
@@ -121,6 +123,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     publicUrl,
     logLevel: readString(env, 'LOG_LEVEL') ?? 'info',
     bodyLimitBytes: readInt(env, 'S2S_BODY_LIMIT', 64 * 1024, 1024, 16 * 1024 * 1024),
+    requestTimeoutMs: readInt(env, 'S2S_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     writeBatchDelayMs: readInt(env, 'S2S_WRITE_BATCH_MS', 1, 0, 1000),
     writeBatchMaxRows: readInt(env, 'S2S_WRITE_BATCH_ROWS', 500, 1, 100_000),
     writeQueueLimit: readInt(env, 'S2S_WRITE_QUEUE_LIMIT', 20_000, 1, 10_000_000),

@@ -44,6 +44,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
       throw unauthorized('authorization: a valid admin token is required (Authorization: Bearer <S2S_ADMIN_TOKEN>)');
     }
   });
+  // Unknown /admin paths pass the token check too: without it they answer 401, not a 404 that
+  // would tell which paths exist.
+  app.setNotFoundHandler(app.answerNotFound);
 
   // Only the context, not the plugin options it arrived with (they carry the /admin prefix).
   const { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry } = ctx;

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { WriteQueueClosedError, WriteQueueFullError } from '../ingest/write-queue.js';
 import { isTransientDatabaseError } from '../storage/db.js';
@@ -45,6 +45,10 @@ export function describeError(error: FastifyError | AppError | Error): ErrorAnsw
     status = error.status;
     message = error.message;
     headers = error.headers;
+  } else if (isClientAbort(error)) {
+    // Node's 'aborted' carries ECONNRESET, which from a database would mean "retry later".
+    status = 400;
+    message = 'body: the client aborted the request';
   } else if (isTransientDatabaseError(error)) {
     status = 503;
     message = 'database unavailable; retry later';
@@ -65,7 +69,8 @@ export function describeError(error: FastifyError | AppError | Error): ErrorAnsw
 
 /** Logs an answered error: 4xx at warn, 5xx at error (with the stack, which is never sent). */
 export function logError(request: FastifyRequest, error: Error, answer: ErrorAnswer): void {
-  if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
+  if (isClientAbort(error)) request.log.info({ status: answer.status }, 'request aborted by the client');
+  else if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
   else request.log.warn({ status: answer.status, message: answer.message }, 'request refused');
 }
 
@@ -80,9 +85,89 @@ export function registerErrorHandler(app: FastifyInstance): void {
     void reply.code(answer.status).headers(answer.headers).send({ status: answer.status, message: answer.message });
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  // Every route's methods, by path pattern, so that a known path asked with another method is
+  // a 405 naming the methods it takes, answered in that route's own error shape (v1's HTTP 200).
+  const routes: KnownRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase() as HTTPMethod);
+    let known = routes.find((r) => r.url === route.url);
+    if (!known) {
+      known = { url: route.url, pattern: patternOf(route.url), methods: new Set(), errorHandler: undefined };
+      routes.push(known);
+    }
+    for (const m of methods) known.methods.add(m);
+    known.errorHandler ??= route.errorHandler as KnownRoute['errorHandler'];
   });
+  const notFound = answerNotFound(routes);
+  app.decorate('answerNotFound', notFound);
+  app.setNotFoundHandler(notFound);
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The not-found handler (405 for a known path): plugins with an auth hook set it again in their scope. */
+    answerNotFound: (request: FastifyRequest, reply: FastifyReply) => void;
+  }
+}
+
+type HTTPMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
+const METHOD_ORDER: HTTPMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
+interface KnownRoute {
+  url: string;
+  pattern: RegExp;
+  methods: Set<HTTPMethod>;
+  errorHandler: ((error: Error, request: FastifyRequest, reply: FastifyReply) => void) | undefined;
+}
+
+/** A route URL (`/admin/apps/:app_id`, `/dashboard/*`) as a regular expression over request paths. */
+function patternOf(url: string): RegExp {
+  const source = url
+    .split(/(:[A-Za-z0-9_]+|\*)/)
+    .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * The not-found handler: 405 with `Allow` for a known path (HEAD is implied by GET), else 404.
+ * Encapsulated plugins (the admin API) set it again so their own auth hook runs first.
+ */
+function answerNotFound(routes: KnownRoute[]) {
+  return (request: FastifyRequest, reply: FastifyReply): void => {
+    const path = request.url.split('?')[0]!;
+    const matching = routes.filter((r) => r.pattern.test(path));
+    const methods = new Set(matching.flatMap((r) => [...r.methods]));
+    const allow = METHOD_ORDER.filter((m) => methods.has(m)).join(', ');
+    if (allow === '') {
+      void reply.code(404).send({ status: 404, message: `no route for ${request.method} ${path}` });
+      return;
+    }
+    const error = new AppError(405, `method: ${request.method} is not allowed here; use ${allow}`, { allow });
+    const own = matching.find((r) => r.errorHandler !== undefined)?.errorHandler;
+    if (own) {
+      own(error, request, reply);
+      return;
+    }
+    const answer = describeError(error);
+    logError(request, error, answer);
+    void reply.code(answer.status).headers(answer.headers).send({ status: answer.status, message: answer.message });
+  };
+}
+
+/** A request body cut short by its client: Node's `aborted` error (code ECONNRESET). */
+function isClientAbort(error: Error): boolean {
+  return (error as { code?: unknown }).code === 'ECONNRESET' && error.message === 'aborted';
+}
+
+/** Fastify's `frameworkErrors`: a URL its router cannot decode (FST_ERR_BAD_URL) is a 400 like any other. */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const answer: ErrorAnswer =
+    error.code === 'FST_ERR_BAD_URL'
+      ? { status: 400, message: 'path: not valid UTF-8 or a malformed %-escape', headers: {} }
+      : { status: 500, message: 'internal server error', headers: {} };
+  logError(request, error, answer);
+  void reply.code(answer.status).send({ status: answer.status, message: answer.message });
 }
 
 function describeFrameworkError(error: FastifyError): string {

@@ -27,6 +27,8 @@ export function readParams(request: FastifyRequest): Params {
  */
 function scalar(params: Params, key: string): unknown {
   const value = params[key];
+  // A repeated key has two or more values; an empty array can only be a JSON `[]`, no value.
+  if (Array.isArray(value) && value.length === 0) throw badRequest(`${key}: must be a single value, not an empty list`);
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return value;
   const distinct = [...new Set((value as string[]).filter((v) => v.trim() !== ''))];
   if (distinct.length > 1) throw badRequest(`${key}: sent more than once with different values`);

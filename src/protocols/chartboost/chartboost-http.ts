@@ -1,21 +1,19 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import type { DeviceIds } from '../../domain/devices.js';
-import { AppError, badRequest, forbidden } from '../../errors.js';
+import { badRequest, forbidden } from '../../errors.js';
 import { describeError, logError } from '../../http/error-handler.js';
-import { isPlainObject, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
+import { isPlainObject, optionalString, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess, type AppAccess } from '../token-access.js';
 import { signatureMatches, signChartboost, type ChartboostAction } from './signature.js';
 
 /** The status codes of seed 003's error table (and 429 for the rate limit); anything else a client did wrong is a 400. */
 const CHARTBOOST_STATUSES = new Set([400, 403, 404, 405, 413, 429, 500, 503]);
 
-const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
-
 /**
  * Chartboost's error shape for a route: `{"status": N, "message": "…"}` with N from seed 003's
  * table. `alwaysOk` is v1's rule (seed 004): the HTTP status is always 200 and the real one
- * travels in the body.
+ * travels in the body. A wrong method's 405 takes the same shape (http/error-handler.ts).
  */
 export function chartboostErrorHandler(alwaysOk: boolean) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
@@ -29,25 +27,19 @@ export function chartboostErrorHandler(alwaysOk: boolean) {
   };
 }
 
-/** Answers 405 with an `Allow` header for every method a Chartboost path does not take. */
-export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[], alwaysOk: boolean): void {
-  const others = ALL_METHODS.filter((m) => !allowed.includes(m) && !(m === 'HEAD' && allowed.includes('GET')));
-  const allow = allowed.join(', ');
-  app.route({
-    method: others,
-    url,
-    schema: { hide: true },
-    errorHandler: chartboostErrorHandler(alwaysOk),
-    handler: async (request) => {
-      throw new AppError(405, `method: ${request.method} is not allowed here; use ${allow}`, { allow });
-    },
-  });
-}
-
-/** A signed request's parameters: the JSON object body (the signature covers its raw bytes). */
+/**
+ * A signed request's parameters: the JSON object body, whose raw bytes the signature covers.
+ * The query string is not signed, so any parameter there is refused rather than read: else one
+ * captured request could be replayed with another network, date, click or transaction id.
+ */
 export function signedBody(request: FastifyRequest): Params {
+  const query = isPlainObject(request.query) ? Object.keys(request.query) : [];
+  if (query.length > 0) {
+    const name = /^[\w.\-[\]]{1,64}$/.test(query[0]!) ? query[0]! : 'query';
+    throw badRequest(`${name}: not allowed in the query string; a signed request carries its parameters in the signed body only`);
+  }
   if (!isPlainObject(request.body)) throw badRequest('body: must be a JSON object');
-  return readParams(request);
+  return Object.assign(Object.create(null) as Params, request.body);
 }
 
 /**

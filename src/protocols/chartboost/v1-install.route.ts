@@ -3,7 +3,7 @@ import type { Services } from '../../app.js';
 import { ORGANIC, type Decision } from '../../domain/attribution.js';
 import { acknowledgeConversion } from '../conversion.js';
 import { optionalNumber, optionalString } from '../params.js';
-import { chartboostErrorHandler, refuseOtherMethods, requireDevice, signedBody, verifySigned, zeroOrOne } from './chartboost-http.js';
+import { chartboostErrorHandler, requireDevice, signedBody, verifySigned, zeroOrOne } from './chartboost-http.js';
 import { ChartboostAnswer, V1InstallBody } from './schemas.js';
 
 const PATH = '/api/v1/install.json';
@@ -49,5 +49,4 @@ export async function v1InstallRoute(app: FastifyInstance, services: Services): 
       return { status: 200, message: 'Attribution request received' };
     },
   );
-  refuseOtherMethods(app, PATH, ['POST'], true);
 }

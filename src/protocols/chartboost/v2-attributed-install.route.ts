@@ -7,7 +7,7 @@ import { badRequest, notFound } from '../../errors.js';
 import { acknowledgeConversion } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
-import { chartboostErrorHandler, refuseOtherMethods } from './chartboost-http.js';
+import { chartboostErrorHandler } from './chartboost-http.js';
 import { ChartboostAnswer, ChartboostQuery } from './schemas.js';
 
 const PATH = '/api/v2/attributed_install';
@@ -69,5 +69,4 @@ export async function v2AttributedInstallRoute(app: FastifyInstance, services: S
       return { message: 'Install request received!', status: 200 };
     },
   });
-  refuseOtherMethods(app, PATH, ['GET', 'POST'], false);
 }

@@ -4,7 +4,7 @@ import { badRequest } from '../../errors.js';
 import { detailsJson, acknowledgeConversion } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
-import { chartboostErrorHandler, refuseOtherMethods, requireDevice } from './chartboost-http.js';
+import { chartboostErrorHandler, requireDevice } from './chartboost-http.js';
 import { ChartboostAnswer, ChartboostQuery } from './schemas.js';
 
 const PATH = '/api/v2/open';
@@ -60,5 +60,4 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
       return { message: 'Bootup request received!', status: 200 };
     },
   });
-  refuseOtherMethods(app, PATH, ['GET', 'POST'], false);
 }

@@ -3,7 +3,7 @@ import type { Services } from '../../app.js';
 import { badRequest } from '../../errors.js';
 import { dedupKey, detailsJson, acknowledgeConversion } from '../conversion.js';
 import { isPlainObject, optionalNumber, optionalString, requiredString } from '../params.js';
-import { chartboostErrorHandler, refuseOtherMethods, requireDevice, signedBody, verifySigned } from './chartboost-http.js';
+import { chartboostErrorHandler, requireDevice, signedBody, verifySigned } from './chartboost-http.js';
 import { ChartboostAnswer, V3TrackBody } from './schemas.js';
 
 const PATH = '/event_service/v3/track';
@@ -63,7 +63,6 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
       return { status: 200, message: 'OK' };
     },
   );
-  refuseOtherMethods(app, PATH, ['POST'], false);
 }
 
 /** Names fields of the `iap` object as `iap.<field>` in error messages. */

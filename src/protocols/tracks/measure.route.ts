@@ -5,7 +5,7 @@ import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
 import { dedupKey, readRevenue, acknowledgeConversion } from '../conversion.js';
-import { isPlainObject, optionalIp, optionalNumber, optionalString, type Params } from '../params.js';
+import { isPlainObject, optionalIp, optionalNumber, optionalString, requiredString, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
 const REQUIRED = ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] as const;
@@ -103,13 +103,15 @@ function missingFields(item: unknown): string[] {
 function toRecord(access: { app: App }, request: FastifyRequest, params: Params, index?: number): ConversionRecord {
   const missing = missingFields(params);
   if (missing.length > 0) throw badRequest(`${missing[0]}: is required${missing.length > 1 ? ` (also missing: ${missing.slice(1).join(', ')})` : ''}`);
-  const userId = optionalString(params, 'user_id', { max: 256 })!;
-  const eventName = optionalString(params, 'event_name', { max: 256 })!;
-  const ip = optionalIp(params, 'ip')!;
+  // Present is not enough: a blank ("   ") or non-string value is a 400 naming the field.
+  const userId = requiredString(params, 'user_id', { max: 256 });
+  const eventName = requiredString(params, 'event_name', { max: 256 });
+  const ip = optionalIp(params, 'ip');
+  if (ip === undefined) throw badRequest('ip: is required');
   const seconds = optionalNumber(params, 'time_stamp', { min: MIN_SECONDS, max: Date.now() / 1000 + 86_400 });
   if (seconds === undefined) throw badRequest('time_stamp: is required');
-  const platform = optionalString(params, 'platform', { max: 32 })!.toLowerCase();
-  const storefront = optionalString(params, 'storefront', { max: 32 })!.toLowerCase();
+  const platform = requiredString(params, 'platform', { max: 32 }).toLowerCase();
+  const storefront = requiredString(params, 'storefront', { max: 32 }).toLowerCase();
   const { revenue, currency } = readRevenue(params, 'revenue', 'currency');
   const isOpen = eventName === 'game_open';
   return {
