@@ -12,19 +12,47 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `s2s ...args` with the given environment added to a minimal one. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export interface RunOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+}
+
+/**
+ * Runs `s2s ...args` exactly as given, with the environment added to a minimal one: a command
+ * other than `serve` or `migrate` finds no database unless one was migrated.
+ */
+export function runCliRaw(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env }, cwd: ROOT, timeout: 20_000 },
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env }, cwd: options.cwd ?? ROOT, timeout: 20_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       },
     );
   });
+}
+
+/** Databases (by DATA_DIR, DATABASE_URL and DATABASE_SCHEMA) this test process has migrated. */
+const migrated = new Set<string>();
+
+/**
+ * Runs `s2s ...args`, running `s2s migrate` first, once per database, as a user does before
+ * anything else: the tests' fresh environments name a database no one created yet. Only for
+ * an environment naming its DATA_DIR (each test backend's does), never for `serve` or `migrate`.
+ */
+export async function runCli(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
+  const key = JSON.stringify([env.DATA_DIR, env.DATABASE_URL, env.DATABASE_SCHEMA]);
+  const command = args[0];
+  if (env.DATA_DIR !== undefined && command !== undefined && !['serve', 'migrate'].includes(command) && !command.startsWith('-') && !migrated.has(key)) {
+    // A failure here is the command's own to report: it meets the same database.
+    if ((await runCliRaw(['migrate'], env, options)).code === 0) migrated.add(key);
+  }
+  const result = await runCliRaw(args, env, options);
+  if (command === 'migrate' && result.code === 0) migrated.add(key);
+  return result;
 }
 
 /** Runs a CLI command that must succeed with --json and returns its one JSON document. */
