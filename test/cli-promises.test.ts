@@ -40,6 +40,7 @@ describe.each(BACKENDS)('the s2s CLI keeps its promises on $name', (backend: Tes
       [['apps', 'configure', '--app', NO_SUCH_ID, '--click-window', '7d'], `--app: unknown app ${NO_SUCH_ID}`],
       [['report', '--app', 'nope', '--from', '2026-01-01', '--to', '2026-01-02'], '--app: unknown app nope'],
       [['segments', 'list', '--app', 'nope'], '--app: unknown app nope'],
+      [['segments', 'create', '--app', app.app_id, '--name', 'n', '--rule', `campaign=${NO_SUCH_ID}`], `--rule: unknown campaign ${NO_SUCH_ID} in app ${app.app_id}`],
       [['postbacks', 'add', '--app', NO_SUCH_ID, '--network', 'n', '--format', 'url', '--url', 'https://n.example/pb'], `--app: unknown app ${NO_SUCH_ID}`],
       [['apps', 'create', '--name', 'B', '--platform', 'ios', '--app-id', app.app_id], `--app-id: ${app.app_id} already exists`],
       [['tokens', 'revoke', 'not-a-token'], 'token: no such token'],
@@ -83,7 +84,7 @@ describe.each(BACKENDS)('the s2s CLI keeps its promises on $name', (backend: Tes
     const storeUrl = expectOneLine(await runCli(['apps', 'create', '--name', 'A', '--platform', 'ios', '--store-url', 'nope'], env), '--store-url nope');
     expect(storeUrl).toMatch(/^error: --store-url: /);
     expect(storeUrl).not.toMatch(/pattern|\^|\\S/);
-  }, 120_000);
+  }, 180_000);
 
   it('refuses to create a database: only migrate does', async () => {
     const result = await runCliRaw(['apps', 'list'], env);

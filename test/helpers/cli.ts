@@ -1,6 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config.js';
+import { openStore } from '../../src/storage/db.js';
+import { SQLITE_FILE } from '../../src/storage/sqlite/sqlite-store.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI, as `npx s2s` runs it (npm test builds first). */
@@ -35,24 +39,44 @@ export function runCliRaw(args: string[], env: Record<string, string>, options: 
   });
 }
 
-/** Databases (by DATA_DIR, DATABASE_URL and DATABASE_SCHEMA) this test process has migrated. */
+/** Databases (by DATA_DIR, DATABASE_URL and DATABASE_SCHEMA) known to be migrated. */
 const migrated = new Set<string>();
 
 /**
- * Runs `s2s ...args`, running `s2s migrate` first, once per database, as a user does before
- * anything else: the tests' fresh environments name a database no one created yet. Only for
- * an environment naming its DATA_DIR (each test backend's does), never for `serve` or `migrate`.
+ * Migrates the database an environment names, as `s2s migrate` does (in this process, which
+ * saves a CLI start per test on a busy machine), unless it is known to be migrated already.
+ */
+async function ensureMigrated(env: Record<string, string>): Promise<void> {
+  const key = JSON.stringify([env.DATA_DIR, env.DATABASE_URL, env.DATABASE_SCHEMA]);
+  if (migrated.has(key)) return;
+  if (env.DATABASE_URL === undefined && fs.existsSync(path.join(env.DATA_DIR!, SQLITE_FILE))) return void migrated.add(key);
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch {
+    return; // a bad setting is the command's own to report
+  }
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    migrated.add(key);
+  } catch {
+    // So is an unreachable database: the command meets the same one.
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs `s2s ...args` on a migrated database: the tests' fresh environments name a database no
+ * one created yet, and only `s2s migrate` creates one, so it is migrated first as a user would.
+ * Only for an environment naming its DATA_DIR (each test backend's does), never before `serve`
+ * or `migrate`. runCliRaw runs a command on whatever is there.
  */
 export async function runCli(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
-  const key = JSON.stringify([env.DATA_DIR, env.DATABASE_URL, env.DATABASE_SCHEMA]);
   const command = args[0];
-  if (env.DATA_DIR !== undefined && command !== undefined && !['serve', 'migrate'].includes(command) && !command.startsWith('-') && !migrated.has(key)) {
-    // A failure here is the command's own to report: it meets the same database.
-    if ((await runCliRaw(['migrate'], env, options)).code === 0) migrated.add(key);
-  }
-  const result = await runCliRaw(args, env, options);
-  if (command === 'migrate' && result.code === 0) migrated.add(key);
-  return result;
+  if (env.DATA_DIR !== undefined && command !== undefined && !['serve', 'migrate'].includes(command) && !command.startsWith('-')) await ensureMigrated(env);
+  return runCliRaw(args, env, options);
 }
 
 /** Runs a CLI command that must succeed with --json and returns its one JSON document. */
