@@ -13,7 +13,10 @@ export interface Config {
   readonly databaseSchema: string | undefined;
   /** Bearer token for /admin; undefined turns the admin API off. */
   readonly adminToken: string | undefined;
-  /** Base URL this server is reached at, used to build tracking links. */
+  /**
+   * Base URL this server is reached at, used to build tracking links: S2S_PUBLIC_URL, else
+   * http://HOST:PORT (localhost when HOST is a wildcard address).
+   */
   readonly publicUrl: string;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
@@ -97,7 +100,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   if (sync !== 'FULL' && sync !== 'NORMAL') {
     throw new ConfigError('S2S_SQLITE_SYNCHRONOUS must be FULL or NORMAL');
   }
-  const publicUrl = (readString(env, 'S2S_PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicUrl = (readString(env, 'S2S_PUBLIC_URL') ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/.test(publicUrl)) throw new ConfigError('S2S_PUBLIC_URL must be an http(s) URL');
 
   const trustProxy = parseTrustProxy(overrides.trustProxy ?? readString(env, 'S2S_TRUST_PROXY') ?? '');
@@ -145,6 +148,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     trustProxy,
     workers,
   });
+}
+
+/** The host part of the default public URL: localhost for a wildcard address, brackets for IPv6. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/;

@@ -200,7 +200,7 @@ describe.each(BACKENDS)('attribution end to end on $name', (backend) => {
       expect(res.body.attribution.status).toBe('rejected');
       expect(await server.db.store.getInstallByUser(app.app_id, { kind: 'idfa', value: 'dc-1' })).toMatchObject({ rejected_reason: 'blocked_ip', rejected_value: '10.20.30.40 in 10.0.0.0/8' });
       const bad = await runCli(['apps', 'configure', '--app', app.app_id, '--blocked-ips', '10.0.0.0/99'], server.db.env);
-      expect(bad.stderr).toBe('error: blocked_cidrs: "10.0.0.0/99" is not an IP address or CIDR range\n');
+      expect(bad.stderr).toBe('error: --blocked-ips: "10.0.0.0/99" is not an IP address or CIDR range\n');
     });
 
     it('does not apply to organic installs', async () => {

@@ -71,8 +71,8 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
       { line: 2, message: 'line: not a JSON object' },
       { line: 3, message: 'line: not valid JSON' },
     ]);
-    expect((await runCli(['import', '--app', 'f'.repeat(24), '--file', file], db.env)).stderr).toBe(`error: app: unknown app ${'f'.repeat(24)}\n`);
-    expect((await runCli(['import', '--app', app.app_id, '--file', '/nope.ndjson'], db.env)).stderr).toBe('error: file: /nope.ndjson does not exist\n');
+    expect((await runCli(['import', '--app', 'f'.repeat(24), '--file', file], db.env)).stderr).toBe(`error: --app: unknown app ${'f'.repeat(24)}\n`);
+    expect((await runCli(['import', '--app', app.app_id, '--file', '/nope.ndjson'], db.env)).stderr).toBe('error: --file: /nope.ndjson does not exist\n');
   });
 
   it('still adds nothing twice for a file imported before dedup keys began with the time (migration 0009)', async () => {

@@ -190,7 +190,7 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     const bad = await call(`${server.url}/admin/postbacks`, { admin: true, body: { app_id: s.app.app_id, network: 'n', format: 'url', url: 'https://n.example/?x={clickid}' } });
     expect(bad).toMatchObject({ status: 400, body: { message: 'url: unknown macro {clickid}' } });
     const cli = await runCli(['postbacks', 'add', '--app', s.app.app_id, '--network', 'n', '--format', 'url', '--url', 'https://n.example/?x={idfv}'], server.db.env);
-    expect(cli.stderr).toBe('error: url: unknown macro {idfv}\n');
+    expect(cli.stderr).toBe('error: --url: unknown macro {idfv}\n');
   });
 
   it('encodes macro values as one path segment or query value: ".." cannot walk the path, and the log shows the URL as sent', async () => {
@@ -258,11 +258,11 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     await call(`${server.url}/api/v2/open?token=${s.token}&app_id=${s.app.app_id}&gaid=cli-1`);
     await r.waitFor(1);
     await expect.poll(async () => (await cliJson(['postbacks', 'log', '--app', s.app.app_id, '--status', 'delivered'], server.db.env)).deliveries.length).toBe(1);
-    expect((await runCli(['postbacks', 'log', '--status', 'lost'], server.db.env)).stderr).toBe('error: status: must be one of pending, delivered, failed, dead\n');
+    expect((await runCli(['postbacks', 'log', '--status', 'lost'], server.db.env)).stderr).toBe('error: --status: must be one of pending, delivered, failed, dead\n');
     expect((await cliJson(['postbacks', 'remove', s.postback.postback_id], server.db.env)).removed).toBe(true);
     expect((await cliJson(['postbacks', 'list', '--app', s.app.app_id], server.db.env)).postbacks).toEqual([]);
     expect((await runCli(['postbacks', 'add', '--app', s.app.app_id, '--network', 'cb', '--format', 'chartboost-pia', '--token', 't'], server.db.env)).stderr).toBe(
-      'error: secret: is required for chartboost-pia (its requests are signed)\n',
+      'error: --secret: is required for chartboost-pia (its requests are signed)\n',
     );
   });
 });

@@ -74,7 +74,7 @@ describe.each(BACKENDS)('history and s2s prune on $name', (backend) => {
     const recent = await db.store.getInstallByUser(app.app_id, { kind: 'gaid', value: 'new' });
     expect(recent).toMatchObject({ status: 'attributed', campaign_id: campaign.campaign_id });
 
-    expect((await runCli(['prune', '--older-than', '30d'], db.env)).stderr).toBe('error: older-than: at least 90d, so no attribution window loses its clicks\n');
-    expect((await runCli(['prune', '--older-than', 'a year'], db.env)).stderr).toBe('error: older-than: "a year" is not a duration such as 400d\n');
+    expect((await runCli(['prune', '--older-than', '30d'], db.env)).stderr).toBe('error: --older-than: at least 90d, so no attribution window loses its clicks\n');
+    expect((await runCli(['prune', '--older-than', 'a year'], db.env)).stderr).toBe('error: --older-than: must be a duration such as 400d, got "a year"\n');
   });
 });

@@ -127,7 +127,7 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     expect((await call(`${server.url}/admin/reports?from=2026-01-01&to=2026-01-02`, { admin: true })).status).toBe(400);
     expect((await call(`${server.url}/admin/reports?${range()}`)).status).toBe(401);
     const cliBad = await runCli(['report', '--app', ids.app.app_id, '--from', '2026-1-1', '--to', '2026-01-02'], server.db.env);
-    expect(cliBad).toMatchObject({ code: 1, stderr: 'error: from: must be a date, YYYY-MM-DD\n' });
+    expect(cliBad).toMatchObject({ code: 1, stderr: 'error: --from: must be a date, YYYY-MM-DD\n' });
   });
 
   it('segments: rules joined by AND, exported as device ids', async () => {
@@ -163,6 +163,6 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     const cliBad = await runCli(['segments', 'create', '--app', ids.app.app_id, '--name', 'x', '--rule', 'not campaign=1'], env);
     expect(cliBad.stderr).toBe('error: rule "not campaign=1": only event rules can be negated (not event=ID)\n');
     const other = await runCli(['audience', 'export', '--app', ids.app.app_id, '--segment', 'f'.repeat(24)], env);
-    expect(other.stderr).toBe(`error: segment: no segment ${'f'.repeat(24)} in app ${ids.app.app_id}\n`);
+    expect(other.stderr).toBe(`error: --segment: no segment ${'f'.repeat(24)} in app ${ids.app.app_id}\n`);
   });
 });

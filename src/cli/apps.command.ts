@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { configureApp, createApp } from '../admin/operations.js';
-import { badRequest } from '../errors.js';
-import { parseDuration } from '../domain/windows.js';
 import type { App } from '../domain/apps.js';
 import { action, withStore } from './context.js';
+import { duration, orWords, wholeNumber } from './options.js';
 import { printRecord, printResult, type Column } from './output.js';
 
 const COLUMNS: Column<App>[] = [
@@ -14,6 +13,19 @@ const COLUMNS: Column<App>[] = [
   { header: 'app_signature', value: (a) => a.app_signature },
   { header: 'created_at', value: (a) => a.created_at },
 ];
+
+/** `apps configure`: a number per setting given, null for "default" (or "off"). */
+interface ConfigureOptions {
+  app: string;
+  clickWindow?: number | null;
+  viewWindow?: number | null;
+  probabilisticWindow?: number | null;
+  minCtit?: number | null;
+  maxInstallsPerIp?: number | null;
+  reinstallAfter?: number | null;
+  blockedIps?: string;
+  json?: boolean;
+}
 
 export function registerAppsCommand(program: Command): void {
   const apps = program.command('apps').description('create and list apps');
@@ -48,40 +60,27 @@ export function registerAppsCommand(program: Command): void {
     .command('configure')
     .description('set attribution windows and fraud rules of an app ("default" resets one)')
     .requiredOption('--app <app_id>', 'the app')
-    .option('--click-window <duration>', 'e.g. 7d (default), 30d; at most 90d')
-    .option('--view-window <duration>', 'e.g. 24h (default); at most 30d')
-    .option('--probabilistic-window <duration>', 'IP-based matching, e.g. 24h (default); at most 7d')
-    .option('--min-ctit <seconds>', 'reject installs this soon after the click (default 10, 0 = off)')
-    .option('--max-installs-per-ip <n>', 'reject installs beyond n per IP in 24 h ("off" by default)')
+    .option('--click-window <duration>', 'e.g. 7d (default), 30d; at most 90d', orWords(duration('--click-window'), 'default'))
+    .option('--view-window <duration>', 'e.g. 24h (default); at most 30d', orWords(duration('--view-window'), 'default'))
+    .option('--probabilistic-window <duration>', 'IP-based matching, e.g. 24h (default); at most 7d', orWords(duration('--probabilistic-window'), 'default'))
+    .option('--min-ctit <seconds>', 'reject installs this soon after the click (default 10, 0 = off)', orWords(wholeNumber('--min-ctit'), 'default'))
+    .option('--max-installs-per-ip <n>', 'reject installs beyond n per IP in 24 h ("off" by default)', orWords(wholeNumber('--max-installs-per-ip'), 'default', 'off'))
     .option('--blocked-ips <cidrs>', 'comma-separated CIDR ranges whose installs are rejected ("" clears)')
-    .option('--reinstall-after <duration>', 'a user back after this long is a reinstall (default 30d)')
+    .option('--reinstall-after <duration>', 'a user back after this long is a reinstall (default 30d); whole days', orWords(duration('--reinstall-after', '30d or 365d'), 'default'))
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: Record<string, string | boolean | undefined>) => {
-        const settings: Record<string, unknown> = {};
-        const duration = (flag: string, key: string, unit = 1): void => {
-          const value = opts[flag];
-          if (typeof value !== 'string') return;
-          if (value === 'default') return void (settings[key] = null);
-          const seconds = parseDuration(value);
-          if (seconds === undefined) throw badRequest(`${key}: "${value}" is not a duration such as 7d, 24h, 90m or 30s`);
-          settings[key] = unit === 1 ? seconds : Math.round(seconds / unit);
+      action(async (opts: ConfigureOptions) => {
+        const settings: Record<string, unknown> = {
+          click_window_s: opts.clickWindow,
+          view_window_s: opts.viewWindow,
+          probabilistic_window_s: opts.probabilisticWindow,
+          min_ctit_s: opts.minCtit,
+          max_installs_per_ip: opts.maxInstallsPerIp,
+          reinstall_after_days: opts.reinstallAfter == null ? opts.reinstallAfter : Math.round(opts.reinstallAfter / 86_400),
+          blocked_cidrs: opts.blockedIps?.split(',').map((s) => s.trim()).filter(Boolean),
         };
-        const integer = (flag: string, key: string, off?: string): void => {
-          const value = opts[flag];
-          if (typeof value !== 'string') return;
-          if (value === 'default' || value === off) return void (settings[key] = null);
-          if (!/^\d+$/.test(value)) throw badRequest(`${key}: "${value}" is not a whole number`);
-          settings[key] = Number(value);
-        };
-        duration('clickWindow', 'click_window_s');
-        duration('viewWindow', 'view_window_s');
-        duration('probabilisticWindow', 'probabilistic_window_s');
-        duration('reinstallAfter', 'reinstall_after_days', 86_400);
-        integer('minCtit', 'min_ctit_s');
-        integer('maxInstallsPerIp', 'max_installs_per_ip', 'off');
-        if (typeof opts.blockedIps === 'string') settings.blocked_cidrs = opts.blockedIps.split(',').map((s) => s.trim()).filter(Boolean);
-        const app = await withStore((store) => configureApp(store, String(opts.app), settings));
+        for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
+        const app = await withStore((store) => configureApp(store, opts.app, settings));
         printRecord(Boolean(opts.json), { ...app, settings: JSON.stringify(app.settings) }, { ...app });
       }),
     );

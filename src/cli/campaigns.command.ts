@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { createCampaign, listCampaigns, type CampaignWithLink } from '../admin/operations.js';
-import { badRequest } from '../errors.js';
-import { parseDuration } from '../domain/windows.js';
-import { action, withStore } from './context.js';
+import { action, PUBLIC_URL_NOTE, requireApp, withStore } from './context.js';
+import { decimal, duration } from './options.js';
 import { printRecord, printResult, type Column } from './output.js';
 
 const COLUMNS: Column<CampaignWithLink>[] = [
@@ -14,19 +13,6 @@ const COLUMNS: Column<CampaignWithLink>[] = [
   { header: 'tracking_url', value: (c) => c.tracking_url },
 ];
 
-function parseWindow(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = parseDuration(value);
-  if (seconds === undefined) throw badRequest(`${name}: "${value}" is not a duration such as 7d, 24h, 90m or 30s`);
-  return seconds;
-}
-
-function parseCpi(value: string): number {
-  const cpi = Number(value);
-  if (value.trim() === '' || !Number.isFinite(cpi)) throw badRequest(`cpi: must be a number, got "${value}"`);
-  return cpi;
-}
-
 export function registerCampaignsCommand(program: Command): void {
   const campaigns = program.command('campaigns').description('create and list campaigns');
 
@@ -36,21 +22,22 @@ export function registerCampaignsCommand(program: Command): void {
     .requiredOption('--app <app_id>', 'the app advertised')
     .requiredOption('--network <name>', 'the ad network running it, e.g. chartboost')
     .requiredOption('--name <name>', 'campaign name')
-    .option('--cpi <usd>', 'cost per install in USD, for spend and ROAS')
-    .option('--click-window <duration>', "overrides the app's click window, e.g. 30d")
-    .option('--view-window <duration>', "overrides the app's view window, e.g. 12h")
-    .option('--probabilistic-window <duration>', "overrides the app's probabilistic window")
+    .option('--cpi <usd>', 'cost per install in USD, for spend and ROAS', decimal('--cpi'))
+    .option('--click-window <duration>', "overrides the app's click window, e.g. 30d; at most 90d", duration('--click-window'))
+    .option('--view-window <duration>', "overrides the app's view window, e.g. 12h; at most 30d", duration('--view-window'))
+    .option('--probabilistic-window <duration>', "overrides the app's probabilistic window; at most 7d", duration('--probabilistic-window'))
     .option('--json', 'print JSON')
+    .addHelpText('after', `\n${PUBLIC_URL_NOTE}`)
     .action(
-      action(async (opts: { app: string; network: string; name: string; cpi?: string; clickWindow?: string; viewWindow?: string; probabilisticWindow?: string; json?: boolean }) => {
+      action(async (opts: { app: string; network: string; name: string; cpi?: number; clickWindow?: number; viewWindow?: number; probabilisticWindow?: number; json?: boolean }) => {
         const input = {
           app_id: opts.app,
           network: opts.network,
           name: opts.name,
-          cpi: opts.cpi === undefined ? undefined : parseCpi(opts.cpi),
-          click_window_s: parseWindow('click_window_s', opts.clickWindow),
-          view_window_s: parseWindow('view_window_s', opts.viewWindow),
-          probabilistic_window_s: parseWindow('probabilistic_window_s', opts.probabilisticWindow),
+          cpi: opts.cpi,
+          click_window_s: opts.clickWindow,
+          view_window_s: opts.viewWindow,
+          probabilistic_window_s: opts.probabilisticWindow,
         };
         const campaign = await withStore((store, config) => createCampaign(store, config.publicUrl, input));
         printRecord(Boolean(opts.json), { ...campaign });
@@ -64,7 +51,10 @@ export function registerCampaignsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { app?: string; json?: boolean }) => {
-        const list = await withStore((store, config) => listCampaigns(store, config.publicUrl, opts.app));
+        const list = await withStore(async (store, config) => {
+          if (opts.app !== undefined) await requireApp(store, opts.app);
+          return listCampaigns(store, config.publicUrl, opts.app);
+        });
         printResult(Boolean(opts.json), { campaigns: list }, list, COLUMNS);
       }),
     );

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
+import { AppError } from '../errors.js';
+import { configureProgram, fail } from './context.js';
 import { registerAppsCommand } from './apps.command.js';
 import { registerCampaignsCommand } from './campaigns.command.js';
 import { registerServerCommands } from './server.command.js';
@@ -15,8 +17,8 @@ import { registerPruneCommand } from './prune.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
-  .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)');
+  .version('0.1.0');
+configureProgram(program);
 
 registerServerCommands(program);
 registerAppsCommand(program);
@@ -33,11 +35,9 @@ registerPruneCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Option parsers throw ConfigError (e.g. --port abc); commander reports its own errors itself.
-  if (error instanceof ConfigError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    process.exit(1);
-  }
+  // Option parsers throw AppError or ConfigError (e.g. --limit abc, --port abc); commander
+  // reports its own errors itself.
+  if (error instanceof AppError || error instanceof ConfigError) fail(error);
   if (error instanceof CommanderError || error instanceof InvalidArgumentError) process.exit(1);
   throw error;
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import * as ops from '../admin/postback-operations.js';
 import { loadConfig } from '../config.js';
-import { action, withStore } from './context.js';
+import { action, requireApp, withStore } from './context.js';
+import { wholeNumber } from './options.js';
 import { printRecord, printResult, type Column } from './output.js';
 
 const POSTBACK_COLUMNS: Column<ops.PostbackView>[] = [
@@ -62,7 +63,10 @@ export function registerPostbacksCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { app?: string; json?: boolean }) => {
-        const list = await withStore((store) => ops.listPostbacks(store, opts.app));
+        const list = await withStore(async (store) => {
+          if (opts.app !== undefined) await requireApp(store, opts.app);
+          return ops.listPostbacks(store, opts.app);
+        });
         printResult(Boolean(opts.json), { postbacks: list }, list, POSTBACK_COLUMNS);
       }),
     );
@@ -83,11 +87,14 @@ export function registerPostbacksCommand(program: Command): void {
     .description('the delivery log, newest first')
     .option('--app <app_id>', 'only this app')
     .option('--status <status>', 'pending | delivered | failed | dead')
-    .option('--limit <n>', 'how many', '100')
+    .option('--limit <n>', 'how many, at most 10000', wholeNumber('--limit', { min: 1, max: 10_000 }), 100)
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: { app?: string; status?: string; limit: string; json?: boolean }) => {
-        const list = await withStore((store) => ops.deliveryLog(store, { appId: opts.app, status: opts.status, limit: Math.min(10_000, Number(opts.limit) || 100) }));
+      action(async (opts: { app?: string; status?: string; limit: number; json?: boolean }) => {
+        const list = await withStore(async (store) => {
+          if (opts.app !== undefined) await requireApp(store, opts.app);
+          return ops.deliveryLog(store, { appId: opts.app, status: opts.status, limit: opts.limit });
+        });
         printResult(Boolean(opts.json), { deliveries: list }, list, DELIVERY_COLUMNS);
       }),
     );

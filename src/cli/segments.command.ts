@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { RULE_FORMS } from '../domain/segments.js';
+import { RULE_FORMS, parseSegmentRules } from '../domain/segments.js';
+import { notFound } from '../errors.js';
 import { createSegment, listSegments } from '../reports/segments.js';
-import { action, collect, withStore } from './context.js';
+import { action, collect, requireApp, withStore } from './context.js';
 import { printRecord, printResult } from './output.js';
 
 export function registerSegmentsCommand(program: Command): void {
@@ -16,7 +17,15 @@ export function registerSegmentsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { app: string; name: string; rule: string[]; json?: boolean }) => {
-        const segment = await withStore((store) => createSegment(store, { app_id: opts.app, name: opts.name, rules: opts.rule }));
+        const segment = await withStore(async (store) => {
+          await requireApp(store, opts.app);
+          // A rule naming a campaign the app does not have would match no one, silently.
+          const rules = parseSegmentRules(opts.rule);
+          for (const rule of 'error' in rules ? [] : rules) {
+            if (rule.field === 'campaign' && (await store.getCampaign(rule.value))?.app_id !== opts.app) throw notFound(`rules: unknown campaign ${rule.value} in app ${opts.app}`);
+          }
+          return createSegment(store, { app_id: opts.app, name: opts.name, rules: opts.rule });
+        });
         printRecord(Boolean(opts.json), { ...segment, rules: segment.rules.join(' AND ') }, segment);
       }),
     );

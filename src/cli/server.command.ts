@@ -32,7 +32,7 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command('migrate')
-    .description('create the database if needed and apply pending migrations')
+    .description('create the database if needed and apply pending migrations (the only command besides serve that creates one)')
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { json?: boolean }) => {
@@ -40,7 +40,7 @@ export function registerServerCommands(program: Command): void {
           database: describeDatabase(config),
           dialect: store.dialect,
           ...(await store.migrate()),
-        }), { migrate: false });
+        }), { create: true });
         printRecord(Boolean(opts.json), report);
       }),
     );

@@ -44,7 +44,8 @@ function isConflict(error: unknown): boolean {
 /** PostgreSQL's "relation does not exist" and "cache lookup failed" while the catalog changes under a query. */
 function isConcurrentCatalogChange(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === '42P01' || (code === 'XX000' && /cache lookup failed/.test(String((error as Error).message)));
+  // 42P01 a table, 3F000 a whole schema (our own exists: prepare created it before).
+  return code === '42P01' || code === '3F000' || (code === 'XX000' && /cache lookup failed/.test(String((error as Error).message)));
 }
 
 /** What differs between databases, supplied by sqlite/ and postgres/. */

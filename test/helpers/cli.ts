@@ -1,6 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config.js';
+import { openStore } from '../../src/storage/db.js';
+import { SQLITE_FILE } from '../../src/storage/sqlite/sqlite-store.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI, as `npx s2s` runs it (npm test builds first). */
@@ -12,19 +16,67 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `s2s ...args` with the given environment added to a minimal one. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export interface RunOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+}
+
+/**
+ * Runs `s2s ...args` exactly as given, with the environment added to a minimal one: a command
+ * other than `serve` or `migrate` finds no database unless one was migrated.
+ */
+export function runCliRaw(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env }, cwd: ROOT, timeout: 20_000 },
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env }, cwd: options.cwd ?? ROOT, timeout: 20_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       },
     );
   });
+}
+
+/** Databases (by DATA_DIR, DATABASE_URL and DATABASE_SCHEMA) known to be migrated. */
+const migrated = new Set<string>();
+
+/**
+ * Migrates the database an environment names, as `s2s migrate` does (in this process, which
+ * saves a CLI start per test on a busy machine), unless it is known to be migrated already.
+ */
+async function ensureMigrated(env: Record<string, string>): Promise<void> {
+  const key = JSON.stringify([env.DATA_DIR, env.DATABASE_URL, env.DATABASE_SCHEMA]);
+  if (migrated.has(key)) return;
+  if (env.DATABASE_URL === undefined && fs.existsSync(path.join(env.DATA_DIR!, SQLITE_FILE))) return void migrated.add(key);
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch {
+    return; // a bad setting is the command's own to report
+  }
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    migrated.add(key);
+  } catch {
+    // So is an unreachable database: the command meets the same one.
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs `s2s ...args` on a migrated database: the tests' fresh environments name a database no
+ * one created yet, and only `s2s migrate` creates one, so it is migrated first as a user would.
+ * Only for an environment naming its DATA_DIR (each test backend's does), never before `serve`
+ * or `migrate`. runCliRaw runs a command on whatever is there.
+ */
+export async function runCli(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<CliResult> {
+  const command = args[0];
+  if (env.DATA_DIR !== undefined && command !== undefined && !['serve', 'migrate'].includes(command) && !command.startsWith('-')) await ensureMigrated(env);
+  return runCliRaw(args, env, options);
 }
 
 /** Runs a CLI command that must succeed with --json and returns its one JSON document. */
