@@ -167,11 +167,11 @@ describe('write queue: an outage', () => {
       if (fail) throw outage;
       return ops;
     }, { ...options, isOutage: (e) => e === outage });
-    expect(queue.failing).toBeUndefined();
+    expect(queue.outage).toBeUndefined();
     await expect(queue.submit(1)).rejects.toBe(outage);
-    expect(queue.failing).toBe(outage);
+    expect(queue.outage?.error).toBe(outage);
     fail = false;
     await queue.submit(2);
-    expect(queue.failing).toBeUndefined();
+    expect(queue.outage).toBeUndefined();
   });
 });
