@@ -49,11 +49,16 @@ describe.each(BACKENDS.flatMap((backend) => [{ backend, journal: 'off' }, { back
     let token: string;
     const auth = () => ({ authorization: `Bearer ${token}` });
 
-    beforeAll(async () => {
-      // Records wait up to a second for companions, and at most 20 may wait: the queue fills.
-      server = await startTestServer(backend, { LOG_LEVEL: 'warn', S2S_INGEST_JOURNAL: journal, S2S_WRITE_QUEUE_LIMIT: '20', S2S_WRITE_BATCH_MS: '1000' });
+    async function start(env: Record<string, string>): Promise<void> {
+      await server?.close();
+      server = await startTestServer(backend, { LOG_LEVEL: 'warn', S2S_INGEST_JOURNAL: journal, ...env });
       appId = (await call(`${server.url}/admin/apps`, { admin: true, body: { name: 'M', platform: 'pc' } })).body.app_id;
       token = (await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [appId] } })).body.token;
+    }
+
+    beforeAll(async () => {
+      // Records wait up to a second for companions, and at most 20 may wait: the queue fills.
+      await start({ S2S_WRITE_QUEUE_LIMIT: '20', S2S_WRITE_BATCH_MS: '1000' });
     });
     afterAll(async () => {
       await server?.close();
@@ -84,6 +89,7 @@ describe.each(BACKENDS.flatMap((backend) => [{ backend, journal: 'off' }, { back
     });
 
     it('accepts a realistic 1 000-event batch in one request, and 1 000 events of the longest fields', async () => {
+      await start({}); // the default limits
       const realistic = await call(`${server.url}/measure`, { body: Array.from({ length: 1000 }, (_, i) => event(i, 'big')), headers: auth() });
       expect(realistic.status).toBe(200);
       expect(realistic.body).toMatchObject({ accepted: 1000, errors: [] });
