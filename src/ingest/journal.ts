@@ -18,6 +18,7 @@ import type { App } from '../domain/apps.js';
 import { AppError } from '../errors.js';
 import { isTransientDatabaseError } from '../storage/db.js';
 import type { JournalEntry, Store } from '../storage/store.js';
+import { applyBatch, type BatchContext } from './apply-batch.js';
 import type { ConversionRecord, WriteOp, WriteOutcome } from './records.js';
 import { WriteQueueClosedError, WriteQueueFullError } from './write-queue.js';
 
@@ -213,8 +214,7 @@ export class IngestJournal {
       entries.map(async (entry) => {
         const app = await this.getApp(entry.app_id);
         if (!app) throw new AppGoneError(`app ${entry.app_id} no longer exists`);
-        const conversion = { ...(JSON.parse(entry.record) as Omit<ConversionRecord, 'app'>), app };
-        return this.submit({ kind: 'conversion', conversion, journalSeq: entry.seq });
+        return this.submit({ kind: 'conversion', conversion: entryConversion(entry, app), journalSeq: entry.seq });
       }),
     );
     let outage = false;
@@ -275,5 +275,52 @@ export class IngestJournal {
     const waiters = this.settledWaiters;
     this.settledWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+}
+
+/** The conversion a journal entry holds, with its app as it is now. */
+function entryConversion(entry: JournalEntry, app: App): ConversionRecord {
+  return { ...(JSON.parse(entry.record) as Omit<ConversionRecord, 'app'>), app };
+}
+
+export interface ReplayReport {
+  /** Set-aside entries put back to be recorded. */
+  replayed: number;
+  /** Of those, recorded now (here, or by a server's applier that took them first). */
+  recorded: number;
+  /** Of those, set aside again with their error. */
+  failed: number;
+  /** The first entry that failed again, and why. */
+  firstFailure?: { seq: number; error: string } | undefined;
+}
+
+/**
+ * `s2s journal replay`: records the entries set aside as failed, each in the transaction that
+ * takes it from the journal (exactly once, also beside a running server's applier). One that
+ * fails again is set aside again with its new error; an outage stops the replay (the entry in
+ * hand waits in the journal, recorded by the applier or the next replay).
+ */
+export async function replaySetAside(store: Store, context: BatchContext, getApp: (appId: string) => Promise<App | undefined>): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: 0, recorded: 0, failed: 0 };
+  for (let after = 0; ; ) {
+    const entries = await store.listFailedJournal(after, IDLE_CHUNK);
+    if (entries.length === 0) return report;
+    for (const entry of entries) {
+      after = entry.seq;
+      if (!(await store.requeueJournalEntry(entry.seq))) continue; // another replay took it
+      report.replayed++;
+      try {
+        const app = await getApp(entry.app_id);
+        if (!app) throw new AppGoneError(`app ${entry.app_id} no longer exists`);
+        await applyBatch(store, [{ kind: 'conversion', conversion: entryConversion(entry, app), journalSeq: entry.seq }], context);
+        report.recorded++;
+      } catch (error) {
+        if (isTransientDatabaseError(error)) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        await store.failJournalEntry(entry.seq, message, Date.now());
+        report.failed++;
+        report.firstFailure ??= { seq: entry.seq, error: message };
+      }
+    }
   }
 }
