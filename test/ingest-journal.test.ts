@@ -177,7 +177,9 @@ describe.each(BACKENDS)('the ingest journal after an outage on $name', (backend)
       expect(await db.store.countJournal()).toEqual({ pending: 0, failed: 0 });
       expect((await db.store.listInstalls(a.app_id)).length).toBe(1);
       // Again: nothing left to replay, nothing recorded twice.
-      expect(JSON.parse((await runCli(['journal', 'replay', '--json'], db.env)).stdout)).toEqual({ replayed: 0, recorded: 0, failed: 0 });
+      const nothing = await runCli(['journal', 'replay', '--json'], db.env);
+      expect({ code: nothing.code, stderr: nothing.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(nothing.stdout)).toEqual({ replayed: 0, recorded: 0, failed: 0 });
       expect((await db.store.listInstalls(a.app_id)).length).toBe(1);
 
       // An entry that can never be recorded stays set aside, and the command says so.
