@@ -17,7 +17,12 @@ import { BACKENDS } from '../helpers/backends.js';
 import { call, startTestServer } from '../helpers/server.js';
 
 const sqlite = BACKENDS.find((b) => b.name === 'sqlite');
-const SIZE = '12m';
+const SIZE = '16m';
+/**
+ * WAL pages between checkpoints: well under the filesystem (the default, 4000 pages = 16 MB,
+ * would let the WAL alone fill it, and a full disk that the server fills itself never ends).
+ */
+const CHECKPOINT_PAGES = '256';
 
 function mountTmpfs(dir: string, size: string): boolean {
   return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
@@ -81,7 +86,7 @@ describe.runIf(allowed).each([
     const dataDir = path.join(mount, 'data');
     let filler: string | undefined;
     try {
-      const server = await startTestServer(sqlite!, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', S2S_INGEST_JOURNAL: journal, S2S_AUTH_CACHE_MS: '60000' });
+      const server = await startTestServer(sqlite!, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', S2S_INGEST_JOURNAL: journal, S2S_AUTH_CACHE_MS: '60000', S2S_SQLITE_CHECKPOINT_PAGES: CHECKPOINT_PAGES });
       const acknowledged: string[] = [];
       const statuses = new Map<number, number>();
       const refusals = new Set<string>();
@@ -115,7 +120,8 @@ describe.runIf(allowed).each([
         } finally {
           stop = true;
           await Promise.all(clients);
-          console.log(`disk full (journal ${journal}): ${JSON.stringify(Object.fromEntries(statuses))}; refusals: ${[...refusals].slice(0, 3).join(' | ')}`);
+          const codes = new Set(server.logs.filter((l) => l.includes('request refused')).map((l) => (JSON.parse(l) as { code?: string }).code));
+          console.log(`disk full (journal ${journal}): ${JSON.stringify(Object.fromEntries(statuses))}; refusals: ${[...refusals].slice(0, 3).join(' | ')}; codes: ${[...codes].join(', ')}`);
         }
         expect([...statuses.keys()].sort()).toEqual([200, 503]);
         const answers = [...refusals].map((r) => r.replace(/ \{.*/, ''));
