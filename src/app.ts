@@ -27,6 +27,7 @@ import { v1InstallRoute } from './protocols/chartboost/v1-install.route.js';
 import { v2AttributedInstallRoute } from './protocols/chartboost/v2-attributed-install.route.js';
 import { v2OpenRoute } from './protocols/chartboost/v2-open.route.js';
 import { v3TrackRoute } from './protocols/chartboost/v3-track.route.js';
+import { isTransientDatabaseError } from './storage/db.js';
 import type { Store } from './storage/store.js';
 import { applyBatch } from './ingest/apply-batch.js';
 import { Catalog } from './ingest/catalog.js';
@@ -90,10 +91,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     maxQueue: config.writeQueueLimit,
     concurrency: store.writeConcurrency,
     onCommit: (size, ms, ok) => metrics.recordCommit(size, ms, ok),
+    isOutage: isTransientDatabaseError,
   });
   metrics.watchQueueDepth('s2s_write_queue_depth', 'Records waiting for a group commit', () => writer.depth);
   const journal = config.ingestJournal
-    ? new IngestJournal(store, (op) => writer.submit(op), (appId) => catalog.getApp(appId), { maxPending: config.ingestJournalMax, pollMs: 1000 }, logger)
+    ? new IngestJournal(store, (op) => writer.submit(op), (appId) => catalog.getApp(appId), { maxPending: config.ingestJournalMax, pollMs: 1000 }, logger, (ops) => writer.submitAll(ops))
     : undefined;
   if (journal) metrics.watchQueueDepth('s2s_ingest_journal_pending', 'Conversions acknowledged and not yet attributed', () => journal.pending);
   metrics.watchDeliveries(() => store.countDeliveries());
@@ -197,7 +199,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(healthRoutes, { store, metrics });
+  await app.register(healthRoutes, { store, metrics, writes: writer });
   await app.register(dashboardRoutes);
   await app.register(clickRoute, services);
   await app.register(viewRoute, services);

@@ -109,3 +109,69 @@ describe.each(BACKENDS)('group commit on $name', (backend) => {
     await queue.close();
   });
 });
+
+describe('write queue: a group of records (a /measure batch) is one op', () => {
+  it('admits a group whole or refuses it whole when it does not fit the room left', async () => {
+    const r = recorder();
+    const queue = new WriteQueue(r.apply, { ...options, batchDelayMs: 20, maxQueue: 5 });
+    const waiting = [queue.submit(1), queue.submit(2), queue.submit(3)];
+    await expect(queue.submitAll([4, 5, 6])).rejects.toBeInstanceOf(WriteQueueFullError);
+    expect(queue.depth).toBe(3);
+    const fits = queue.submitAll([7, 8]);
+    await expect(Promise.all(waiting)).resolves.toEqual([10, 20, 30]);
+    await expect(fits).resolves.toEqual([70, 80]);
+    expect(r.committed.sort((a, b) => a - b)).toEqual([1, 2, 3, 7, 8]);
+  });
+
+  it('admits a group larger than the whole queue only when the queue is empty', async () => {
+    const r = recorder();
+    const queue = new WriteQueue(r.apply, { ...options, maxQueue: 2 });
+    await expect(queue.submitAll([1, 2, 3])).resolves.toEqual([10, 20, 30]);
+  });
+
+  it('commits a group in one transaction, never split across batches', async () => {
+    const r = recorder();
+    const queue = new WriteQueue(r.apply, { ...options, maxBatch: 3 });
+    const before = queue.submit(1);
+    const group = queue.submitAll([2, 3, 4, 5, 6]);
+    await Promise.all([before, group]);
+    for (const batch of r.batches) if (batch.includes(2)) expect(batch).toEqual(expect.arrayContaining([2, 3, 4, 5, 6]));
+  });
+
+  it('fails a group whole when one of its records cannot be stored; the other records commit', async () => {
+    const r = recorder((op) => op === 3);
+    const queue = new WriteQueue(r.apply, options);
+    const results = await Promise.allSettled([queue.submit(1), queue.submitAll([2, 3, 4]), queue.submit(5)]);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(r.committed.sort()).toEqual([1, 5]);
+  });
+});
+
+describe('write queue: an outage', () => {
+  const outage = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+
+  it('refuses every record of a batch that failed with an outage at once, without committing each alone', async () => {
+    let calls = 0;
+    const queue = new WriteQueue<number, number>(async () => {
+      calls++;
+      throw outage;
+    }, { ...options, isOutage: (e) => e === outage });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => queue.submit(n)));
+    expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(calls).toBe(1);
+  });
+
+  it('says writes are failing from an outage until a commit succeeds', async () => {
+    let fail = true;
+    const queue = new WriteQueue<number, number>(async (ops) => {
+      if (fail) throw outage;
+      return ops;
+    }, { ...options, isOutage: (e) => e === outage });
+    expect(queue.outage).toBeUndefined();
+    await expect(queue.submit(1)).rejects.toBe(outage);
+    expect(queue.outage?.error).toBe(outage);
+    fail = false;
+    await queue.submit(2);
+    expect(queue.outage).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { WriteQueueClosedError, WriteQueueFullError } from '../ingest/write-queue.js';
-import { isTransientDatabaseError } from '../storage/db.js';
+import { databaseErrorCode, isTransientDatabaseError } from '../storage/db.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -71,6 +71,8 @@ export function describeError(error: FastifyError | AppError | Error): ErrorAnsw
 export function logError(request: FastifyRequest, error: Error, answer: ErrorAnswer): void {
   if (isClientAbort(error)) request.log.info({ status: answer.status }, 'request aborted by the client');
   else if (answer.status >= 500 && answer.status !== 503) request.log.error({ err: error }, 'request failed');
+  // An outage is logged with the database's own code (SQLITE_FULL, 57P01, ECONNREFUSED).
+  else if (answer.status === 503 && isTransientDatabaseError(error)) request.log.warn({ status: 503, message: answer.message, code: databaseErrorCode(error) ?? error.message }, 'request refused');
   else request.log.warn({ status: answer.status, message: answer.message }, 'request refused');
 }
 

@@ -15,8 +15,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { App } from '../domain/apps.js';
+import { AppError } from '../errors.js';
 import { isTransientDatabaseError } from '../storage/db.js';
 import type { JournalEntry, Store } from '../storage/store.js';
+import { applyBatch, type BatchContext } from './apply-batch.js';
 import type { ConversionRecord, WriteOp, WriteOutcome } from './records.js';
 import { WriteQueueClosedError, WriteQueueFullError } from './write-queue.js';
 
@@ -38,6 +40,23 @@ const MIN_CHUNK = 20;
 const IDLE_CHUNK = 500;
 /** After a database outage, how long before the next try. */
 const RETRY_MS = 1000;
+/**
+ * Rounds an entry failing with an error that is neither an outage nor known to be permanent
+ * (an unexpected database error) is tried before it is set aside: a cause mistaken for
+ * permanent must not set acknowledged records aside on its first failure.
+ */
+const MAX_UNEXPLAINED_FAILURES = 5;
+
+/** An entry names an app that was removed: recording it would fail every time. */
+class AppGoneError extends Error {}
+
+/**
+ * Whether an entry failing with `error` would fail every time: a record the server refuses
+ * (an AppError 4xx) or an app that is gone. Outages never are; what is neither is retried a few rounds.
+ */
+function isPermanent(error: unknown): boolean {
+  return error instanceof AppGoneError || (error instanceof AppError && error.status < 500);
+}
 
 /** How much the applier records in its next round, and how long it rests after it. */
 export interface RecordingPace {
@@ -74,6 +93,8 @@ export class IngestJournal {
   private stopped = false;
   private wakeUp: (() => void) | null = null;
   private settledWaiters: (() => void)[] = [];
+  /** Failed rounds of entries whose error was neither an outage nor permanent, by seq. */
+  private unexplained = new Map<number, number>();
 
   constructor(
     private readonly store: Pick<Store, 'readJournal' | 'failJournalEntry' | 'countJournal'>,
@@ -82,6 +103,8 @@ export class IngestJournal {
     private readonly getApp: (appId: string) => Promise<App | undefined>,
     private readonly options: JournalOptions,
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
+    /** Submits ops that stand or fall together (the write queue's `submitAll`). */
+    private readonly submitAll: (ops: WriteOp[]) => Promise<WriteOutcome[]> = (ops) => Promise.all(ops.map(submit)),
   ) {}
 
   /** Entries waiting to be recorded (this process's count). */
@@ -106,6 +129,27 @@ export class IngestJournal {
       throw error;
     }
     this.appended++;
+    this.wake();
+  }
+
+  /**
+   * `acknowledge` for conversions that stand or fall together (a `/measure` batch): appended
+   * in one transaction, or, with no room for all of them in the journal, recorded in one.
+   */
+  async acknowledgeAll(conversions: ConversionRecord[]): Promise<void> {
+    const n = conversions.length;
+    if (this.waiting + n > this.options.maxPending) {
+      await this.submitAll(conversions.map((conversion) => ({ kind: 'conversion', conversion })));
+      return;
+    }
+    this.waiting += n;
+    try {
+      await this.submitAll(conversions.map((conversion) => ({ kind: 'journal', conversion })));
+    } catch (error) {
+      this.waiting -= n;
+      throw error;
+    }
+    this.appended += n;
     this.wake();
   }
 
@@ -169,28 +213,37 @@ export class IngestJournal {
     const results = await Promise.allSettled(
       entries.map(async (entry) => {
         const app = await this.getApp(entry.app_id);
-        if (!app) throw new Error(`app ${entry.app_id} no longer exists`);
-        const conversion = { ...(JSON.parse(entry.record) as Omit<ConversionRecord, 'app'>), app };
-        return this.submit({ kind: 'conversion', conversion, journalSeq: entry.seq });
+        if (!app) throw new AppGoneError(`app ${entry.app_id} no longer exists`);
+        return this.submit({ kind: 'conversion', conversion: entryConversion(entry, app), journalSeq: entry.seq });
       }),
     );
     let outage = false;
     let recorded = 0;
     for (const [i, result] of results.entries()) {
+      const entry = entries[i]!;
       if (result.status === 'fulfilled') {
+        this.unexplained.delete(entry.seq);
         recorded++;
         continue;
       }
       const error = result.reason as unknown;
+      // An outage (disk full, database gone, queue full): the entry waits for the next try.
       if (isTransientDatabaseError(error) || error instanceof WriteQueueFullError || error instanceof WriteQueueClosedError) {
         outage = true;
         continue;
       }
-      // Not an outage: this entry would fail every time. It is set aside, with its error.
-      const entry = entries[i]!;
+      const failures = (this.unexplained.get(entry.seq) ?? 0) + 1;
+      if (!isPermanent(error) && failures < MAX_UNEXPLAINED_FAILURES) {
+        this.unexplained.set(entry.seq, failures);
+        this.logger.warn({ err: error, seq: entry.seq, app_id: entry.app_id, failures }, 'ingest journal: entry not recorded; retrying');
+        outage = true;
+        continue;
+      }
+      // This entry would fail every time. It is set aside, with its error (`s2s journal replay`).
       this.logger.error({ err: error, seq: entry.seq, app_id: entry.app_id }, 'ingest journal: entry cannot be recorded; set aside');
       try {
         await this.store.failJournalEntry(entry.seq, error instanceof Error ? error.message : String(error), Date.now());
+        this.unexplained.delete(entry.seq);
         recorded++;
       } catch {
         outage = true;
@@ -222,5 +275,52 @@ export class IngestJournal {
     const waiters = this.settledWaiters;
     this.settledWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+}
+
+/** The conversion a journal entry holds, with its app as it is now. */
+function entryConversion(entry: JournalEntry, app: App): ConversionRecord {
+  return { ...(JSON.parse(entry.record) as Omit<ConversionRecord, 'app'>), app };
+}
+
+export interface ReplayReport {
+  /** Set-aside entries put back to be recorded. */
+  replayed: number;
+  /** Of those, recorded now (here, or by a server's applier that took them first). */
+  recorded: number;
+  /** Of those, set aside again with their error. */
+  failed: number;
+  /** The first entry that failed again, and why. */
+  firstFailure?: { seq: number; error: string } | undefined;
+}
+
+/**
+ * `s2s journal replay`: records the entries set aside as failed, each in the transaction that
+ * takes it from the journal (exactly once, also beside a running server's applier). One that
+ * fails again is set aside again with its new error; an outage stops the replay (the entry in
+ * hand waits in the journal, recorded by the applier or the next replay).
+ */
+export async function replaySetAside(store: Store, context: BatchContext, getApp: (appId: string) => Promise<App | undefined>): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: 0, recorded: 0, failed: 0 };
+  for (let after = 0; ; ) {
+    const entries = await store.listFailedJournal(after, IDLE_CHUNK);
+    if (entries.length === 0) return report;
+    for (const entry of entries) {
+      after = entry.seq;
+      if (!(await store.requeueJournalEntry(entry.seq))) continue; // another replay took it
+      report.replayed++;
+      try {
+        const app = await getApp(entry.app_id);
+        if (!app) throw new AppGoneError(`app ${entry.app_id} no longer exists`);
+        await applyBatch(store, [{ kind: 'conversion', conversion: entryConversion(entry, app), journalSeq: entry.seq }], context);
+        report.recorded++;
+      } catch (error) {
+        if (isTransientDatabaseError(error)) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        await store.failJournalEntry(entry.seq, message, Date.now());
+        report.failed++;
+        report.firstFailure ??= { seq: entry.seq, error: message };
+      }
+    }
   }
 }

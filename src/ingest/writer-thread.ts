@@ -37,6 +37,7 @@ const FORWARDED: Record<Forwarded, true> = {
   countDeliveries: true, listRates: true, setRate: true, reportInstallCounters: true, reportTouchCounts: true,
   cohortMatrix: true, createSegment: true, getSegment: true, listSegments: true, segmentIdentities: true,
   ensurePartitions: true, prune: true, readJournal: true, failJournalEntry: true, countJournal: true,
+  listFailedJournal: true, requeueJournalEntry: true,
 };
 
 /** The worker's options: what `openSqliteStore` takes, minus functions (they cannot cross). */

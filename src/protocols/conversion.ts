@@ -20,6 +20,16 @@ export async function acknowledgeConversion(services: Services, conversion: Conv
   else await submitConversion(services, conversion);
 }
 
+/**
+ * `acknowledgeConversion` for conversions that stand or fall together (a `/measure` batch):
+ * one write-queue op, admitted whole and committed in one transaction; all are durable, or
+ * none is and the error says why (a full queue, an outage: 503).
+ */
+export async function acknowledgeConversions(services: Services, conversions: ConversionRecord[]): Promise<void> {
+  if (services.journal) await services.journal.acknowledgeAll(conversions);
+  else await services.writer.submitAll(conversions.map((conversion) => ({ kind: 'conversion', conversion })));
+}
+
 /** The key that makes a retried event a no-op: the Idempotency-Key header, else the sender's own event id. */
 export function dedupKey(request: FastifyRequest, params: Params): string | undefined {
   const header = request.headers['idempotency-key'];

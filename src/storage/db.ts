@@ -27,6 +27,11 @@ const TRANSIENT_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EHOSTUNREACH',
+  // Node file errors (the SQLite WAL flush, wal-sync.ts): disk full, I/O error, read-only.
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'EROFS',
   // PostgreSQL: shutting down, starting up, connection failures, too many clients, serialization.
   '57P01',
   '57P02',
@@ -39,12 +44,19 @@ const TRANSIENT_CODES = new Set([
   '08004',
   '40001',
   '40P01',
-  // SQLite: another process holds the lock beyond busy_timeout; the disk is full.
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-  'SQLITE_FULL',
-  'SQLITE_IOERR',
+  // PostgreSQL: disk full, out of memory, I/O error, a read-only (standby) server.
+  '53100',
+  '53200',
+  '58030',
+  '25006',
 ]);
+
+/**
+ * SQLite's primary codes that mean "the database cannot write now": locked beyond
+ * busy_timeout, disk full, I/O error, read-only file or directory. better-sqlite3 reports
+ * extended codes (`SQLITE_IOERR_WRITE`, `SQLITE_READONLY_DBMOVED`), which count as their primary.
+ */
+const TRANSIENT_SQLITE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY']);
 
 /**
  * True for a database error that says "try again later" rather than "this request is wrong":
@@ -53,8 +65,17 @@ const TRANSIENT_CODES = new Set([
 export function isTransientDatabaseError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  if (typeof code === 'string') {
+    if (TRANSIENT_CODES.has(code)) return true;
+    if (code.startsWith('SQLITE_') && TRANSIENT_SQLITE.has(code.split('_', 2).join('_'))) return true;
+  }
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
     error.message,
   );
+}
+
+/** The code a database error carries (`SQLITE_FULL`, `57P01`, `ECONNREFUSED`), for logs. */
+export function databaseErrorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

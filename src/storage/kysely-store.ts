@@ -14,6 +14,7 @@ import type {
   DialectName,
   EventRow,
   InstallRow,
+  FailedJournalEntry,
   JournalEntry,
   MigrationReport,
   NewApp,
@@ -439,6 +440,23 @@ export class KyselyStore implements Store {
       .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>('failed_at').as('failed')])
       .executeTakeFirstOrThrow();
     return { pending: Number(row.n) - Number(row.failed), failed: Number(row.failed) };
+  }
+
+  async listFailedJournal(afterSeq: number, limit: number): Promise<FailedJournalEntry[]> {
+    const rows = await this.db
+      .selectFrom('ingest_journal')
+      .select(['seq', 'app_id', 'received_at', 'record', 'failed_at', 'error'])
+      .where('failed_at', 'is not', null)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ ...row, seq: Number(row.seq), received_at: Number(row.received_at), failed_at: Number(row.failed_at) }));
+  }
+
+  async requeueJournalEntry(seq: number): Promise<boolean> {
+    const result = await this.db.updateTable('ingest_journal').set({ failed_at: null, error: null }).where('seq', '=', seq).where('failed_at', 'is not', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]> {

@@ -201,6 +201,11 @@ export interface JournalEntry extends NewJournalEntry {
   seq: number;
 }
 
+export interface FailedJournalEntry extends JournalEntry {
+  failed_at: number;
+  error: string | null;
+}
+
 /** What `s2s prune` removed: whole monthly partitions (PostgreSQL) and single rows. */
 export interface PruneReport {
   dropped_partitions: string[];
@@ -300,6 +305,10 @@ export interface Store {
   failJournalEntry(seq: number, error: string, now: number): Promise<void>;
   /** Journal entries waiting to be recorded, and those set aside as failed. */
   countJournal(): Promise<{ pending: number; failed: number }>;
+  /** Entries set aside as failed with seq above `afterSeq`, oldest first, with their error. */
+  listFailedJournal(afterSeq: number, limit: number): Promise<FailedJournalEntry[]>;
+  /** Puts a set-aside entry back to be recorded (`s2s journal replay`); false when it is not set aside. */
+  requeueJournalEntry(seq: number): Promise<boolean>;
 
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

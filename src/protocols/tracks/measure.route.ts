@@ -4,12 +4,18 @@ import type { Services } from '../../app.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
-import { dedupKey, readRevenue, acknowledgeConversion } from '../conversion.js';
+import { dedupKey, readRevenue, acknowledgeConversion, acknowledgeConversions } from '../conversion.js';
 import { isPlainObject, optionalIp, optionalNumber, optionalString, requiredString, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
 const REQUIRED = ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] as const;
 const MAX_BATCH = 1000;
+/**
+ * The route's body limit (at least S2S_BODY_LIMIT): a batch of MAX_BATCH events with every field
+ * this route reads at its longest is about 2.3 MB of ASCII JSON; 4 MB leaves room for text
+ * beyond ASCII. A larger body is a 413 naming the body.
+ */
+export const MEASURE_BODY_LIMIT = 4 * 1024 * 1024;
 /** 2001-09-09: a `time_stamp` below this in seconds is not a real event time. */
 const MIN_SECONDS = 1_000_000_000;
 
@@ -23,6 +29,7 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
   app.post(
     '/measure',
     {
+      bodyLimit: Math.max(services.config.bodyLimitBytes, MEASURE_BODY_LIMIT),
       schema: {
         tags: ['tracks'],
         description: 'Authorization: Bearer <token>. Body: one event object, or an array of them (a batch).',
@@ -46,7 +53,8 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
             errors.push({ index, message: error.message, fields: missingFields(item) });
           }
         });
-        await Promise.all(records.map((r) => acknowledgeConversion(services, r)));
+        // The valid events stand or fall together: all stored, or none and a 503 to retry.
+        if (records.length > 0) await acknowledgeConversions(services, records);
         const status = records.length === 0 ? 400 : 200;
         return reply.code(status).send({
           status,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
+import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import { DEFAULT_CHECKPOINT_PAGES } from '../../config.js';
 import { KyselyStore } from '../kysely-store.js';
 import { StatementProfile } from './statement-profile.js';
@@ -51,6 +51,31 @@ function statementCache(database: SqliteDatabase.Database, profile: StatementPro
   };
 }
 
+/**
+ * Kysely's SQLite dialect, but for its ROLLBACK after a failed transaction. A full disk or an
+ * I/O error during a statement or the COMMIT makes SQLite roll the transaction back itself;
+ * Kysely's ROLLBACK then failed with "cannot rollback - no transaction is active", and that
+ * error replaced the real one (SQLITE_FULL), which is what makes the failure an outage (503)
+ * rather than a bug (500), and what the ingest journal judges whether to retry by.
+ */
+class SqliteKeepingCauseDialect extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly database: SqliteDatabase.Database,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    const database = this.database;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (database.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })(this.config);
+  }
+}
+
 /** The embedded default: one better-sqlite3 connection in WAL mode. */
 export function openSqliteStore(options: SqliteOptions): KyselyStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
@@ -67,7 +92,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma(`wal_autocheckpoint = ${Math.trunc(options.checkpointPages ?? DEFAULT_CHECKPOINT_PAGES)}`);
   const prepare = statementCache(database, process.env.S2S_SQL_PROFILE ? StatementProfile.untilExit() : null);
   const adapter = { close: () => database.close(), prepare } as unknown as SqliteDialectConfig['database'];
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adapter }) });
+  const db = new Kysely<Database>({ dialect: new SqliteKeepingCauseDialect({ database: adapter }, database) });
   const walSync = options.synchronous === 'FULL' ? new WalSync(`${file}-wal`, options.flushWal) : null;
   return new KyselyStore(db, {
     // FULL without stopping the server for fsync (wal-sync.ts): the transaction commits with
