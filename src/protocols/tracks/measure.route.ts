@@ -5,13 +5,12 @@ import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
 import { dedupKey, readRevenue, acknowledgeConversion } from '../conversion.js';
-import { isPlainObject, optionalIp, optionalNumber, optionalString, type Params } from '../params.js';
+import { isPlainObject, optionalIp, optionalString, type Params } from '../params.js';
+import { optionalEventTime } from '../times.js';
 import { resolveAppAccess } from '../token-access.js';
 
 const REQUIRED = ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] as const;
 const MAX_BATCH = 1000;
-/** 2001-09-09: a `time_stamp` below this in seconds is not a real event time. */
-const MIN_SECONDS = 1_000_000_000;
 
 /**
  * TRACKS `POST /measure` (seed 002): a game's telemetry webhook, one event or a JSON array
@@ -106,16 +105,17 @@ function toRecord(access: { app: App }, request: FastifyRequest, params: Params,
   const userId = optionalString(params, 'user_id', { max: 256 })!;
   const eventName = optionalString(params, 'event_name', { max: 256 })!;
   const ip = optionalIp(params, 'ip')!;
-  const seconds = optionalNumber(params, 'time_stamp', { min: MIN_SECONDS, max: Date.now() / 1000 + 86_400 });
-  if (seconds === undefined) throw badRequest('time_stamp: is required');
+  const now = Date.now();
+  const time = optionalEventTime(params, 'time_stamp', now);
+  if (time === undefined) throw badRequest('time_stamp: is required');
   const platform = optionalString(params, 'platform', { max: 32 })!.toLowerCase();
   const storefront = optionalString(params, 'storefront', { max: 32 })!.toLowerCase();
   const { revenue, currency } = readRevenue(params, 'revenue', 'currency');
   const isOpen = eventName === 'game_open';
   return {
     app: access.app,
-    time: Math.round(seconds * 1000),
-    receivedAt: Date.now(),
+    time,
+    receivedAt: now,
     source: 'tracks-measure',
     userId,
     deviceIds: {},
