@@ -16,6 +16,7 @@ import {
   type GroupBy,
   type ReportCounters,
   type ReportMetrics,
+  withSpend,
 } from '../domain/metrics.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Store } from '../storage/store.js';
@@ -102,7 +103,7 @@ export async function buildReport(store: Store, request: ReportRequest, now: num
   for (const row of installRows) {
     const counters = groupOf(row.key);
     const cpi = row.campaign_id === null ? null : byCampaign.get(row.campaign_id)?.cpi ?? null;
-    addCounters(counters, { ...row.counters, spend: (cpi ?? 0) * row.counters.installs });
+    addCounters(counters, withSpend(row.counters, cpi));
   }
   for (const row of touchRows) {
     const counters = groupOf(row.key);

@@ -37,8 +37,11 @@ export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery
     payers: sumWhen(sql`${COHORT} AND i.purchases > 0`),
   };
   for (const n of RETENTION_DAYS) {
-    selections[`retained_${n}`] = sumWhen(COHORT, sql`(i.active_days >> ${sql.lit(n)}) & 1`);
-    selections[`matured_${n}`] = sumWhen(sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`);
+    // Retained users are counted among the matured only: an open dated on a day N that has
+    // not begun (a sender's clock ahead) never counts without its user in the denominator.
+    const matured = sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`;
+    selections[`retained_${n}`] = sumWhen(matured, sql`(i.active_days >> ${sql.lit(n)}) & 1`);
+    selections[`matured_${n}`] = sumWhen(matured);
   }
   const rows = await db
     .selectFrom('installs as i')
