@@ -35,7 +35,7 @@ export async function v1InstallRoute(app: FastifyInstance, services: Services): 
       const time = optionalEventTime(params, 'timestamp', now);
       const decision: Decision =
         claim === 1
-          ? { ...ORGANIC, status: 'attributed', match_type: 'device_id', network: attributedTo ?? 'chartboost' }
+          ? { ...ORGANIC, status: 'attributed', match_type: 'claimed', network: attributedTo ?? 'chartboost' }
           : { ...ORGANIC, network: organic === 1 ? null : (attributedTo ?? null) };
       await acknowledgeConversion(services, {
         app: target,
