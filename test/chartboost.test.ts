@@ -53,7 +53,7 @@ describe.each(BACKENDS)('Chartboost S2S receiver on $name', (backend) => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 200, message: 'Attribution request received' });
       const install = await server.db.store.getInstallByUser(s.app.app_id, { kind: 'gaid', value: '8df6c9bf-d647-4400-bc13-7ff317f046f3' });
-      expect(install).toMatchObject({ status: 'attributed', network: 'Chartboost', source: 'chartboost-v1' });
+      expect(install).toMatchObject({ status: 'attributed', match_type: 'claimed', network: 'chartboost', source: 'chartboost-v1' });
     });
 
     it('records claim=0 as not ours, kept as a known device, at the given timestamp', async () => {
@@ -122,19 +122,19 @@ describe.each(BACKENDS)('Chartboost S2S receiver on $name', (backend) => {
       }
       const installs = (await server.db.store.listInstalls(s.app.app_id)).filter((i) => i.touchpoint_id === clickId);
       expect(installs).toHaveLength(1);
-      expect(installs[0]).toMatchObject({ status: 'attributed', match_type: 'click_id', campaign_id: s.campaign.campaign_id, network: 'chartboost' });
+      expect(installs[0]).toMatchObject({ status: 'attributed', match_type: 'claimed', campaign_id: s.campaign.campaign_id, network: 'chartboost' });
     });
 
     it("takes the seed's GET with a blank click_id and a completed view, and lets the click win when both come", async () => {
       const viewId = await click({ gaid: 'ai-2' }, 'view');
       const res = await call(`${server.url}/api/v2/attributed_install?token=${s.token}&click_id=&completed_view_id=${viewId}`);
       expect(res).toMatchObject({ status: 200, body: { status: 200 } });
-      expect(await server.db.store.getInstallByUser(s.app.app_id, { kind: 'gaid', value: 'ai-2' })).toMatchObject({ match_type: 'view_id', touchpoint_id: viewId });
+      expect(await server.db.store.getInstallByUser(s.app.app_id, { kind: 'gaid', value: 'ai-2' })).toMatchObject({ match_type: 'claimed', touchpoint_id: viewId });
 
       const clickId = await click({ gaid: 'ai-3' });
       const otherView = await click({ gaid: 'ai-3' }, 'view');
       await call(`${server.url}/api/v2/attributed_install?token=${s.token}&click_id=${clickId}&completed_view_id=${otherView}`);
-      expect(await server.db.store.getInstallByUser(s.app.app_id, { kind: 'gaid', value: 'ai-3' })).toMatchObject({ match_type: 'click_id', touchpoint_id: clickId });
+      expect(await server.db.store.getInstallByUser(s.app.app_id, { kind: 'gaid', value: 'ai-3' })).toMatchObject({ match_type: 'claimed', touchpoint_id: clickId });
     });
 
     it('refuses clicks older than 21 days and views older than 7, naming the window', async () => {

@@ -346,7 +346,7 @@ describe('postbacks across a restart and between two servers', () => {
       const store = backend!.name === 'sqlite' ? openSqliteStore({ dataDir: networkEnv.DATA_DIR!, synchronous: 'FULL' }) : openStore(loadConfig(networkEnv));
       try {
         const install = await store.getInstallByUser(netApp.app_id, { kind: 'gaid', value: 'rt-device' });
-        expect(install).toMatchObject({ status: 'attributed', match_type: 'click_id', touchpoint_id: networkClick, source: 'chartboost-v2-attributed-install' });
+        expect(install).toMatchObject({ status: 'attributed', match_type: 'claimed', touchpoint_id: networkClick, source: 'chartboost-v2-attributed-install' });
         const purchases = (await store.listEvents(netApp.app_id)).filter((e) => e.kind === 'purchase');
         expect(purchases).toEqual([expect.objectContaining({ revenue: 9.99, currency: 'USD', source: 'chartboost-v3-track' })]);
       } finally {

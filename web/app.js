@@ -181,8 +181,12 @@ function renderCampaigns() {
     if (c === col) th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
     return th;
   }));
+  // A row without a campaign but with a network holds the installs that network claimed (Chartboost
+  // claim=1) outside any campaign; the one without either is organic.
+  const rowId = (row) => row.campaign_id ?? (row.network === null ? 'organic' : `claimed:${row.network}`);
+  const rowName = (row) => row.campaign_name ?? (row.network === null ? 'organic' : 'claimed, no campaign');
   const body = rows.map((row) =>
-    el('tr', { dataset: { campaign: row.campaign_id ?? 'organic' } }, cols.map((c) => el('td', { dataset: { col: c }, text: c === 'campaign_name' ? (row.campaign_name ?? 'organic') : c === 'network' ? (row.network ?? '–') : format(c, row[c]) }))),
+    el('tr', { dataset: { campaign: rowId(row) } }, cols.map((c) => el('td', { dataset: { col: c }, text: c === 'campaign_name' ? rowName(row) : c === 'network' ? (row.network ?? '–') : format(c, row[c]) }))),
   );
   $('campaigns-table').replaceChildren(el('thead', {}, [head]), el('tbody', {}, body));
 }

@@ -16,7 +16,8 @@ import type { DeviceIds } from './devices.js';
 import { DEVICE_ID_KINDS } from './devices.js';
 import type { Windows } from './windows.js';
 
-export type MatchType = 'click_id' | 'view_id' | 'device_id' | 'fingerprint' | 'ip' | 'organic';
+/** How an install was credited; `claimed`: the sender attributed it (Chartboost v1 claim=1, attributed_install), nothing was matched here. */
+export type MatchType = 'click_id' | 'view_id' | 'device_id' | 'fingerprint' | 'ip' | 'claimed' | 'organic';
 export type AttributionStatus = 'attributed' | 'organic' | 'rejected';
 
 export interface TouchCandidate {

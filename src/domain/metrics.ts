@@ -7,7 +7,11 @@
  * - Opens, purchases, revenue, payers and retention belong to the cohort, whenever they
  *   happened; clicks and views are counted on the day they happened.
  * - Every rate divides by the cohort (or by payers, by spend, by matured users); a division by
- *   zero is null, never 0 or Infinity.
+ *   zero is null, never 0 or Infinity. A numerator counts only users of its denominator:
+ *   retention on day N counts the matured users (day N has begun) that opened on day N; ROAS
+ *   divides the revenue of campaigns with spend by that spend.
+ * - Totals are summed from the same counters as the rows, so each total rate is a weighted
+ *   mean of the rows' rates.
  */
 
 export const DAY_MS = 86_400_000;
@@ -38,8 +42,10 @@ interface Counts {
 
 /** What storage sums for one group (and one campaign inside it, so spend can use each CPI). */
 export interface ReportCounters extends Counts {
-  /** The part of revenue_usd that came from attributed installs: what ROAS compares spend with. */
+  /** The part of revenue_usd that came from attributed installs. */
   attributed_revenue_usd: number;
+  /** The part of attributed_revenue_usd with spend behind it (see withSpend): what ROAS compares spend with. */
+  roas_revenue_usd: number;
   /** Cohort users with an open on install day + N, for each N of RETENTION_DAYS. */
   retained: Record<string, number>;
   /** Cohort users whose day N has begun (a cohort from yesterday has no day 7 yet). */
@@ -70,6 +76,7 @@ export function emptyCounters(): ReportCounters {
     unpriced_purchases: 0,
     revenue_usd: 0,
     attributed_revenue_usd: 0,
+    roas_revenue_usd: 0,
     payers: 0,
     spend: 0,
     retained: Object.fromEntries(RETENTION_DAYS.map((n) => [n, 0])),
@@ -87,6 +94,17 @@ export function addCounters(into: ReportCounters, from: ReportCounters): ReportC
     }
   }
   return into;
+}
+
+/**
+ * One campaign's counters with its spend (CPI × attributed installs). Only revenue with spend
+ * behind it enters ROAS: a campaign without a CPI, or installs a sender claimed outside any
+ * campaign, keep their revenue out of it (else a totals ROAS would credit spend with revenue
+ * it never paid for).
+ */
+export function withSpend(c: ReportCounters, cpi: number | null): ReportCounters {
+  const spend = (cpi ?? 0) * c.installs;
+  return { ...c, spend, roas_revenue_usd: spend > 0 ? c.attributed_revenue_usd : 0 };
 }
 
 /** `a / b`, or null when b is 0. */
@@ -127,7 +145,7 @@ export function deriveMetrics(c: ReportCounters): ReportMetrics {
     arpu: roundRate(ratio(c.revenue_usd, cohort)),
     arppu: roundRate(ratio(c.revenue_usd, c.payers)),
     spend: round(c.spend, 2),
-    roas: roundRate(ratio(c.attributed_revenue_usd, c.spend)),
+    roas: roundRate(ratio(c.roas_revenue_usd, c.spend)),
   };
 }
 

@@ -128,7 +128,12 @@ async function storeInstall(
   touchesAfter: number,
 ): Promise<InstallRow> {
   const app = record.app;
-  if (record.senderAttribution) return insertInstall(tx, record, user, kind, record.senderAttribution, null);
+  if (record.senderAttribution) {
+    // The sender's own words: its network name takes the app's first spelling of it.
+    const claim = record.senderAttribution;
+    const network = claim.network === null ? null : await tx.networkSpelling(app.app_id, claim.network);
+    return insertInstall(tx, record, user, kind, { ...claim, network }, null);
+  }
   const rows = await tx.findCandidates(app.app_id, {
     ids: [...record.clickIds, ...record.viewIds],
     deviceIds: record.deviceIds,

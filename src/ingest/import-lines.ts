@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { App } from '../domain/apps.js';
 import { deviceIdsFrom } from '../domain/devices.js';
+import { futureTimeProblem } from '../domain/times.js';
 import { isId } from '../domain/ids.js';
 import type { Touchpoint } from '../storage/store.js';
 import { eventKind, type ConversionRecord, type WriteOp } from './records.js';
@@ -25,8 +26,14 @@ const fail = (message: string): never => {
   throw new ImportLineError(message);
 };
 
-/** Parses `time`: ISO 8601 or epoch seconds. */
-export function parseTime(value: unknown): number {
+/** Parses `time`: ISO 8601 or epoch seconds, at most FUTURE_TOLERANCE_MS after `now`. */
+export function parseTime(value: unknown, now: number = Date.now()): number {
+  const time = parseTimeValue(value);
+  const problem = futureTimeProblem('time', time, now);
+  return problem === undefined ? time : fail(problem);
+}
+
+function parseTimeValue(value: unknown): number {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))) {
     const seconds = Number(value);
     if (seconds < 1_000_000_000 || seconds > 10_000_000_000) fail(`time: ${value} is not epoch seconds`);
@@ -79,12 +86,12 @@ function importDedupKey(time: number, line: string): string {
 }
 
 /** Turns one parsed line into a write op for `app`; throws ImportLineError naming the field. */
-export function importRecord(app: App, record: Record<string, unknown>, rawLine: string, campaigns: CampaignLookup): WriteOp {
+export function importRecord(app: App, record: Record<string, unknown>, rawLine: string, campaigns: CampaignLookup, now: number = Date.now()): WriteOp {
   const type = text(record, 'type') as ImportType | undefined;
   if (type === undefined) return fail('type: is required');
   if (!IMPORT_TYPES.includes(type)) fail(`type: must be one of ${IMPORT_TYPES.join(', ')}`);
   if (record.time === undefined || record.time === '') fail('time: is required');
-  const time = parseTime(record.time);
+  const time = parseTime(record.time, now);
   const deviceIds = deviceIdsFrom(record);
 
   if (type === 'click' || type === 'view') {
@@ -127,7 +134,7 @@ export function importRecord(app: App, record: Record<string, unknown>, rawLine:
   const conversion: ConversionRecord = {
     app,
     time,
-    receivedAt: Date.now(),
+    receivedAt: now,
     source: 'import',
     userId,
     deviceIds,

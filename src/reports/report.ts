@@ -16,7 +16,9 @@ import {
   type GroupBy,
   type ReportCounters,
   type ReportMetrics,
+  withSpend,
 } from '../domain/metrics.js';
+import { NetworkNames } from '../domain/networks.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Store } from '../storage/store.js';
 
@@ -90,9 +92,11 @@ export async function buildReport(store: Store, request: ReportRequest, now: num
     store.listCampaigns(range.appId),
   ]);
   const byCampaign = new Map(campaigns.map((c) => [c.campaign_id, c]));
+  const names = new NetworkNames(campaigns);
+  for (const row of installRows) if (row.network !== null) names.offer(row.network, row.first_at);
 
-  const groups = new Map<string, { key: number | string | null; counters: ReportCounters }>();
-  const groupOf = (key: number | string | null) => {
+  const groups = new Map<string, { key: GroupKey; counters: ReportCounters }>();
+  const groupOf = (key: GroupKey) => {
     const id = JSON.stringify(key);
     let group = groups.get(id);
     if (!group) groups.set(id, (group = { key, counters: emptyCounters() }));
@@ -100,24 +104,34 @@ export async function buildReport(store: Store, request: ReportRequest, now: num
   };
   if (groupBy === 'day') for (let day = range.fromDay; day <= range.toDay; day++) groupOf(day);
   for (const row of installRows) {
-    const counters = groupOf(row.key);
+    const key = groupBy === 'day' ? row.key : groupBy === 'network' ? names.key(row.network) : row.campaign_id ?? claimedKey(names.key(row.network));
     const cpi = row.campaign_id === null ? null : byCampaign.get(row.campaign_id)?.cpi ?? null;
-    addCounters(counters, { ...row.counters, spend: (cpi ?? 0) * row.counters.installs });
+    addCounters(groupOf(key), withSpend(row.counters, cpi));
   }
   for (const row of touchRows) {
-    const counters = groupOf(row.key);
+    const key = groupBy === 'network' ? names.key(row.key as string | null) : row.key;
+    const counters = groupOf(key);
     counters.clicks += row.clicks;
     counters.views += row.views;
   }
 
   const totals = emptyCounters();
   const rows = [...groups.values()]
-    .sort((a, b) => compareKeys(sortLabel(groupBy, a.key, byCampaign), sortLabel(groupBy, b.key, byCampaign)))
+    .sort((a, b) => compareKeys(sortLabel(groupBy, a.key, byCampaign, names), sortLabel(groupBy, b.key, byCampaign, names)))
     .map(({ key, counters }) => {
       addCounters(totals, counters);
-      return { ...describeKey(groupBy, key, byCampaign), ...deriveMetrics(counters) };
+      return { ...describeKey(groupBy, key, byCampaign, names), ...deriveMetrics(counters) };
     });
   return { app_id: range.appId, from: formatDay(range.fromDay), to: formatDay(range.toDay), group_by: groupBy, rows, totals: deriveMetrics(totals) };
+}
+
+/** A row's key: a day number, a campaign id, a folded network name, or null (organic, no network). */
+type GroupKey = number | string | null;
+
+/** By campaign, installs a sender claimed outside any campaign are keyed by their network (campaign ids are hex). */
+const CLAIMED_PREFIX = 'network:';
+function claimedKey(network: string | null): string | null {
+  return network === null ? null : CLAIMED_PREFIX + network;
 }
 
 /** The install day × day N retention matrix (N = 0..30). */
@@ -142,25 +156,31 @@ function round6(value: number | null): number | null {
   return value === null ? null : Math.round(value * 1e6) / 1e6;
 }
 
-/** Campaign rows sort by name (then id), other rows by their key. */
-function sortLabel(groupBy: GroupBy, key: number | string | null, campaigns: Map<string, Campaign>): number | string | null {
-  if (groupBy !== 'campaign' || key === null) return key;
-  return `${campaigns.get(String(key))?.name ?? ''}\u0000${key}`;
+/** Campaign rows sort by name (then id), then claimed networks' rows; other rows by their key. */
+function sortLabel(groupBy: GroupBy, key: GroupKey, campaigns: Map<string, Campaign>, names: NetworkNames): GroupKey {
+  if (key === null || groupBy === 'day') return key;
+  if (groupBy === 'network') return names.display(String(key));
+  const text = String(key);
+  if (text.startsWith(CLAIMED_PREFIX)) return `1${names.display(text.slice(CLAIMED_PREFIX.length))}`;
+  return `0${campaigns.get(text)?.name ?? ''}\u0000${key}`;
 }
 
 /** Nulls (organic, no network) last; days in order; names in order. */
-function compareKeys(a: number | string | null, b: number | string | null): number {
+function compareKeys(a: GroupKey, b: GroupKey): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
   return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
 }
 
-function describeKey(groupBy: GroupBy, key: number | string | null, campaigns: Map<string, Campaign>) {
+function describeKey(groupBy: GroupBy, key: GroupKey, campaigns: Map<string, Campaign>, names: NetworkNames) {
   if (groupBy === 'day') return { day: formatDay(Number(key)) };
-  if (groupBy === 'network') return { network: key as string | null };
+  if (groupBy === 'network') return { network: key === null ? null : names.display(String(key)) };
+  if (typeof key === 'string' && key.startsWith(CLAIMED_PREFIX)) {
+    return { campaign_id: null, campaign_name: null, network: names.display(key.slice(CLAIMED_PREFIX.length)) };
+  }
   const campaign = key === null ? undefined : campaigns.get(String(key));
-  return { campaign_id: key as string | null, campaign_name: campaign?.name ?? null, network: campaign?.network ?? null };
+  return { campaign_id: key as string | null, campaign_name: campaign?.name ?? null, network: campaign ? names.display(campaign.network.toLowerCase()) : null };
 }
 
 /** The columns of a report row, in the order CSV and tables print them. */

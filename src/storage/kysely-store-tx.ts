@@ -4,6 +4,7 @@ import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './sche
 import { DAY_MS } from '../domain/metrics.js';
 import { EVENT_COLUMNS } from './schema.js';
 import type { QueryTemplates } from './query-templates.js';
+import { networkSpelling } from './networks.js';
 import {
   CANDIDATE_COLUMNS,
   DEVICE_LOOKBACK_MS,
@@ -43,6 +44,10 @@ export class KyselyStoreTx implements StoreTx {
    */
   private limit(n: number): number | RawBuilder<number> {
     return this.inlineLimits ? sql.lit(n) : n;
+  }
+
+  networkSpelling(appId: string, network: string): Promise<string> {
+    return networkSpelling(this.trx, appId, network);
   }
 
   async insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>> {

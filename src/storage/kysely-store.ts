@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations/index.js';
 import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, type TokensTable } from './schema.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
+import { networkSpelling } from './networks.js';
 import { QueryTemplates, type DirectRunner } from './query-templates.js';
 import { MONTHS_AHEAD, PARTITIONED_TABLES, ensureMonthlyPartitions, listPartitions, monthOf, monthStartMs, partitionMonth, type PartitionedTable } from './postgres/partitions.js';
 import * as reports from './report-queries.js';
@@ -256,7 +257,7 @@ export class KyselyStore implements Store {
     const row: CampaignsTable = {
       campaign_id: newId(),
       app_id: input.app_id,
-      network: input.network,
+      network: await networkSpelling(this.db, input.app_id, input.network),
       name: input.name,
       cpi: input.cpi,
       created_at: Date.now(),

@@ -22,6 +22,17 @@ function installKey(groupBy: ReportQuery['groupBy']): Expression<unknown> {
   return groupBy === 'campaign' ? sql.ref('i.campaign_id') : sql.ref('i.network');
 }
 
+/**
+ * The network a row is reported under besides its key, as stored (reports fold its case): by
+ * network, the key itself; by campaign, the network of installs a sender claimed outside any
+ * campaign, which have their network's row rather than the organic one; by day, none.
+ */
+function installNetwork(groupBy: ReportQuery['groupBy']): RawBuilder<string | null> | undefined {
+  if (groupBy === 'day') return undefined;
+  if (groupBy === 'network') return sql<string | null>`i.network`;
+  return sql<string | null>`case when i.campaign_id is null and i.status <> 'organic' then i.network end`;
+}
+
 export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Promise<ReportCounterRow[]> {
   const key = installKey(q.groupBy);
   const selections: Record<string, RawBuilder<number>> = {
@@ -37,16 +48,26 @@ export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery
     payers: sumWhen(sql`${COHORT} AND i.purchases > 0`),
   };
   for (const n of RETENTION_DAYS) {
-    selections[`retained_${n}`] = sumWhen(COHORT, sql`(i.active_days >> ${sql.lit(n)}) & 1`);
-    selections[`matured_${n}`] = sumWhen(sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`);
+    // Retained users are counted among the matured only: an open dated on a day N that has
+    // not begun (a sender's clock ahead) never counts without its user in the denominator.
+    const matured = sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`;
+    selections[`retained_${n}`] = sumWhen(matured, sql`(i.active_days >> ${sql.lit(n)}) & 1`);
+    selections[`matured_${n}`] = sumWhen(matured);
   }
+  const network = installNetwork(q.groupBy);
   const rows = await db
     .selectFrom('installs as i')
-    .select([sql`${key}`.as('key'), 'i.campaign_id', ...Object.entries(selections).map(([name, expr]) => expr.as(name))])
+    .select([
+      sql`${key}`.as('key'),
+      'i.campaign_id',
+      (network ?? sql<null>`null`).as('network'),
+      sql<number>`min(i.installed_at)`.as('first_at'),
+      ...Object.entries(selections).map(([name, expr]) => expr.as(name)),
+    ])
     .where('i.app_id', '=', q.appId)
     .where('i.installed_at', '>=', q.fromDay * DAY_MS)
     .where('i.installed_at', '<', (q.toDay + 1) * DAY_MS)
-    .groupBy([sql`${key}`, 'i.campaign_id'])
+    .groupBy([sql`${key}`, 'i.campaign_id', ...(network && q.groupBy === 'campaign' ? [network] : [])])
     .execute();
   return rows.map((row) => {
     const r = row as unknown as Record<string, unknown>;
@@ -56,7 +77,13 @@ export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery
       if (n !== undefined && (base === 'retained' || base === 'matured')) counters[base][n] = Number(r[name] ?? 0);
       else (counters as unknown as Record<string, number>)[name] = Number(r[name] ?? 0);
     }
-    return { key: normaliseKey(r['key'], q.groupBy), campaign_id: (r['campaign_id'] as string | null) ?? null, counters };
+    return {
+      key: normaliseKey(r['key'], q.groupBy),
+      campaign_id: (r['campaign_id'] as string | null) ?? null,
+      network: (r['network'] as string | null) ?? null,
+      first_at: Number(r['first_at']),
+      counters,
+    };
   });
 }
 
@@ -150,7 +177,7 @@ export async function segmentIdentities(db: Kysely<Database>, appId: string, rul
         users = users.where('i.status', '=', 'attributed').where('i.campaign_id', '=', rule.value);
         break;
       case 'network':
-        users = users.where('i.status', '=', 'attributed').where('i.network', '=', rule.value);
+        users = users.where('i.status', '=', 'attributed').where(sql<boolean>`lower(i.network) = lower(${rule.value})`);
         break;
       case 'platform':
         users = users.where('i.platform', '=', rule.value);

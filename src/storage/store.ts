@@ -105,6 +105,13 @@ export interface ReportQuery {
 export interface ReportCounterRow {
   key: number | string | null;
   campaign_id: string | null;
+  /**
+   * By network: the network as stored (the key). By campaign: the network of installs a sender
+   * claimed outside any campaign (null for the rest). By day: null.
+   */
+  network: string | null;
+  /** Epoch ms of the row's earliest install: which spelling of a network came first. */
+  first_at: number;
   counters: ReportCounters;
 }
 
@@ -144,6 +151,8 @@ export const IP_LOOKBACK_MS = 7 * 86_400_000;
 export interface StoreTx {
   /** Inserts touchpoints, ignoring ids already stored; returns the ids that were new. */
   insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
+  /** How the app first spelt `network` (its campaigns and postbacks compare case-insensitively), else `network`. */
+  networkSpelling(appId: string, network: string): Promise<string>;
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
   /** The user any of these identities belongs to (the oldest, if they disagree). */
   findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined>;

@@ -1,15 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { activityBit, deriveMetrics, emptyCounters, formatDay, parseDay } from '../../src/domain/metrics.js';
+import { activityBit, deriveMetrics, emptyCounters, formatDay, parseDay, withSpend } from '../../src/domain/metrics.js';
 import { formatSegmentRule, parseSegmentRule, parseSegmentRules } from '../../src/domain/segments.js';
 
 describe('report maths', () => {
   it('divides by the cohort (attributed + organic), and gives null for a division by zero', () => {
     const c = emptyCounters();
     expect(deriveMetrics(c)).toMatchObject({ payer_rate: null, arpu: null, arppu: null, roas: null, d1_retention: null });
-    Object.assign(c, { installs: 3, organic_installs: 1, payers: 1, revenue_usd: 10, attributed_revenue_usd: 6, spend: 4 });
+    Object.assign(c, { installs: 3, organic_installs: 1, payers: 1, revenue_usd: 10, attributed_revenue_usd: 6, roas_revenue_usd: 6, spend: 4 });
     c.retained[1] = 2;
     c.matured[1] = 4;
     expect(deriveMetrics(c)).toMatchObject({ payer_rate: 0.25, arpu: 2.5, arppu: 10, roas: 1.5, d1_retention: 0.5, d7_retention: null });
+  });
+
+  it('keeps revenue without spend behind it out of ROAS', () => {
+    const campaign = { ...emptyCounters(), installs: 2, revenue_usd: 12, attributed_revenue_usd: 12 };
+    expect(deriveMetrics(withSpend(campaign, 3))).toMatchObject({ spend: 6, roas: 2 });
+    // No CPI (or a claimed install outside any campaign): no spend, so no ROAS, and its revenue
+    // stays out of any sum it is added to.
+    const unpaid = withSpend(campaign, null);
+    expect(deriveMetrics(unpaid)).toMatchObject({ spend: 0, roas: null, revenue_usd: 12 });
+    expect(unpaid.roas_revenue_usd).toBe(0);
+    expect(withSpend({ ...campaign, installs: 0 }, 3).roas_revenue_usd).toBe(0);
   });
 
   it('reads calendar dates only', () => {

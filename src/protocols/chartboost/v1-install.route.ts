@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { ORGANIC, type Decision } from '../../domain/attribution.js';
 import { acknowledgeConversion } from '../conversion.js';
-import { optionalNumber, optionalString } from '../params.js';
+import { optionalString } from '../params.js';
+import { optionalEventTime } from '../times.js';
 import { chartboostErrorHandler, requireDevice, signedBody, verifySigned, zeroOrOne } from './chartboost-http.js';
 import { ChartboostAnswer, V1InstallBody } from './schemas.js';
 
@@ -30,15 +31,15 @@ export async function v1InstallRoute(app: FastifyInstance, services: Services): 
       const deviceIds = requireDevice(params, ['gaid', 'ifa', 'uuid']);
       const organic = zeroOrOne(params, 'organic', false);
       const attributedTo = optionalString(params, 'attributed_to', { max: 100 });
-      const timestamp = optionalNumber(params, 'timestamp', { min: 1_000_000_000, max: Date.now() / 1000 + 86_400 });
       const now = Date.now();
+      const time = optionalEventTime(params, 'timestamp', now);
       const decision: Decision =
         claim === 1
-          ? { ...ORGANIC, status: 'attributed', match_type: 'device_id', network: attributedTo ?? 'chartboost' }
+          ? { ...ORGANIC, status: 'attributed', match_type: 'claimed', network: attributedTo ?? 'chartboost' }
           : { ...ORGANIC, network: organic === 1 ? null : (attributedTo ?? null) };
       await acknowledgeConversion(services, {
         app: target,
-        time: timestamp === undefined ? now : Math.round(timestamp * 1000),
+        time: time ?? now,
         receivedAt: now,
         source: 'chartboost-v1',
         deviceIds,

@@ -48,7 +48,8 @@ export async function v2AttributedInstallRoute(app: FastifyInstance, services: S
       }
       const decision: Decision = {
         status: 'attributed',
-        match_type: kind === 'click' ? 'click_id' : 'view_id',
+        // Chartboost's claim on its own click or view: taken as given, nothing matched here.
+        match_type: 'claimed',
         campaign_id: touch.campaign_id,
         network: touch.network,
         touchpoint_id: touch.touchpoint_id,

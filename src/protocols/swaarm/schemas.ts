@@ -26,7 +26,7 @@ export const S2sEventAnswer = Type.Object({
   message: Type.String(),
   attribution: Type.Object({
     status: Type.String({ description: 'attributed, organic or rejected' }),
-    match_type: Type.String({ description: 'click_id, view_id, device_id, fingerprint, ip or organic' }),
+    match_type: Type.String({ description: 'click_id, view_id, device_id, fingerprint, ip, claimed or organic' }),
     campaign_id: Type.Union([Type.String(), Type.Null()]),
     network: Type.Union([Type.String(), Type.Null()]),
     click_id: Type.Union([Type.String(), Type.Null()]),

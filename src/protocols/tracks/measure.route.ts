@@ -5,7 +5,8 @@ import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
 import { dedupKey, readRevenue, acknowledgeConversion, acknowledgeConversions } from '../conversion.js';
-import { isPlainObject, optionalIp, optionalNumber, optionalString, requiredString, type Params } from '../params.js';
+import { isPlainObject, optionalIp, optionalString, requiredString, type Params } from '../params.js';
+import { optionalEventTime } from '../times.js';
 import { resolveAppAccess } from '../token-access.js';
 
 const REQUIRED = ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] as const;
@@ -16,8 +17,6 @@ const MAX_BATCH = 1000;
  * beyond ASCII. A larger body is a 413 naming the body.
  */
 export const MEASURE_BODY_LIMIT = 4 * 1024 * 1024;
-/** 2001-09-09: a `time_stamp` below this in seconds is not a real event time. */
-const MIN_SECONDS = 1_000_000_000;
 
 /**
  * TRACKS `POST /measure` (seed 002): a game's telemetry webhook, one event or a JSON array
@@ -116,16 +115,17 @@ function toRecord(access: { app: App }, request: FastifyRequest, params: Params,
   const eventName = requiredString(params, 'event_name', { max: 256 });
   const ip = optionalIp(params, 'ip');
   if (ip === undefined) throw badRequest('ip: is required');
-  const seconds = optionalNumber(params, 'time_stamp', { min: MIN_SECONDS, max: Date.now() / 1000 + 86_400 });
-  if (seconds === undefined) throw badRequest('time_stamp: is required');
+  const now = Date.now();
+  const time = optionalEventTime(params, 'time_stamp', now);
+  if (time === undefined) throw badRequest('time_stamp: is required');
   const platform = requiredString(params, 'platform', { max: 32 }).toLowerCase();
   const storefront = requiredString(params, 'storefront', { max: 32 }).toLowerCase();
   const { revenue, currency } = readRevenue(params, 'revenue', 'currency');
   const isOpen = eventName === 'game_open';
   return {
     app: access.app,
-    time: Math.round(seconds * 1000),
-    receivedAt: Date.now(),
+    time,
+    receivedAt: now,
     source: 'tracks-measure',
     userId,
     deviceIds: {},
