@@ -108,7 +108,7 @@ const CLOCK_TICKS = 100;
 
 /**
  * CPU seconds (user and system, all threads) a process and its children have used so far. On
- * this VM it moves with the machine's load as requests/s do (README, Performance): a cost to
+ * this VM it moves with the machine's load as requests/s do (docs/performance.md): a cost to
  * read beside the ratios, not a replacement for them.
  */
 function cpuSeconds(pid: number): number {

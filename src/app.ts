@@ -163,7 +163,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   });
 
   // Per-request hooks take Fastify's callback form: an async hook costs a promise and a
-  // microtask turn each, which at ingest rates is measurable (README, Performance).
+  // microtask turn each, which at ingest rates is measurable (docs/performance.md).
   app.addHook('onRequest', (request, _reply, done) => {
     // HTTP/1.1 requires Host (RFC 9112 3.2); Node's own refusal would be an empty 400.
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') done(badRequest('host: the Host header is required'));

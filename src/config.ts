@@ -35,7 +35,7 @@ export interface Config {
    * SQLite `wal_autocheckpoint`: WAL pages written before a commit copies them into the
    * database file. SQLite's 1 000 made checkpoints (two fsyncs each, on the event loop) about
    * a third of every ingest commit; 4 000 (a WAL of up to ~16 MB) cut commits by 30-40 %.
-   * 10 000 did as well for commits but slowed `s2s import` by a third (README, Performance).
+   * 10 000 did as well for commits but slowed `s2s import` by a third (docs/performance.md).
    */
   readonly sqliteCheckpointPages: number;
   /** `s2s serve` on SQLite: the database and attribution on a thread of their own (writer-thread.ts). */
@@ -64,8 +64,8 @@ export interface Config {
   /**
    * V8's old-generation growth after each full collection, in percent (`--heap-growing-percent`,
    * set by `s2s serve` at start); 0 leaves V8's own factor. V8 otherwise lets the heap grow by up to
-   * 4× what survived while batch requests arrive, and the process keeps what it took (README,
-   * Performance).
+   * 4× what survived while batch requests arrive, and the process keeps what it took
+   * (docs/performance.md).
    */
   readonly heapGrowthPercent: number;
   /** Server processes sharing the port (node:cluster): cores on PostgreSQL, 1 on SQLite. */

@@ -8,6 +8,7 @@ import { cliJson, runCli } from './helpers/cli.js';
 import { rawQuery, rawSql, undoMigration } from './helpers/raw-sql.js';
 import * as m0010 from '../src/storage/migrations/0010-ingest-journal.js';
 import * as m0011 from '../src/storage/migrations/0011-install-lookups.js';
+import * as m0012 from '../src/storage/migrations/0012-delivery-answer-rule.js';
 
 describe.each(BACKENDS)('s2s import on $name', (backend) => {
   let db: TestDatabase;
@@ -92,7 +93,8 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
       for (const table of ['event_dedup', 'events']) statements.push([`update ${table} set dedup_key = $1 where dedup_key = $2`, [`import:${sha(line)}`, current]]);
     }
     // Later migrations are undone too, so that 0009 is the next one again.
-    statements.push([`delete from kysely_migration where name in ($1, $2, $3)`, ['0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups']]);
+    statements.push([`delete from kysely_migration where name in ($1, $2, $3, $4)`, ['0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups', '0012-delivery-answer-rule']]);
+    await undoMigration(db, m0012);
     await undoMigration(db, m0011);
     await undoMigration(db, m0010);
     await rawSql(db, statements);

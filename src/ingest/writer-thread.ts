@@ -4,7 +4,7 @@
  * attribution and SQLite take. Here the connection, the group-commit transactions and
  * attribution run on a worker thread (`writer-thread.worker.ts`) while this thread speaks HTTP.
  * On two shared cores that did not raise throughput, but it cut `/measure`'s p99 to a third
- * (README, Performance); it costs a second V8 heap, so it is off by default.
+ * (docs/performance.md); it costs a second V8 heap, so it is off by default.
  *
  * The store this returns forwards every `Store` method to that thread (one connection, as
  * before: no lock contention between threads) and commits batches there (`commitBatch`).

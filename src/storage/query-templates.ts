@@ -23,7 +23,7 @@ export type DirectRunner = (sql: string, parameters: readonly unknown[]) => unkn
 /**
  * Hot-path queries built and compiled by Kysely once, then run with new values: building and
  * compiling a query costs more CPU than SQLite takes to run the small queries of ingest (the
- * profile in the README). The query stays written in Kysely; only the compile is reused.
+ * profile in docs/performance.md). The query stays written in Kysely; only the compile is reused.
  */
 export class QueryTemplates {
   private readonly templates = new Map<string, Template>();

@@ -2,7 +2,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 // Imported events' dedup keys were `import:` + the sha256 of the line (64 hex); they are now
 // `import:` + the event's second in 9 hex digits + `:` + the first 32 hex of that same sha256,
-// so that a backfill appends to the dedup index (README, Performance). The event's second is
+// so that a backfill appends to the dedup index (docs/performance.md). The event's second is
 // its `occurred_at`, so old keys are rewritten here: a file imported before this version and
 // imported again still adds nothing twice.
 const OLD_KEY = sql`dedup_key like 'import:%' and length(dedup_key) = 71`;

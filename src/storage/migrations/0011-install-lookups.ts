@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 // Every install wrote a random page of two indexes that almost nothing read: `installs_ip_idx`
 // (app, ip, time), read only by the max-installs-per-IP fraud rule, which is off by default;
 // and `installs_touchpoint_idx`, read only when a Chartboost open rejects an install. Together
-// they were half of the WAL pages of an attributed install's commit (README, Performance).
+// they were half of the WAL pages of an attributed install's commit (docs/performance.md).
 //
 // - The IP rule now counts `counted_ip`: the install's IP, kept only while its app has the rule
 //   on (switching it on fills in the last day, see `updateAppSettings`). Apps that have it on

@@ -8,7 +8,7 @@ interface Timing {
 /**
  * `S2S_SQL_PROFILE=1`: times every statement the SQLite store runs and prints, when the process
  * exits, the 25 that took longest in all (total, calls, mean, SQL) to stderr. For finding where
- * an ingest or import spends its database time (the README's performance section); it adds a
+ * an ingest or import spends its database time (docs/performance.md); it adds a
  * wrapper around every call, so it is off unless asked for.
  */
 export class StatementProfile {
