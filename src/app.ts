@@ -27,7 +27,7 @@ import { v1InstallRoute } from './protocols/chartboost/v1-install.route.js';
 import { v2AttributedInstallRoute } from './protocols/chartboost/v2-attributed-install.route.js';
 import { v2OpenRoute } from './protocols/chartboost/v2-open.route.js';
 import { v3TrackRoute } from './protocols/chartboost/v3-track.route.js';
-import { isTransientDatabaseError } from './storage/db.js';
+import { isDatabaseOutage } from './storage/db.js';
 import type { Store } from './storage/store.js';
 import { applyBatch } from './ingest/apply-batch.js';
 import { Catalog } from './ingest/catalog.js';
@@ -91,7 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     maxQueue: config.writeQueueLimit,
     concurrency: store.writeConcurrency,
     onCommit: (size, ms, ok) => metrics.recordCommit(size, ms, ok),
-    isOutage: isTransientDatabaseError,
+    isOutage: isDatabaseOutage,
   });
   metrics.watchQueueDepth('s2s_write_queue_depth', 'Records waiting for a group commit', () => writer.depth);
   const journal = config.ingestJournal

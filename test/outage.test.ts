@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { isTransientDatabaseError, openStore } from '../src/storage/db.js';
+import { isDatabaseOutage, isTransientDatabaseError, openStore } from '../src/storage/db.js';
 import { BACKENDS } from './helpers/backends.js';
 import { cliJson, startServerProcess } from './helpers/cli.js';
 import { call } from './helpers/server.js';
@@ -91,6 +91,18 @@ describe('what counts as an outage (isTransientDatabaseError)', () => {
       expect(isTransientDatabaseError(coded(code)), code).toBe(false);
     }
     expect(isTransientDatabaseError(new Error('cannot rollback - no transaction is active'))).toBe(false);
+  });
+
+  it('tells contention (a deadlock, a busy database: retried record by record) from an outage (the batch fails at once, /readyz fails)', () => {
+    for (const code of ['40001', '40P01', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED_SHAREDCACHE']) {
+      expect(isTransientDatabaseError(coded(code)), code).toBe(true);
+      expect(isDatabaseOutage(coded(code)), code).toBe(false);
+    }
+    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'ENOSPC', 'ECONNREFUSED', '57P01', '53100', '25006']) {
+      expect(isDatabaseOutage(coded(code)), code).toBe(true);
+    }
+    expect(isDatabaseOutage(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseOutage(coded('23505'))).toBe(false);
   });
 });
 

@@ -58,6 +58,24 @@ describe.each(BACKENDS)('future sender times on $name', (backend) => {
     expect((await measure(open('drift', now + HOUR_S / 2))).status).toBe(200);
   });
 
+  it('/measure refuses a time_stamp too far ahead for a date to print with a 400, not a 500, alone or in a batch', async () => {
+    const res = await measure(open('far-future', 1e13));
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/^time_stamp: .*more than 1 h after/);
+    const batch = await measure([open('far-future-batch', 1e13), open('batch-ok', Math.floor(Date.now() / 1000))]);
+    expect(batch.status).toBe(200);
+    expect(batch.body).toMatchObject({ accepted: 1, errors: [{ index: 0, message: expect.stringMatching(/^time_stamp: /) }] });
+  });
+
+  it('/measure refuses a lone surrogate in a string field with a 400 naming it', async () => {
+    const res = await call(`${server.url}/measure`, {
+      rawBody: '{"user_id":"u\\ud800","event_name":"game_open","ip":"192.0.2.1","time_stamp":"1790000000","platform":"pc","storefront":"steam"}',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/^user_id: not valid Unicode/);
+  });
+
   it('Chartboost v1 refuses a timestamp two hours ahead (it allowed a day) with the status in the body', async () => {
     const body = JSON.stringify({ app_id: app.app_id, gaid: '11111111-2222-3333-4444-555555555555', claim: 0, timestamp: Math.floor(Date.now() / 1000) + 2 * HOUR_S });
     const res = await call(`${server.url}/api/v1/install.json`, {

@@ -13,5 +13,7 @@ export const MIN_EPOCH_SECONDS = 1_000_000_000;
 /** Why the epoch-ms `time` is refused as of `now`, as `<field>: <reason>`; undefined when it is fine. */
 export function futureTimeProblem(field: string, time: number, now: number): string | undefined {
   if (time <= now + FUTURE_TOLERANCE_MS) return undefined;
-  return `${field}: ${new Date(time).toISOString()} is more than 1 h after the server's clock (${new Date(now).toISOString()})`;
+  // Past year 275 760 a Date cannot even be printed (toISOString throws): say so without it.
+  const when = Number.isFinite(time) && Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : `${time} ms`;
+  return `${field}: ${when} is more than 1 h after the server's clock (${new Date(now).toISOString()})`;
 }

@@ -113,7 +113,8 @@ export function expandTemplate(template: string, values: Record<string, string>)
   const queryAt = template.indexOf('?');
   return template.replace(MACRO, (whole, name: string, offset: number) => {
     if (!(name in values)) return whole;
-    const encoded = encodeURIComponent(values[name]!);
+    // A lone surrogate (stored before senders' strings were checked) would make encodeURIComponent throw.
+    const encoded = encodeURIComponent(values[name]!.replace(/\p{Cs}/gu, '\ufffd'));
     return queryAt >= 0 && offset > queryAt ? encoded : encoded.replace(/\./g, '%2E');
   });
 }

@@ -39,6 +39,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A UTF-16 surrogate not part of a pair (with the u flag, a pair is one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 interface StringRule {
   max?: number;
   pattern?: RegExp;
@@ -52,6 +55,8 @@ export function optionalString(params: Params, key: string, rule: StringRule = {
   if (typeof raw !== 'string' && typeof raw !== 'number') throw badRequest(`${key}: must be a string`);
   const value = String(raw).trim();
   if (value === '') return undefined;
+  // A JSON \ud800 escape is no character: it would be stored as invalid UTF-8 and cannot be URL-encoded.
+  if (LONE_SURROGATE.test(value)) throw badRequest(`${key}: not valid Unicode (a lone surrogate)`);
   if (value.length > (rule.max ?? 512)) throw badRequest(`${key}: longer than ${rule.max ?? 512} characters`);
   if (rule.pattern && !rule.pattern.test(value)) throw badRequest(`${key}: ${rule.hint ?? 'has an invalid format'}`);
   return value;

@@ -74,6 +74,20 @@ export function isTransientDatabaseError(error: unknown): boolean {
   );
 }
 
+/** Contention, not an outage: another writer won this time (a deadlock, a serialization failure, a lock held past busy_timeout). */
+const CONTENTION_CODES = new Set(['40001', '40P01', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
+
+/**
+ * A transient error that says "this database cannot write now" (down, disk full, read-only,
+ * I/O error), not contention: a batch that lost a deadlock is retried record by record as
+ * before, while an outage fails the batch at once and fails /readyz until a commit succeeds.
+ */
+export function isDatabaseOutage(error: unknown): boolean {
+  if (!isTransientDatabaseError(error)) return false;
+  const code = databaseErrorCode(error);
+  return code === undefined || !CONTENTION_CODES.has(code.startsWith('SQLITE_') ? code.split('_', 2).join('_') : code);
+}
+
 /** The code a database error carries (`SQLITE_FULL`, `57P01`, `ECONNREFUSED`), for logs. */
 export function databaseErrorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

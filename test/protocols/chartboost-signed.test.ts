@@ -97,4 +97,19 @@ describe.each(BACKENDS)('signed Chartboost endpoints take parameters from the si
     }
     expect(await snapshot()).toEqual(before);
   });
+
+  it('v3 track: a signed purchase replayed with an unsigned Idempotency-Key header is refused and stored once', async () => {
+    const body = JSON.stringify({ app_id: appId, gaid: 'signed-gaid-3', transaction_id: 't-3', iap: { product_id: 'gems', price: 2.99, currency: 'USD' } });
+    expect((await signedPost('/event_service/v3/track', body, 'pia')).body).toEqual({ status: 200, message: 'OK' });
+    const before = await snapshot();
+    for (const key of ['replay-1', 'replay-2']) {
+      const res = await call(`${server.url}/event_service/v3/track`, {
+        rawBody: body,
+        headers: { 'content-type': 'application/json', 'idempotency-key': key, 'x-chartboost-token': token, 'x-chartboost-signature': signChartboost('pia', secret, appSignature, body) },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/^idempotency-key: /);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
 });

@@ -38,6 +38,10 @@ export function signedBody(request: FastifyRequest): Params {
     const name = /^[\w.\-[\]]{1,64}$/.test(query[0]!) ? query[0]! : 'query';
     throw badRequest(`${name}: not allowed in the query string; a signed request carries its parameters in the signed body only`);
   }
+  // The header would pick the dedup key, and it is not signed: the body's transaction_id is.
+  if (request.headers['idempotency-key'] !== undefined) {
+    throw badRequest('idempotency-key: not allowed on a signed request; the signed body\'s transaction_id or event_uid is its key');
+  }
   if (!isPlainObject(request.body)) throw badRequest('body: must be a JSON object');
   return Object.assign(Object.create(null) as Params, request.body);
 }
