@@ -38,7 +38,7 @@ const ONLY = process.env.BENCH_ONLY;
  */
 const START_ARGS = (/^node((?: --[^ ]+)*) /.exec(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
 const NODE_ARGS = [...START_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-// A leading ^ anchors the name (`^POST /api/v2/open` leaves out the writer-thread and journal rows).
+// A leading ^ anchors the name (`^POST /api/v2/open` leaves out the journal rows).
 const selected = (name: string): boolean => !ONLY || (ONLY.startsWith('^') ? name.startsWith(ONLY.slice(1)) : name.includes(ONLY));
 const ADMIN = 'bench-admin';
 
@@ -327,26 +327,13 @@ async function main(): Promise<void> {
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
 
-  // The same database served with S2S_SQLITE_WRITER_THREAD=on (SQLite and attribution on a
-  // worker thread), for the open and batch scenarios: the A/B behind it being off by default.
-  const THREADED = ['POST /api/v2/open (new device each)', 'POST /measure (batches of 100)'];
-  if (THREADED.some((name) => selected(`writer thread: ${name}`))) {
-    const threaded = await startProduct({ ...env, S2S_SQLITE_WRITER_THREAD: 'on' });
-    for (const scenario of scenarios.filter((s) => THREADED.includes(s.name) && selected(`writer thread: ${s.name}`))) {
-      const before = scenario.stored ? await scenario.stored() : 0;
-      const m = await measure(threaded.url, { ...scenario, name: `writer thread: ${scenario.name}` }, threaded.child.pid!, paired);
-      const rows = scenario.stored ? (await scenario.stored()) - before : null;
-      results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: rows });
-      if (rows !== null && rows < m.ok_total) throw new Error(`${m.scenario}: ${m.ok_total} answered 200 but ${rows} stored`);
-    }
-    threaded.child.kill('SIGTERM');
-    await new Promise((resolve) => threaded.child.once('exit', resolve));
-  }
+  // The open and batch scenarios, measured again below with the ingest journal on.
+  const JOURNALED = ['POST /api/v2/open (new device each)', 'POST /measure (batches of 100)'];
   // The same database with S2S_INGEST_JOURNAL=on: answered on the journal append, recorded
   // after. The rows are counted once the journal has drained, and the time that took is shown.
-  if (THREADED.some((name) => selected(`ingest journal: ${name}`))) {
+  if (JOURNALED.some((name) => selected(`ingest journal: ${name}`))) {
     const journaled = await startProduct({ ...env, S2S_INGEST_JOURNAL: 'on' });
-    for (const scenario of scenarios.filter((s) => THREADED.includes(s.name) && selected(`ingest journal: ${s.name}`))) {
+    for (const scenario of scenarios.filter((s) => JOURNALED.includes(s.name) && selected(`ingest journal: ${s.name}`))) {
       const before = scenario.stored ? await scenario.stored() : 0;
       // The applier records the backlog between repetitions, which would slow a baseline
       // measured then: this scenario's baselines are measured before its load, back to back.

@@ -38,8 +38,6 @@ export interface Config {
    * 10 000 did as well for commits but slowed `s2s import` by a third (docs/performance.md).
    */
   readonly sqliteCheckpointPages: number;
-  /** `s2s serve` on SQLite: the database and attribution on a thread of their own (writer-thread.ts). */
-  readonly sqliteWriterThread: boolean;
   /**
    * Opens, installs and events (all but /s2sevent, which answers with the attribution) are
    * answered once appended to the durable ingest journal and attributed right after
@@ -134,7 +132,6 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     sqliteSynchronous: sync,
     sqliteCheckpointPages: readInt(env, 'S2S_SQLITE_CHECKPOINT_PAGES', DEFAULT_CHECKPOINT_PAGES, 100, 1_000_000),
     heapGrowthPercent: readInt(env, 'S2S_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT, 0, 1000),
-    sqliteWriterThread: readSwitch(env, 'S2S_SQLITE_WRITER_THREAD', false),
     ingestJournal: readSwitch(env, 'S2S_INGEST_JOURNAL', false),
     ingestJournalMax: readInt(env, 'S2S_INGEST_JOURNAL_MAX', 1_000_000, 1, 1_000_000_000),
     retryBaseMs: readInt(env, 'S2S_RETRY_BASE_MS', 5000, 1, 3_600_000),

@@ -4,7 +4,6 @@ import type { Config } from './config.js';
 import { buildApp } from './app.js';
 import { limitHeapGrowth } from './ops/heap-growth.js';
 import { createLogger } from './logger.js';
-import { openServerStore, usesWriterThread } from './ingest/writer-thread.js';
 import { describeDatabase, openStore } from './storage/db.js';
 
 /** How long a crashed worker waits before it is replaced, so a crash loop cannot spin. */
@@ -76,11 +75,10 @@ async function runPrimary(config: Config): Promise<void> {
 async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   keepServingOnUnhandledRejection(logger);
-  const store = await openServerStore(config);
+  const store = openStore(config);
   const migration = await store.migrate();
   if (cluster.isPrimary) {
-    const thread = config.databaseUrl === undefined ? { writer_thread: usesWriterThread(config) } : {};
-    logger.info({ database: describeDatabase(config), ...migration, ...thread }, 'database ready');
+    logger.info({ database: describeDatabase(config), ...migration }, 'database ready');
   }
 
   const ensurePartitions = async (): Promise<void> => {

@@ -26,14 +26,10 @@ describe('config', () => {
     expect(() => loadConfig({ S2S_WORKERS: '2' })).toThrow(ConfigError);
   });
 
-  it('keeps SQLite on the event loop unless S2S_SQLITE_WRITER_THREAD turns the writer thread on', () => {
-    expect(loadConfig({}).sqliteWriterThread).toBe(false);
-    for (const on of ['on', '1', 'TRUE', 'yes']) expect(loadConfig({ S2S_SQLITE_WRITER_THREAD: on }).sqliteWriterThread).toBe(true);
-    for (const off of ['off', '0', 'false', 'No']) expect(loadConfig({ S2S_SQLITE_WRITER_THREAD: off }).sqliteWriterThread).toBe(false);
-  });
-
   it('answers conversions once recorded unless S2S_INGEST_JOURNAL turns the journal on', () => {
     expect(loadConfig({}).ingestJournal).toBe(false);
+    for (const on of ['on', '1', 'TRUE', 'yes']) expect(loadConfig({ S2S_INGEST_JOURNAL: on }).ingestJournal).toBe(true);
+    for (const off of ['off', '0', 'false', 'No']) expect(loadConfig({ S2S_INGEST_JOURNAL: off }).ingestJournal).toBe(false);
     expect(loadConfig({}).ingestJournalMax).toBe(1_000_000);
     expect(loadConfig({ S2S_INGEST_JOURNAL: 'on', S2S_INGEST_JOURNAL_MAX: '5000' })).toMatchObject({ ingestJournal: true, ingestJournalMax: 5000 });
   });
@@ -58,7 +54,6 @@ describe('config', () => {
       [{ S2S_BODY_LIMIT: '10' }, 'S2S_BODY_LIMIT must be between'],
       [{ S2S_SQLITE_SYNCHRONOUS: 'OFF' }, 'S2S_SQLITE_SYNCHRONOUS must be FULL or NORMAL'],
       [{ S2S_PUBLIC_URL: 'track.example.com' }, 'S2S_PUBLIC_URL must be an http(s) URL'],
-      [{ S2S_SQLITE_WRITER_THREAD: 'maybe' }, 'S2S_SQLITE_WRITER_THREAD must be on or off'],
       [{ S2S_INGEST_JOURNAL: 'later' }, 'S2S_INGEST_JOURNAL must be on or off'],
       [{ S2S_INGEST_JOURNAL_MAX: '0' }, 'S2S_INGEST_JOURNAL_MAX must be between'],
       [{ S2S_SQLITE_CHECKPOINT_PAGES: '0' }, 'S2S_SQLITE_CHECKPOINT_PAGES must be between'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/storage/db.js';
-import { BACKENDS, SQLITE_WRITER_THREAD, type TestBackend } from './helpers/backends.js';
+import { BACKENDS, type TestBackend } from './helpers/backends.js';
 import { cliJson, startServerProcess } from './helpers/cli.js';
 import { call } from './helpers/server.js';
 
@@ -9,11 +9,10 @@ const ROUNDS = 5;
 
 const withJournal = (backend: TestBackend): TestBackend => ({ ...backend, env: () => ({ ...backend.env(), S2S_INGEST_JOURNAL: 'on' }) });
 
-// SQLite both on the event loop (the default) and with its writer thread; both databases with
-// the ingest journal, where a 200 means appended and recording follows.
+// Both databases as they run by default, and both with the ingest journal, where a 200 means
+// appended and recording follows.
 const CASES = [
   ...BACKENDS.map((backend) => ({ name: backend.name, backend })),
-  ...(BACKENDS.some((b) => b.name === 'sqlite') ? [{ name: 'sqlite with S2S_SQLITE_WRITER_THREAD=on', backend: SQLITE_WRITER_THREAD }] : []),
   ...BACKENDS.map((backend) => ({ name: `${backend.name} with S2S_INGEST_JOURNAL=on`, backend: withJournal(backend) })),
 ];
 

@@ -72,7 +72,7 @@ describe.each(BACKENDS)('the ingest journal (S2S_INGEST_JOURNAL=on) on $name', (
     const conversion: ConversionRecord = { app, time: Date.now(), receivedAt: Date.now(), source: 'test', deviceIds: { gaid: 'dev-left' }, clickIds: [], viewIds: [] };
     // No device id and no user id: recording it fails the same way every time.
     const hopeless: ConversionRecord = { ...conversion, deviceIds: {} };
-    // Appended as the server appends (a group commit), which also works through the writer thread.
+    // Appended as the server appends (a group commit).
     await applyBatch(server.db.store, [{ kind: 'journal', conversion: hopeless }, { kind: 'journal', conversion }]);
     await server.services.journal!.settled();
     expect(await server.db.store.countJournal()).toEqual({ pending: 0, failed: 1 });

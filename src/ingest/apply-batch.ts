@@ -13,17 +13,12 @@ export interface BatchContext {
 
 const NO_POSTBACKS: BatchContext = { postbacksFor: async () => [], retryTtlMs: 0, rates: async () => new Map() };
 
-/** What a batch reads before its transaction opens: plain data, so it can cross to a writer thread. */
-export interface BatchInputs {
+/** What a batch reads before its transaction opens. */
+interface BatchInputs {
   /** Each converting app's active postbacks. */
   postbacks: Map<string, Postback[]>;
   rates: ReadonlyMap<string, number>;
   retryTtlMs: number;
-}
-
-/** A store that commits batches somewhere else (the SQLite writer thread, `writer-thread.ts`). */
-export interface BatchCommitter {
-  commitBatch(ops: readonly WriteOp[], inputs: BatchInputs): Promise<WriteOutcome[]>;
 }
 
 /**
@@ -31,13 +26,13 @@ export interface BatchCommitter {
  * must be stored before an install in the same batch can be attributed to it), with the
  * postbacks each conversion owes written to the outbox in that same transaction.
  */
-export async function applyBatch(store: Store & Partial<BatchCommitter>, ops: readonly WriteOp[], context: BatchContext = NO_POSTBACKS): Promise<WriteOutcome[]> {
+export async function applyBatch(store: Store, ops: readonly WriteOp[], context: BatchContext = NO_POSTBACKS): Promise<WriteOutcome[]> {
   const inputs = await loadBatchInputs(ops, context);
-  return store.commitBatch ? store.commitBatch(ops, inputs) : commitBatch(store, ops, inputs);
+  return recordBatch(store, ops, inputs);
 }
 
 /** Reads what the batch's conversions need from the (cached) context. */
-export async function loadBatchInputs(ops: readonly WriteOp[], context: BatchContext): Promise<BatchInputs> {
+async function loadBatchInputs(ops: readonly WriteOp[], context: BatchContext): Promise<BatchInputs> {
   // Loaded first: a lookup on SQLite's one connection cannot run while the transaction holds it.
   const postbacks = new Map<string, Postback[]>();
   for (const op of ops) {
@@ -50,7 +45,7 @@ export async function loadBatchInputs(ops: readonly WriteOp[], context: BatchCon
 }
 
 /** The transaction of `applyBatch`, given its inputs. */
-export function commitBatch(store: Store, ops: readonly WriteOp[], inputs: BatchInputs): Promise<WriteOutcome[]> {
+function recordBatch(store: Store, ops: readonly WriteOp[], inputs: BatchInputs): Promise<WriteOutcome[]> {
   return store.transaction(async (tx) => {
     const outcomes: WriteOutcome[] = [];
     let i = 0;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openServerStore } from '../../src/ingest/writer-thread.js';
+import { openStore } from '../../src/storage/db.js';
 import type { Store } from '../../src/storage/store.js';
 
 /**
@@ -47,18 +47,8 @@ const postgres: TestBackend = {
   },
 };
 
-/**
- * SQLite with `S2S_SQLITE_WRITER_THREAD=on`: the store on a writer thread. Its own tests use it; listing
- * `sqlite-thread` in S2S_TEST_BACKENDS runs every suite through it too (except the storage
- * contract's direct `transaction` calls, which cannot cross threads).
- */
-export const SQLITE_WRITER_THREAD: TestBackend = { ...sqlite, env: () => ({ ...sqlite.env(), S2S_SQLITE_WRITER_THREAD: 'on' }) };
-
 const selected = (process.env.S2S_TEST_BACKENDS ?? 'sqlite,postgres').split(',').map((s) => s.trim());
-export const BACKENDS: TestBackend[] = [
-  ...[sqlite, postgres].filter((b) => selected.includes(b.name)),
-  ...(selected.includes('sqlite-thread') ? [SQLITE_WRITER_THREAD] : []),
-];
+export const BACKENDS: TestBackend[] = [sqlite, postgres].filter((b) => selected.includes(b.name));
 
 export interface TestDatabase {
   env: Record<string, string>;
@@ -72,8 +62,8 @@ export interface TestDatabase {
 export async function openTestDatabase(backend: TestBackend, extraEnv: Record<string, string> = {}): Promise<TestDatabase> {
   const env = { ...backend.env(), LOG_LEVEL: 'silent', ...extraEnv };
   const config = loadConfig(env);
-  // As `s2s serve` opens it: on the writer thread when the backend's env says so.
-  const store = await openServerStore(config);
+  // As `s2s serve` opens it.
+  const store = openStore(config);
   await store.migrate();
   return {
     env,
