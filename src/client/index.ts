@@ -229,7 +229,8 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number)
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
-const failedAttempt = (started: number, error: unknown, unsendable: boolean): Attempt => {
+/** An attempt that got no answer: `started` is its performance.now(); `unsendable` when trying again cannot help. */
+export const failedAttempt = (started: number, error: unknown, unsendable: boolean): Attempt => {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { status: null, latencyMs: Math.round(performance.now() - started), responseStart: null, body: null, error: message.slice(0, 500), retryAfterMs: null, ...(unsendable ? { unsendable } : {}) };
 };

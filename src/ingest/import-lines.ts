@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { App } from '../domain/apps.js';
 import { deviceIdsFrom } from '../domain/devices.js';
-import { futureTimeProblem } from '../domain/times.js';
+import { MIN_EPOCH_SECONDS, futureTimeProblem } from '../domain/times.js';
 import { isId } from '../domain/ids.js';
 import type { Touchpoint } from '../storage/store.js';
 import { eventKind, type ConversionRecord, type WriteOp } from './records.js';
@@ -36,7 +36,7 @@ export function parseTime(value: unknown, now: number = Date.now()): number {
 function parseTimeValue(value: unknown): number {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))) {
     const seconds = Number(value);
-    if (seconds < 1_000_000_000 || seconds > 10_000_000_000) fail(`time: ${value} is not epoch seconds`);
+    if (seconds < MIN_EPOCH_SECONDS || seconds > 10_000_000_000) fail(`time: ${value} is not epoch seconds`);
     return Math.round(seconds * 1000);
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) {

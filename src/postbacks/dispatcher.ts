@@ -9,7 +9,7 @@
  * of the loop. The schedule lives in the database, so a restart resumes it.
  */
 import type { Logger } from 'pino';
-import { judge, requestTarget, retryDelayMs, sendOnce, type AnswerRule, type Attempt, type OutboundRequest } from '../client/index.js';
+import { failedAttempt, judge, requestTarget, retryDelayMs, sendOnce, type AnswerRule, type Attempt, type OutboundRequest } from '../client/index.js';
 import { newId } from '../domain/ids.js';
 import type { DeliveryRow, DeliveryUpdate, Store } from '../storage/store.js';
 
@@ -142,8 +142,7 @@ export class Dispatcher {
         body: delivery.body ?? undefined,
       };
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return { status: null, latencyMs: 0, responseStart: null, body: null, error: message.slice(0, 500), retryAfterMs: null, unsendable: true };
+      return failedAttempt(performance.now(), error, true);
     }
     await this.acquire(origin);
     try {
