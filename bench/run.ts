@@ -38,7 +38,7 @@ const ONLY = process.env.BENCH_ONLY;
  */
 const START_ARGS = (/^node((?: --[^ ]+)*) /.exec(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
 const NODE_ARGS = [...START_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-// A leading ^ anchors the name (`^POST /api/v2/open` leaves out the journal rows).
+// A leading ^ anchors the name (`^POST /api/v2/open` leaves out the PostgreSQL rows).
 const selected = (name: string): boolean => !ONLY || (ONLY.startsWith('^') ? name.startsWith(ONLY.slice(1)) : name.includes(ONLY));
 const ADMIN = 'bench-admin';
 
@@ -159,8 +159,6 @@ interface Result {
    * median over repetitions.
    */
   cpu_us_per_request: number;
-  /** With the ingest journal: entries waiting when the load stopped, and how long they took to record. */
-  journal?: { backlog_at_end: number; drained_s: number };
 }
 
 /** Request counter across warm-up and repetitions, so each request names a new device. */
@@ -327,32 +325,6 @@ async function main(): Promise<void> {
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
 
-  // The open and batch scenarios, measured again below with the ingest journal on.
-  const JOURNALED = ['POST /api/v2/open (new device each)', 'POST /measure (batches of 100)'];
-  // The same database with S2S_INGEST_JOURNAL=on: answered on the journal append, recorded
-  // after. The rows are counted once the journal has drained, and the time that took is shown.
-  if (JOURNALED.some((name) => selected(`ingest journal: ${name}`))) {
-    const journaled = await startProduct({ ...env, S2S_INGEST_JOURNAL: 'on' });
-    for (const scenario of scenarios.filter((s) => JOURNALED.includes(s.name) && selected(`ingest journal: ${s.name}`))) {
-      const before = scenario.stored ? await scenario.stored() : 0;
-      // The applier records the backlog between repetitions, which would slow a baseline
-      // measured then: this scenario's baselines are measured before its load, back to back.
-      const bases: number[] = [];
-      for (let i = 0; paired && i < REPS; i++) bases.push(await paired());
-      const measured = await measure(journaled.url, { ...scenario, name: `ingest journal: ${scenario.name}` }, journaled.child.pid!);
-      const journalBase = bases.length > 0 ? median(bases, (b) => b) : null;
-      const m = journalBase === null ? measured : { ...measured, ratio_to_baseline: ratio3(measured.records_per_s / journalBase), paired_baseline_req_s: Math.round(journalBase) };
-      const backlog = (await store.countJournal()).pending;
-      const started = Date.now();
-      while ((await store.countJournal()).pending > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-      const drained = Math.round((Date.now() - started) / 100) / 10;
-      const rows = scenario.stored ? (await scenario.stored()) - before : null;
-      results.push({ ...m, ratio_to_baseline: ratioOf(m), rows_stored: rows, journal: { backlog_at_end: backlog, drained_s: drained } });
-      if (rows !== null && rows < m.ok_total) throw new Error(`${m.scenario}: ${m.ok_total} answered 200 but ${rows} stored`);
-    }
-    journaled.child.kill('SIGTERM');
-    await new Promise((resolve) => journaled.child.once('exit', resolve));
-  }
   await store.close();
 
   // PostgreSQL, 1 and 2 worker processes (s2s serve --workers N), same open scenario.
@@ -457,7 +429,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(ROOT, out), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | server CPU µs/req | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.cpu_us_per_request} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`}${r.journal ? ` (${r.journal.backlog_at_end} waited, recorded in ${r.journal.drained_s} s)` : ''} |`);
+    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.cpu_us_per_request} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`);
   }
   console.log(
     `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'} by ratio, ${comparisons.s2sevent_cpu_per_request_1m_over_10k ?? '-'} × the CPU per request; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,

@@ -31,21 +31,6 @@ export interface Config {
   readonly authCacheMs: number;
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
-  /**
-   * SQLite `wal_autocheckpoint`: WAL pages written before a commit copies them into the
-   * database file. SQLite's 1 000 made checkpoints (two fsyncs each, on the event loop) about
-   * a third of every ingest commit; 4 000 (a WAL of up to ~16 MB) cut commits by 30-40 %.
-   * 10 000 did as well for commits but slowed `s2s import` by a third (docs/performance.md).
-   */
-  readonly sqliteCheckpointPages: number;
-  /**
-   * Opens, installs and events (all but /s2sevent, which answers with the attribution) are
-   * answered once appended to the durable ingest journal and attributed right after
-   * (ingest/journal.ts). Off: answered once attributed and recorded.
-   */
-  readonly ingestJournal: boolean;
-  /** Journal entries allowed to wait; past it, requests are attributed before the answer again. */
-  readonly ingestJournalMax: number;
   /** Postbacks: first retry back-off (doubling after), and how long a delivery is tried. */
   readonly retryBaseMs: number;
   readonly retryTtlMs: number;
@@ -59,13 +44,6 @@ export interface Config {
   readonly tlsKeyFile: string | undefined;
   /** Peers (CIDR ranges) whose X-Forwarded-For names the client; empty trusts no one. */
   readonly trustProxy: readonly string[];
-  /**
-   * V8's old-generation growth after each full collection, in percent (`--heap-growing-percent`,
-   * set by `s2s serve` at start); 0 leaves V8's own factor. V8 otherwise lets the heap grow by up to
-   * 4× what survived while batch requests arrive, and the process keeps what it took
-   * (docs/performance.md).
-   */
-  readonly heapGrowthPercent: number;
   /** Server processes sharing the port (node:cluster): cores on PostgreSQL, 1 on SQLite. */
   readonly workers: number;
 }
@@ -74,16 +52,25 @@ export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'tlsCertFil
 
 export class ConfigError extends Error {}
 
-/** WAL pages between SQLite checkpoints (see `sqliteCheckpointPages`). */
-export const DEFAULT_CHECKPOINT_PAGES = 4000;
-
-/** See `heapGrowthPercent`: 20 held `/measure`'s peak RSS to 135 MB against 230–250 MB. */
-export const DEFAULT_HEAP_GROWTH_PERCENT = 20;
+/**
+ * Settings that existed once and were removed with what they switched (issue #19): one set is
+ * refused rather than silently ignored, so nobody believes a mode is on that is gone.
+ */
+const REMOVED_SETTINGS: Record<string, string> = {
+  S2S_INGEST_JOURNAL: 'the ingest journal was removed: every conversion is answered once recorded (docs/performance.md, "one ingest path")',
+  S2S_INGEST_JOURNAL_MAX: 'the ingest journal was removed (docs/performance.md, "one ingest path")',
+  S2S_SQLITE_CHECKPOINT_PAGES: 'the WAL checkpoint interval is fixed at 4000 pages (src/storage/sqlite/sqlite-store.ts)',
+  S2S_HEAP_GROWTH_PERCENT: 'V8 heap growth is a Node flag now: `npm start` passes --heap-growing-percent=20 (docs/configuration.md)',
+  S2S_SQLITE_WRITER_THREAD: 'the SQLite writer thread was removed (docs/performance.md)',
+};
 
 type Env = Record<string, string | undefined>;
 
 /** Parses the environment (and CLI overrides) into a frozen Config; throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  for (const [name, why] of Object.entries(REMOVED_SETTINGS)) {
+    if (env[name] !== undefined) throw new ConfigError(`${name} is no longer a setting: ${why}; unset it`);
+  }
   const port = overrides.port ?? readInt(env, 'PORT', 8080, 0, 65535);
   const host = overrides.host ?? readString(env, 'HOST') ?? '0.0.0.0';
   const databaseUrl = readString(env, 'DATABASE_URL');
@@ -130,10 +117,6 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     writeQueueLimit: readInt(env, 'S2S_WRITE_QUEUE_LIMIT', 20_000, 1, 10_000_000),
     authCacheMs: readInt(env, 'S2S_AUTH_CACHE_MS', 2000, 0, 60_000),
     sqliteSynchronous: sync,
-    sqliteCheckpointPages: readInt(env, 'S2S_SQLITE_CHECKPOINT_PAGES', DEFAULT_CHECKPOINT_PAGES, 100, 1_000_000),
-    heapGrowthPercent: readInt(env, 'S2S_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT, 0, 1000),
-    ingestJournal: readSwitch(env, 'S2S_INGEST_JOURNAL', false),
-    ingestJournalMax: readInt(env, 'S2S_INGEST_JOURNAL_MAX', 1_000_000, 1, 1_000_000_000),
     retryBaseMs: readInt(env, 'S2S_RETRY_BASE_MS', 5000, 1, 3_600_000),
     retryTtlMs: readInt(env, 'S2S_RETRY_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
     dispatchTimeoutMs: readInt(env, 'S2S_DISPATCH_TIMEOUT_MS', 10_000, 100, 300_000),
@@ -174,14 +157,6 @@ export function parseWorkers(value: string): number {
 function readString(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
-}
-
-function readSwitch(env: Env, name: string, fallback: boolean): boolean {
-  const value = readString(env, name)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
-  if (['0', 'false', 'off', 'no'].includes(value)) return false;
-  throw new ConfigError(`${name} must be on or off (1/0, true/false)`);
 }
 
 function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {

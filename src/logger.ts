@@ -1,19 +1,20 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { PROTOCOLS } from './protocols/index.js';
 
-/** Query parameters that carry credentials in the seeds' protocols (Chartboost v2, Swaarm). */
-const SECRET_QUERY_KEYS = new Set(['token', 's2s_token', 's2stoken', 'secret', 'signature', 'api_key', 'key']);
+/**
+ * Query parameters that carry credentials: each protocol's own (its `credentials`), and the
+ * generic names a partner might use.
+ */
+const SECRET_QUERY_KEYS = new Set([...PROTOCOLS.flatMap((p) => p.credentials.params), 'token', 'secret', 'signature', 'api_key', 'key']);
+
+const SECRET_HEADERS = [...new Set(['authorization', ...PROTOCOLS.flatMap((p) => p.credentials.headers)])];
 
 /**
  * Headers and fields that must never reach a log line. Fastify's request serializer logs no
  * headers, but application code might log an object that carries one.
  */
 export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-chartboost-token"]',
-  'req.headers["x-chartboost-signature"]',
-  'headers.authorization',
-  'headers["x-chartboost-token"]',
-  'headers["x-chartboost-signature"]',
+  ...SECRET_HEADERS.flatMap((h) => [`req.headers[${JSON.stringify(h)}]`, `headers[${JSON.stringify(h)}]`]),
   'token',
   'secret',
   'signature',

@@ -2,7 +2,6 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
-import { limitHeapGrowth } from './ops/heap-growth.js';
 import { createLogger } from './logger.js';
 import { describeDatabase, openStore } from './storage/db.js';
 
@@ -18,7 +17,6 @@ const PARTITION_CHECK_MS = 6 * 3_600_000;
  * race (unique indexes, upserts, SKIP LOCKED), exactly as between separate hosts.
  */
 export async function runServer(config: Config): Promise<void> {
-  limitHeapGrowth(config.heapGrowthPercent);
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
   return runWorker(config);
 }

@@ -26,23 +26,11 @@ describe('config', () => {
     expect(() => loadConfig({ S2S_WORKERS: '2' })).toThrow(ConfigError);
   });
 
-  it('answers conversions once recorded unless S2S_INGEST_JOURNAL turns the journal on', () => {
-    expect(loadConfig({}).ingestJournal).toBe(false);
-    for (const on of ['on', '1', 'TRUE', 'yes']) expect(loadConfig({ S2S_INGEST_JOURNAL: on }).ingestJournal).toBe(true);
-    for (const off of ['off', '0', 'false', 'No']) expect(loadConfig({ S2S_INGEST_JOURNAL: off }).ingestJournal).toBe(false);
-    expect(loadConfig({}).ingestJournalMax).toBe(1_000_000);
-    expect(loadConfig({ S2S_INGEST_JOURNAL: 'on', S2S_INGEST_JOURNAL_MAX: '5000' })).toMatchObject({ ingestJournal: true, ingestJournalMax: 5000 });
-  });
-
-  it('checkpoints SQLite every 4 000 WAL pages unless S2S_SQLITE_CHECKPOINT_PAGES says otherwise', () => {
-    expect(loadConfig({}).sqliteCheckpointPages).toBe(4000);
-    expect(loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' }).sqliteCheckpointPages).toBe(1000);
-  });
-
-  it('limits V8 heap growth to 20 % unless S2S_HEAP_GROWTH_PERCENT says otherwise (0: V8 decides)', () => {
-    expect(loadConfig({}).heapGrowthPercent).toBe(20);
-    expect(loadConfig({ S2S_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
-    expect(loadConfig({ S2S_HEAP_GROWTH_PERCENT: '50' }).heapGrowthPercent).toBe(50);
+  it('refuses a setting that was removed, naming it and what replaced it', () => {
+    expect(() => loadConfig({ S2S_INGEST_JOURNAL: 'off' })).toThrow('S2S_INGEST_JOURNAL is no longer a setting: the ingest journal was removed');
+    expect(() => loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' })).toThrow('S2S_SQLITE_CHECKPOINT_PAGES is no longer a setting');
+    expect(() => loadConfig({ S2S_HEAP_GROWTH_PERCENT: '20' })).toThrow('--heap-growing-percent=20');
+    expect(() => loadConfig({ S2S_INGEST_JOURNAL_MAX: '5' })).toThrow(ConfigError);
   });
 
   it('refuses bad values naming the variable', () => {
@@ -54,10 +42,6 @@ describe('config', () => {
       [{ S2S_BODY_LIMIT: '10' }, 'S2S_BODY_LIMIT must be between'],
       [{ S2S_SQLITE_SYNCHRONOUS: 'OFF' }, 'S2S_SQLITE_SYNCHRONOUS must be FULL or NORMAL'],
       [{ S2S_PUBLIC_URL: 'track.example.com' }, 'S2S_PUBLIC_URL must be an http(s) URL'],
-      [{ S2S_INGEST_JOURNAL: 'later' }, 'S2S_INGEST_JOURNAL must be on or off'],
-      [{ S2S_INGEST_JOURNAL_MAX: '0' }, 'S2S_INGEST_JOURNAL_MAX must be between'],
-      [{ S2S_SQLITE_CHECKPOINT_PAGES: '0' }, 'S2S_SQLITE_CHECKPOINT_PAGES must be between'],
-      [{ S2S_HEAP_GROWTH_PERCENT: '5000' }, 'S2S_HEAP_GROWTH_PERCENT must be between'],
     ];
     for (const [env, message] of bad) {
       expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/storage/db.js';
-import { BACKENDS, type TestBackend } from './helpers/backends.js';
+import { BACKENDS } from './helpers/backends.js';
 import { cliJson, startServerProcess } from './helpers/cli.js';
 import { call } from './helpers/server.js';
 
 const ROUNDS = 5;
 
-const withJournal = (backend: TestBackend): TestBackend => ({ ...backend, env: () => ({ ...backend.env(), S2S_INGEST_JOURNAL: 'on' }) });
-
-// Both databases as they run by default, and both with the ingest journal, where a 200 means
-// appended and recording follows.
-const CASES = [
-  ...BACKENDS.map((backend) => ({ name: backend.name, backend })),
-  ...BACKENDS.map((backend) => ({ name: `${backend.name} with S2S_INGEST_JOURNAL=on`, backend: withJournal(backend) })),
-];
-
-describe.each(CASES)('kill -9 under load on $name', ({ backend }) => {
+describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
   it(`keeps every acknowledged record exactly once, over ${ROUNDS} rounds`, async () => {
     const env: Record<string, string> = { ...backend.env(), S2S_WRITE_BATCH_MS: '2' };
     try {
@@ -70,16 +61,6 @@ describe.each(CASES)('kill -9 under load on $name', ({ backend }) => {
       const last = await startServerProcess(env);
       try {
         expect((await call(`${last.url}/readyz`)).status).toBe(200);
-        // With the journal on, what the killed runs appended is recorded now, by this run.
-        if (env.S2S_INGEST_JOURNAL) {
-          const store = openStore(loadConfig(env));
-          try {
-            for (let i = 0; i < 300 && (await store.countJournal()).pending > 0; i++) await new Promise((r) => setTimeout(r, 100));
-            expect(await store.countJournal()).toEqual({ pending: 0, failed: 0 });
-          } finally {
-            await store.close();
-          }
-        }
       } finally {
         last.child.kill('SIGTERM');
         await last.exited;

@@ -41,9 +41,9 @@ function longestEvent(i: number) {
   };
 }
 
-describe.each(BACKENDS.flatMap((backend) => [{ backend, journal: 'off' }, { backend, journal: 'on' }]))(
-  '/measure batches on $backend.name (journal $journal)',
-  ({ backend, journal }) => {
+describe.each(BACKENDS)(
+  '/measure batches on $name',
+  (backend) => {
     let server: TestServer;
     let appId: string;
     let token: string;
@@ -51,7 +51,7 @@ describe.each(BACKENDS.flatMap((backend) => [{ backend, journal: 'off' }, { back
 
     async function start(env: Record<string, string>): Promise<void> {
       await server?.close();
-      server = await startTestServer(backend, { LOG_LEVEL: 'warn', S2S_INGEST_JOURNAL: journal, ...env });
+      server = await startTestServer(backend, { LOG_LEVEL: 'warn', ...env });
       appId = (await call(`${server.url}/admin/apps`, { admin: true, body: { name: 'M', platform: 'pc' } })).body.app_id;
       token = (await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [appId] } })).body.token;
     }
@@ -65,8 +65,7 @@ describe.each(BACKENDS.flatMap((backend) => [{ backend, journal: 'off' }, { back
     });
 
     async function stored(prefix: string): Promise<number> {
-      await server.services.writer.flush();
-      await server.services.journal?.settled();
+      await server.services.ingest.flush();
       const events = await server.db.store.listEvents(appId);
       return events.filter((e) => e.dedup_key?.startsWith(`uid:${prefix}-`)).length;
     }
@@ -74,7 +73,7 @@ describe.each(BACKENDS.flatMap((backend) => [{ backend, journal: 'off' }, { back
     it('refuses a batch larger than the room left in the write queue with 503, storing none of it', async () => {
       // Fifteen single events wait in the queue (a one-second batch delay) ...
       const singles = Array.from({ length: 15 }, (_, i) => call(`${server.url}/measure`, { body: event(i, 'single'), headers: auth() }));
-      await expect.poll(() => server.services.writer.depth, { timeout: 900, interval: 5 }).toBe(15);
+      await expect.poll(() => server.services.ingest.depth, { timeout: 900, interval: 5 }).toBe(15);
       // ... so a batch of ten does not fit the five places left.
       const batch = await call(`${server.url}/measure`, { body: Array.from({ length: 10 }, (_, i) => event(i, 'refused')), headers: auth() });
       expect(batch.status).toBe(503);

@@ -6,7 +6,7 @@
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly perSecond: number) {}
+  constructor(readonly perSecond: number) {}
 
   get enabled(): boolean {
     return this.perSecond > 0;

@@ -3,10 +3,9 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse';
 import { notFound, badRequest } from '../errors.js';
-import { applyBatch } from '../ingest/apply-batch.js';
 import { ImportLineError, importRecord, IMPORT_TYPES } from '../ingest/import-lines.js';
-import type { WriteOp, WriteOutcome } from '../ingest/records.js';
-import { WriteQueue } from '../ingest/write-queue.js';
+import { buildIngestPipeline } from '../ingest/pipeline.js';
+import type { WriteOp } from '../ingest/records.js';
 import { action, withStore } from './context.js';
 import { printResult } from './output.js';
 
@@ -66,8 +65,22 @@ export function registerImportCommand(program: Command): void {
           // the time at 500 a batch). The batch timer is long: batches fill to IMPORT_BATCH and
           // are flushed below, instead of committing whatever one read of the file produced.
           const rates = new Map((await store.listRates()).map((r) => [r.currency, r.usd_per_unit]));
-          const context = { postbacksFor: async () => [], retryTtlMs: 0, rates: async () => rates };
-          const queue = new WriteQueue<WriteOp, WriteOutcome>((ops) => applyBatch(store, ops, context), { batchDelayMs: 1000, maxBatch: IMPORT_BATCH, maxQueue: 4 * IMPORT_BATCH, concurrency: 1 });
+          // An import owes no postbacks: the networks were told, or not, when it happened.
+          const pipeline = buildIngestPipeline(store, {
+            batchDelayMs: 1000,
+            maxBatch: IMPORT_BATCH,
+            maxQueue: 4 * IMPORT_BATCH,
+            concurrency: 1,
+            postbacksFor: async () => [],
+            rates: async () => rates,
+            retryTtlMs: 0,
+          });
+          /** Records a line's op; whether it added something (a repeat of an earlier import adds nothing). */
+          const isNew = async (op: WriteOp, type: string): Promise<boolean> => {
+            if (op.kind === 'touchpoint') return (await pipeline.recordTouch(op.touchpoint, op.idempotencyKey)).stored;
+            const outcome = await pipeline.record(op.conversion);
+            return type === 'install' ? outcome.newUser : outcome.eventStored;
+          };
           const counts: Record<string, number> = Object.fromEntries(IMPORT_TYPES.map((t) => [t, 0]));
           let duplicates = 0;
           let read = 0;
@@ -97,10 +110,8 @@ export function registerImportCommand(program: Command): void {
               }
               const recordType = String(type);
               pending.push(
-                queue.submit(op).then(
-                  (outcome) => {
-                    const fresh =
-                      outcome.kind === 'touchpoint' ? outcome.stored : outcome.kind === 'journal' ? false : recordType === 'install' ? outcome.outcome.newUser : outcome.outcome.eventStored;
+                isNew(op, recordType).then(
+                  (fresh) => {
                     if (fresh) counts[recordType] = (counts[recordType] ?? 0) + 1;
                     else duplicates++;
                   },
@@ -110,15 +121,15 @@ export function registerImportCommand(program: Command): void {
                 ),
               );
               if (pending.length >= 2 * IMPORT_BATCH) {
-                await queue.flush();
+                await pipeline.flush();
                 await Promise.all(pending.splice(0));
               }
               progress(read);
             }
-            await queue.flush();
+            await pipeline.flush();
             await Promise.all(pending);
           }
-          await queue.close();
+          await pipeline.close();
           progress(read, true);
           errors.sort((a, b) => a.line - b.line);
           return { app_id: app.app_id, lines: read, imported: counts, duplicates, errors };

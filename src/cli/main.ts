@@ -14,7 +14,6 @@ import { registerRatesCommand } from './rates.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerSegmentsCommand } from './segments.command.js';
 import { registerPruneCommand } from './prune.command.js';
-import { registerJournalCommand } from './journal.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -32,7 +31,6 @@ registerRatesCommand(program);
 registerReportCommand(program);
 registerSegmentsCommand(program);
 registerPruneCommand(program);
-registerJournalCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 import type { Postback } from '../postbacks/formats.js';
-import type { NewJournalEntry, Store, StoreTx } from '../storage/store.js';
+import type { Store, StoreTx } from '../storage/store.js';
 import { recordConversion } from './conversions.js';
-import type { ConversionRecord, WriteOp, WriteOutcome } from './records.js';
+import type { WriteOp, WriteOutcome } from './records.js';
 
 export interface BatchContext {
   /** The app's active postbacks (cached); read before the transaction opens. */
@@ -56,16 +56,6 @@ function recordBatch(store: Store, ops: readonly WriteOp[], inputs: BatchInputs)
         const j = runEnd(ops, i);
         outcomes.push(...(await storeTouchpoints(tx, ops.slice(i, j) as Extract<WriteOp, { kind: 'touchpoint' }>[])));
         i = j;
-      } else if (op.kind === 'journal') {
-        // Consecutive journal appends go to the store as one list.
-        const j = runEnd(ops, i);
-        const entries = (ops.slice(i, j) as Extract<WriteOp, { kind: 'journal' }>[]).map((o) => journalEntry(o.conversion));
-        await tx.appendJournal(entries);
-        for (let k = i; k < j; k++) outcomes.push({ kind: 'journal' });
-        i = j;
-      } else if (op.journalSeq !== undefined && !(await tx.takeJournalEntry(op.journalSeq))) {
-        outcomes.push({ kind: 'journal' }); // another process recorded it
-        i++;
       } else {
         const ctx = { postbacks: inputs.postbacks.get(op.conversion.app.app_id) ?? [], retryTtlMs: inputs.retryTtlMs, rates: inputs.rates };
         outcomes.push({ kind: 'conversion', outcome: await recordConversion(tx, op.conversion, ctx) });
@@ -96,13 +86,4 @@ async function storeTouchpoints(tx: StoreTx, ops: Extract<WriteOp, { kind: 'touc
   const inserted = await tx.insertTouchpoints(fresh.map((op) => op.touchpoint));
   // An id repeated inside one batch is stored once: only its first op reports stored.
   return ops.map((_op, i) => ({ kind: 'touchpoint', stored: inserted.delete(ids[i]!), id: ids[i]! }));
-}
-
-/**
- * A conversion as the journal keeps it: the record as JSON (it holds only plain data), but for
- * the app, which is kept by id and read again when the entry is recorded (`journal.ts`).
- */
-export function journalEntry(conversion: ConversionRecord): NewJournalEntry {
-  const { app, ...rest } = conversion;
-  return { app_id: app.app_id, received_at: conversion.receivedAt, record: JSON.stringify(rest) };
 }

@@ -77,17 +77,12 @@ export interface ConversionOutcome {
 
 export type WriteOp =
   | { kind: 'touchpoint'; touchpoint: Touchpoint; idempotencyKey?: string | undefined }
-  /** `journalSeq`: the journal entry this records, taken from the journal in the same transaction. */
-  | { kind: 'conversion'; conversion: ConversionRecord; journalSeq?: number | undefined }
-  /** A conversion acknowledged on its append to the ingest journal, recorded later (journal.ts). */
-  | { kind: 'journal'; conversion: ConversionRecord };
+  | { kind: 'conversion'; conversion: ConversionRecord };
 
 /**
  * For a touchpoint: whether it was new, and its id (the first request's, for a repeated
- * Idempotency-Key). `journal`: appended to the journal, or, for a journal entry being
- * recorded, found already recorded by another process.
+ * Idempotency-Key).
  */
 export type WriteOutcome =
   | { kind: 'touchpoint'; stored: boolean; id: string }
-  | { kind: 'conversion'; outcome: ConversionOutcome }
-  | { kind: 'journal' };
+  | { kind: 'conversion'; outcome: ConversionOutcome };

@@ -1,34 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { Services } from '../app.js';
 import { badRequest } from '../errors.js';
-import type { ConversionOutcome, ConversionRecord } from '../ingest/records.js';
 import { optionalNumber, optionalString, type Params } from './params.js';
-
-/** Hands a conversion to the group-commit writer; resolves once it is committed. */
-export async function submitConversion(services: Services, conversion: ConversionRecord): Promise<ConversionOutcome> {
-  const outcome = await services.writer.submit({ kind: 'conversion', conversion });
-  if (outcome.kind !== 'conversion') throw new Error('write queue answered a conversion with another kind');
-  return outcome.outcome;
-}
-
-/**
- * Hands over a conversion whose answer does not depend on its attribution; resolves once it is
- * durable: appended to the ingest journal when that is on, else recorded.
- */
-export async function acknowledgeConversion(services: Services, conversion: ConversionRecord): Promise<void> {
-  if (services.journal) await services.journal.acknowledge(conversion);
-  else await submitConversion(services, conversion);
-}
-
-/**
- * `acknowledgeConversion` for conversions that stand or fall together (a `/measure` batch):
- * one write-queue op, admitted whole and committed in one transaction; all are durable, or
- * none is and the error says why (a full queue, an outage: 503).
- */
-export async function acknowledgeConversions(services: Services, conversions: ConversionRecord[]): Promise<void> {
-  if (services.journal) await services.journal.acknowledgeAll(conversions);
-  else await services.writer.submitAll(conversions.map((conversion) => ({ kind: 'conversion', conversion })));
-}
 
 /** The key that makes a retried event a no-op: the Idempotency-Key header, else the sender's own event id. */
 export function dedupKey(request: FastifyRequest, params: Params): string | undefined {

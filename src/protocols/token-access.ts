@@ -1,4 +1,4 @@
-import type { Services } from '../app.js';
+import type { ProtocolContext } from './context.js';
 import type { App } from '../domain/apps.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { isId } from '../domain/ids.js';
@@ -16,7 +16,7 @@ export interface AppAccess {
  * `deniedStatus` is the protocol's: 401 for Swaarm and TRACKS, 403 for Chartboost.
  */
 export async function resolveAppAccess(
-  services: Services,
+  ctx: ProtocolContext,
   token: string | undefined,
   appId: string | undefined,
   deniedStatus: 401 | 403,
@@ -24,23 +24,23 @@ export async function resolveAppAccess(
 ): Promise<AppAccess> {
   if (appId !== undefined && !isId(appId)) throw badRequest(`app_id: "${appId}" is not an app id (24 hex characters)`);
   if (!token) throw new AppError(deniedStatus, `${tokenField}: is required`);
-  if (appId !== undefined && !(await services.catalog.getApp(appId))) throw notFound(`app_id: unknown app ${appId}`);
-  const result = await services.auth.authorize(token, appId);
+  if (appId !== undefined && !(await ctx.catalog.getApp(appId))) throw notFound(`app_id: unknown app ${appId}`);
+  const result = await ctx.tokens.authorize(token, appId);
   if (!result.ok) {
     if (result.reason === 'forbidden_app') throw new AppError(403, `app_id: this token may not write to app ${appId}`);
     const why = result.reason === 'missing' ? 'is required' : result.reason === 'revoked' ? 'has been revoked' : 'is not a valid token';
     throw new AppError(deniedStatus, `${tokenField}: ${why}`);
   }
-  if (!services.rateLimiter.take(result.tokenId)) {
-    throw new AppError(429, `${tokenField}: rate limit of ${services.config.rateLimitPerToken} requests per second exceeded`, { 'retry-after': '1' });
+  if (!ctx.rateLimiter.take(result.tokenId)) {
+    throw new AppError(429, `${tokenField}: rate limit of ${ctx.rateLimiter.perSecond} requests per second exceeded`, { 'retry-after': '1' });
   }
   let id = appId;
   if (id === undefined) {
-    const grant = await services.auth.grantedApps(token!);
+    const grant = await ctx.tokens.grantedApps(token!);
     if (grant.length !== 1) throw badRequest('app_id: is required (this token may write to several apps)');
     id = grant[0]!;
   }
-  const app = await services.catalog.getApp(id);
+  const app = await ctx.catalog.getApp(id);
   if (!app) throw notFound(`app_id: unknown app ${id}`);
   return { app, tokenId: result.tokenId, secret: result.secret };
 }

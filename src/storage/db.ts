@@ -4,11 +4,11 @@ import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 /** Opens the database the configuration names: PostgreSQL when DATABASE_URL is set, else SQLite. */
-export function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir' | 'sqliteSynchronous'> & Partial<Pick<Config, 'sqliteCheckpointPages'>>): Store {
+export function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir' | 'sqliteSynchronous'>): Store {
   if (config.databaseUrl !== undefined) {
     return openPostgresStore({ url: config.databaseUrl, schema: config.databaseSchema });
   }
-  return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, checkpointPages: config.sqliteCheckpointPages });
+  return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
 }
 
 /** Where the data lives, for a log line: never the password of a URL. */

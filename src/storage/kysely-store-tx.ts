@@ -15,7 +15,6 @@ import {
   type EventRow,
   type InstallActivity,
   type InstallRow,
-  type NewJournalEntry,
   type StoreTx,
   type Touchpoint,
   type UserRow,
@@ -286,22 +285,5 @@ export class KyselyStoreTx implements StoreTx {
       .where('touchpoint_id', 'in', touchpointIds)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
-  }
-
-  async appendJournal(entries: NewJournalEntry[]): Promise<void> {
-    // One prepared single-row insert per entry: on SQLite that is cheaper than compiling a
-    // multi-row insert for each batch size.
-    for (const entry of entries) {
-      await this.templates.rows(this.trx, 'appendJournal', [entry.app_id, entry.received_at, entry.record], ([app_id, received_at, record]) =>
-        this.trx.insertInto('ingest_journal').values({ app_id: app_id!, received_at: received_at!, record: record! }),
-      );
-    }
-  }
-
-  async takeJournalEntry(seq: number): Promise<boolean> {
-    const rows = await this.templates.rows(this.trx, 'takeJournalEntry', [seq], ([s]) =>
-      this.trx.deleteFrom('ingest_journal').where('seq', '=', s!).where('failed_at', 'is', null).returning('seq'),
-    );
-    return rows.length > 0;
   }
 }

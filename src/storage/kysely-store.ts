@@ -7,7 +7,7 @@ import { INSTALL_COLUMNS, type AppsTable, type CampaignsTable, type Database, ty
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import { KyselyStoreTx } from './kysely-store-tx.js';
 import { networkSpelling } from './networks.js';
-import { QueryTemplates, type DirectRunner } from './query-templates.js';
+import { QueryTemplates } from './query-templates.js';
 import { MONTHS_AHEAD, PARTITIONED_TABLES, ensureMonthlyPartitions, listPartitions, monthOf, monthStartMs, partitionMonth, type PartitionedTable } from './postgres/partitions.js';
 import * as reports from './report-queries.js';
 import type { SegmentRule } from '../domain/segments.js';
@@ -15,8 +15,6 @@ import type {
   DialectName,
   EventRow,
   InstallRow,
-  FailedJournalEntry,
-  JournalEntry,
   MigrationReport,
   NewApp,
   NewCampaign,
@@ -65,8 +63,6 @@ export interface DialectHooks {
   readonly partitioned: boolean;
   /** Whether hot-path LIMITs are written into the SQL rather than bound (SQLite; see KyselyStoreTx). */
   readonly inlineLimits: boolean;
-  /** Runs hot-path statements inside a transaction without Kysely's executor (SQLite). */
-  readonly direct?: DirectRunner | undefined;
   /**
    * Runs one transaction (`run` opens it on the Kysely it is given) and answers once it is
    * durable; SQLite uses it to flush the WAL off the event loop. Absent: `run(db)`.
@@ -91,7 +87,7 @@ export class KyselyStore implements Store {
   ) {
     this.dialect = hooks.name;
     this.writeConcurrency = hooks.writeConcurrency;
-    this.templates = new QueryTemplates(hooks.direct);
+    this.templates = new QueryTemplates();
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -419,46 +415,7 @@ export class KyselyStore implements Store {
     return counts;
   }
 
-  async readJournal(limit: number): Promise<JournalEntry[]> {
-    const rows = await this.db
-      .selectFrom('ingest_journal')
-      .select(['seq', 'app_id', 'received_at', 'record'])
-      .where('failed_at', 'is', null)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-    // PostgreSQL's bigserial arrives as a string.
-    return rows.map((row) => ({ ...row, seq: Number(row.seq), received_at: Number(row.received_at) }));
-  }
 
-  async failJournalEntry(seq: number, error: string, now: number): Promise<void> {
-    await this.db.updateTable('ingest_journal').set({ failed_at: now, error: error.slice(0, 2000) }).where('seq', '=', seq).execute();
-  }
-
-  async countJournal(): Promise<{ pending: number; failed: number }> {
-    const row = await this.db
-      .selectFrom('ingest_journal')
-      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>('failed_at').as('failed')])
-      .executeTakeFirstOrThrow();
-    return { pending: Number(row.n) - Number(row.failed), failed: Number(row.failed) };
-  }
-
-  async listFailedJournal(afterSeq: number, limit: number): Promise<FailedJournalEntry[]> {
-    const rows = await this.db
-      .selectFrom('ingest_journal')
-      .select(['seq', 'app_id', 'received_at', 'record', 'failed_at', 'error'])
-      .where('failed_at', 'is not', null)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => ({ ...row, seq: Number(row.seq), received_at: Number(row.received_at), failed_at: Number(row.failed_at) }));
-  }
-
-  async requeueJournalEntry(seq: number): Promise<boolean> {
-    const result = await this.db.updateTable('ingest_journal').set({ failed_at: null, error: null }).where('seq', '=', seq).where('failed_at', 'is not', null).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
 
   listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]> {
     return this.db.selectFrom('currency_rates').selectAll().orderBy('currency').execute();

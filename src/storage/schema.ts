@@ -248,17 +248,6 @@ export interface EventDedupTable {
   created_at: number;
 }
 
-/** Conversions acknowledged before they are recorded (migration 0010). */
-export interface IngestJournalTable {
-  seq: Generated<number>;
-  app_id: string;
-  received_at: number;
-  /** The ConversionRecord as JSON. */
-  record: string;
-  failed_at: number | null;
-  error: string | null;
-}
-
 export interface Database {
   apps: AppsTable;
   tokens: TokensTable;
@@ -277,5 +266,4 @@ export interface Database {
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;
-  ingest_journal: IngestJournalTable;
 }

@@ -190,29 +190,6 @@ export interface StoreTx {
   addInstallActivity(installId: string, activity: InstallActivity): Promise<void>;
   /** Marks the user's installs credited to any of these touchpoints rejected; returns how many. */
   rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
-  /** Appends acknowledged conversions to the ingest journal. */
-  appendJournal(entries: NewJournalEntry[]): Promise<void>;
-  /**
-   * Removes one journal entry; false when it is gone already (another process recorded it).
-   * Recording an entry in the same transaction makes it happen exactly once.
-   */
-  takeJournalEntry(seq: number): Promise<boolean>;
-}
-
-export interface NewJournalEntry {
-  app_id: string;
-  received_at: number;
-  /** The ConversionRecord as JSON. */
-  record: string;
-}
-
-export interface JournalEntry extends NewJournalEntry {
-  seq: number;
-}
-
-export interface FailedJournalEntry extends JournalEntry {
-  failed_at: number;
-  error: string | null;
 }
 
 /** What `s2s prune` removed: whole monthly partitions (PostgreSQL) and single rows. */
@@ -307,17 +284,6 @@ export interface Store {
    * keys as old. Users, installs and their report summaries stay, so reports do not change.
    */
   prune(cutoff: number): Promise<PruneReport>;
-
-  /** The oldest journal entries not yet recorded and not failed, oldest first. */
-  readJournal(limit: number): Promise<JournalEntry[]>;
-  /** Sets a journal entry aside with the error that kept it from being recorded. */
-  failJournalEntry(seq: number, error: string, now: number): Promise<void>;
-  /** Journal entries waiting to be recorded, and those set aside as failed. */
-  countJournal(): Promise<{ pending: number; failed: number }>;
-  /** Entries set aside as failed with seq above `afterSeq`, oldest first, with their error. */
-  listFailedJournal(afterSeq: number, limit: number): Promise<FailedJournalEntry[]>;
-  /** Puts a set-aside entry back to be recorded (`s2s journal replay`); false when it is not set aside. */
-  requeueJournalEntry(seq: number): Promise<boolean>;
 
   /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;

@@ -5,7 +5,7 @@ import { rawQuery } from '../helpers/raw-sql.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Every table a conversion can write to; a replay with a forged query must leave them as they were. */
-const TABLES = ['installs', 'events', 'event_dedup', 'users', 'user_identities', 'idempotency_keys', 'ingest_journal', 'deliveries'];
+const TABLES = ['installs', 'events', 'event_dedup', 'users', 'user_identities', 'idempotency_keys', 'deliveries'];
 
 describe.each(BACKENDS)('signed Chartboost endpoints take parameters from the signed body only, on $name', (backend) => {
   let server: TestServer;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import type { DeviceIds } from '../../domain/devices.js';
 import { badRequest, forbidden } from '../../errors.js';
 import { describeError, logError } from '../../http/error-handler.js';
@@ -50,12 +50,12 @@ export function signedBody(request: FastifyRequest): Params {
  * Checks `X-Chartboost-Token` for the body's app and `X-Chartboost-Signature` over the raw
  * body; 403 on any failure, 404 for an unknown app, 400 for a missing or malformed app_id.
  */
-export async function verifySigned(services: Services, request: FastifyRequest, params: Params, action: ChartboostAction): Promise<AppAccess> {
+export async function verifySigned(ctx: ProtocolContext, request: FastifyRequest, params: Params, action: ChartboostAction): Promise<AppAccess> {
   const token = header(request, 'x-chartboost-token');
   if (token === undefined) throw forbidden('x-chartboost-token: is required');
   const appId = optionalString(params, 'app_id', { max: 64 });
   if (appId === undefined) throw badRequest('app_id: is required');
-  const access = await resolveAppAccess(services, token, appId, 403, 'x-chartboost-token');
+  const access = await resolveAppAccess(ctx, token, appId, 403, 'x-chartboost-token');
   if (access.secret === null) throw forbidden('x-chartboost-token: this token has no signing secret (issue one with `s2s tokens create --secret`)');
   const expected = signChartboost(action, access.secret, access.app.app_signature, request.rawBody ?? Buffer.alloc(0));
   if (!signatureMatches(header(request, 'x-chartboost-signature'), expected)) {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import { ORGANIC, type Decision } from '../../domain/attribution.js';
-import { acknowledgeConversion } from '../conversion.js';
 import { optionalString } from '../params.js';
 import { optionalEventTime } from '../times.js';
 import { chartboostErrorHandler, requireDevice, signedBody, verifySigned, zeroOrOne } from './chartboost-http.js';
@@ -15,7 +14,7 @@ const PATH = '/api/v1/install.json';
  * network's) — still a known device for negative targeting. The HTTP status is always 200;
  * the real one is in the body.
  */
-export async function v1InstallRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function v1InstallRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.post(
     PATH,
     {
@@ -26,7 +25,7 @@ export async function v1InstallRoute(app: FastifyInstance, services: Services): 
     },
     async (request) => {
       const params = signedBody(request);
-      const { app: target } = await verifySigned(services, request, params, 'attribution');
+      const { app: target } = await verifySigned(ctx, request, params, 'attribution');
       const claim = zeroOrOne(params, 'claim', true);
       const deviceIds = requireDevice(params, ['gaid', 'ifa', 'uuid']);
       const organic = zeroOrOne(params, 'organic', false);
@@ -37,7 +36,7 @@ export async function v1InstallRoute(app: FastifyInstance, services: Services): 
         claim === 1
           ? { ...ORGANIC, status: 'attributed', match_type: 'claimed', network: attributedTo ?? 'chartboost' }
           : { ...ORGANIC, network: organic === 1 ? null : (attributedTo ?? null) };
-      await acknowledgeConversion(services, {
+      await ctx.ingest.record({
         app: target,
         time: time ?? now,
         receivedAt: now,

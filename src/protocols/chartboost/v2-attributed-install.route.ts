@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import type { Decision } from '../../domain/attribution.js';
 import { deviceIdsFrom } from '../../domain/devices.js';
 import { isId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
-import { acknowledgeConversion } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 import { chartboostErrorHandler } from './chartboost-http.js';
@@ -21,7 +20,7 @@ const VIEW_MAX_DAYS = 7;
  * to one of our clicks (or completed views). The click wins when both come; blank counts as
  * absent; a replay answers 200 and counts once (the install is known by its click id).
  */
-export async function v2AttributedInstallRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function v2AttributedInstallRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.route({
     method: ['GET', 'POST'],
     url: PATH,
@@ -36,9 +35,9 @@ export async function v2AttributedInstallRoute(app: FastifyInstance, services: S
       if (id === undefined) throw badRequest('click_id: click_id or completed_view_id is required');
       const kind = clickId !== undefined ? 'click' : 'view';
       if (!isId(id)) throw notFound(`${field}: "${id}" is not a ${kind} id of this server`);
-      const touch = await services.store.getTouchpoint(id);
+      const touch = await ctx.touchpoints.get(id);
       if (!touch || touch.kind !== kind) throw notFound(`${field}: unknown ${kind} ${id}`);
-      const { app: target } = await resolveAppAccess(services, optionalString(params, 'token', { max: 200 }), touch.app_id, 403, 'token');
+      const { app: target } = await resolveAppAccess(ctx, optionalString(params, 'token', { max: 200 }), touch.app_id, 403, 'token');
 
       const now = Date.now();
       const maxDays = kind === 'click' ? CLICK_MAX_DAYS : VIEW_MAX_DAYS;
@@ -56,7 +55,7 @@ export async function v2AttributedInstallRoute(app: FastifyInstance, services: S
         touchpoint_kind: touch.kind,
         touched_at: touch.created_at,
       };
-      await acknowledgeConversion(services, {
+      await ctx.ingest.record({
         app: target,
         time: now,
         receivedAt: now,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import { badRequest } from '../../errors.js';
-import { detailsJson, acknowledgeConversion } from '../conversion.js';
+import { detailsJson } from '../conversion.js';
 import { optionalString, readParams } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 import { chartboostErrorHandler, requireDevice } from './chartboost-http.js';
@@ -14,7 +14,7 @@ const PATH = '/api/v2/open';
  * not — a session for retention and a known device for negative targeting. With
  * `rejected_reason` and a click or view id, the install credited to that touch is rejected.
  */
-export async function v2OpenRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function v2OpenRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.route({
     method: ['GET', 'POST'],
     url: PATH,
@@ -25,7 +25,7 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
       const token = optionalString(params, 'token', { max: 200 });
       const appId = optionalString(params, 'app_id', { max: 64 });
       if (token !== undefined && appId === undefined) throw badRequest('app_id: is required');
-      const { app: target } = await resolveAppAccess(services, token, appId, 403, 'token');
+      const { app: target } = await resolveAppAccess(ctx, token, appId, 403, 'token');
       const deviceIds = requireDevice(params, ['idfa', 'gaid', 'uuid', 'fire_adid']);
       const clickId = optionalString(params, 'click_id', { max: 64 });
       const viewId = optionalString(params, 'completed_view_id', { max: 64 });
@@ -43,7 +43,7 @@ export async function v2OpenRoute(app: FastifyInstance, services: Services): Pro
         match_type: optionalString(params, 'match_type', { max: 200 }),
       });
       const now = Date.now();
-      await acknowledgeConversion(services, {
+      await ctx.ingest.record({
         app: target,
         time: now,
         receivedAt: now,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import { badRequest } from '../../errors.js';
-import { dedupKey, detailsJson, acknowledgeConversion } from '../conversion.js';
+import { dedupKey, detailsJson } from '../conversion.js';
 import { isPlainObject, optionalNumber, optionalString, requiredString } from '../params.js';
 import { chartboostErrorHandler, requireDevice, signedBody, verifySigned } from './chartboost-http.js';
 import { ChartboostAnswer, V3TrackBody } from './schemas.js';
@@ -13,7 +13,7 @@ const PATH = '/event_service/v3/track';
  * purchase. `iap` carries product_id, price and a 3-letter currency; each is a purchase with
  * revenue for payer %, ARPU and ARPPU.
  */
-export async function v3TrackRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function v3TrackRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.post(
     PATH,
     {
@@ -23,7 +23,7 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
     },
     async (request) => {
       const params = signedBody(request);
-      const { app: target } = await verifySigned(services, request, params, 'pia');
+      const { app: target } = await verifySigned(ctx, request, params, 'pia');
       const deviceIds = requireDevice(params, ['ifa', 'gaid', 'fire_adid', 'uuid']);
       if (params.iap === undefined || params.iap === null) throw badRequest('iap: is required');
       if (!isPlainObject(params.iap)) throw badRequest('iap: must be an object with product_id, price and currency');
@@ -42,7 +42,7 @@ export async function v3TrackRoute(app: FastifyInstance, services: Services): Pr
         match_type: optionalString(params, 'match_type', { max: 200 }),
       });
       const now = Date.now();
-      await acknowledgeConversion(services, {
+      await ctx.ingest.record({
         app: target,
         time: now,
         receivedAt: now,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
-import { acknowledgeConversion } from '../conversion.js';
+import type { ProtocolContext } from '../context.js';
 import { readSwaarmEvent } from './swaarm-event.js';
 import { optionalIp, optionalString, readParams, requiredString, readDeviceIds } from '../params.js';
 import { OkAnswer, SwaarmEventQuery } from './schemas.js';
@@ -11,20 +10,20 @@ import { swaarmAccess } from './swaarm-auth.js';
  * are required (400), a bad token is 401. A user seen here first is installed and attributed
  * like anywhere else; its `user_id` may be a click id (Swaarm's web flow).
  */
-export async function postbackRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function postbackRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.route({
     method: ['GET', 'POST'],
     url: '/postback',
     schema: { tags: ['swaarm'], querystring: SwaarmEventQuery, response: { 200: OkAnswer } },
     handler: async (request) => {
       const params = readParams(request);
-      const { app: target } = await swaarmAccess(services, request, params, 's2s_token');
+      const { app: target } = await swaarmAccess(ctx, request, params, 's2s_token');
       const userId = requiredString(params, 'user_id', { max: 256 });
       const eventId = requiredString(params, 'event_id', { max: 256 });
       // Read before the write so that a bad field refuses the request.
       const event = readSwaarmEvent(request, params, eventId);
       const now = Date.now();
-      await acknowledgeConversion(services, {
+      await ctx.ingest.record({
         app: target,
         time: now,
         receivedAt: now,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
-import { submitConversion } from '../conversion.js';
+import type { ProtocolContext } from '../context.js';
 import { readSwaarmEvent } from './swaarm-event.js';
 import { optionalString, readParams, requiredString, optionalIp, readDeviceIds } from '../params.js';
 import { badRequest } from '../../errors.js';
@@ -13,14 +12,14 @@ import { swaarmAccess } from './swaarm-auth.js';
  * SDKs" — click id, device id, then IP + user agent, which are therefore required. A blank
  * `event_id` only identifies (and, the first time, installs) the user; `__open` is a session.
  */
-export async function s2sEventRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function s2sEventRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.route({
     method: ['GET', 'POST'],
     url: '/s2sevent',
     schema: { tags: ['swaarm'], querystring: SwaarmEventQuery, response: { 200: S2sEventAnswer } },
     handler: async (request) => {
       const params = readParams(request);
-      const { app: target } = await swaarmAccess(services, request, params, 'token');
+      const { app: target } = await swaarmAccess(ctx, request, params, 'token');
       const userId = requiredString(params, 'user_id', { max: 256 });
       const ip = optionalIp(params, 'user_ip');
       if (ip === undefined) throw badRequest('user_ip: is required');
@@ -28,7 +27,7 @@ export async function s2sEventRoute(app: FastifyInstance, services: Services): P
       const eventId = optionalString(params, 'event_id', { max: 256 });
       const event = eventId === undefined ? undefined : readSwaarmEvent(request, params, eventId);
       const now = Date.now();
-      const outcome = await submitConversion(services, {
+      const outcome = await ctx.ingest.record({
         app: target,
         time: now,
         receivedAt: now,

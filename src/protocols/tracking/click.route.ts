@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import { flag } from '../params.js';
 import { TouchpointAnswer, TrackingQuery } from './schemas.js';
 import { recordTouchpoint, storeRedirect } from './touchpoint.js';
@@ -11,7 +11,7 @@ import { recordTouchpoint, storeRedirect } from './touchpoint.js';
  * sends the user on to the store with a 302, or answers `{"id": …}` with `no_redirect=true`
  * (Swaarm's web flow) or when the app has no store URL (or one that cannot be parsed).
  */
-export async function clickRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function clickRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.route({
     method: ['GET', 'POST'],
     url: '/click',
@@ -21,7 +21,7 @@ export async function clickRoute(app: FastifyInstance, services: Services): Prom
       response: { 200: TouchpointAnswer, 302: Type.Null({ description: 'to the store page, click id added' }) },
     },
     handler: async (request, reply) => {
-      const { touchpoint, app: target, params } = await recordTouchpoint(services, request, 'click');
+      const { touchpoint, app: target, params } = await recordTouchpoint(ctx, request, 'click');
       const location = flag(params, 'no_redirect') ? undefined : storeRedirect(target, touchpoint.touchpoint_id);
       if (location === undefined) {
         if (target.store_url && !flag(params, 'no_redirect')) request.log.warn({ app_id: target.app_id }, "the app's store_url cannot be parsed: answering the click id instead of a redirect");

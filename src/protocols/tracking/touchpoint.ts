@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import type { App } from '../../domain/apps.js';
 import { isId, newId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
@@ -25,7 +25,7 @@ const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 's
  * campaignless click that identifies the visitor without crediting anyone.
  */
 export async function recordTouchpoint(
-  services: Services,
+  ctx: ProtocolContext,
   request: FastifyRequest,
   kind: 'click' | 'view',
 ): Promise<{ touchpoint: Touchpoint; app: App; params: Params }> {
@@ -37,12 +37,12 @@ export async function recordTouchpoint(
 
   if (campaignId !== undefined) {
     if (!isId(campaignId)) throw badRequest(`campaign_id: "${campaignId}" is not a campaign id (24 hex characters)`);
-    campaign = (await services.catalog.getCampaign(campaignId)) ?? null;
+    campaign = (await ctx.catalog.getCampaign(campaignId)) ?? null;
     if (!campaign) throw notFound(`campaign_id: unknown campaign ${campaignId}`);
-    if (token !== undefined) await resolveAppAccess(services, token, campaign.app_id, 401, 's2stoken');
-    app = await services.catalog.getApp(campaign.app_id);
+    if (token !== undefined) await resolveAppAccess(ctx, token, campaign.app_id, 401, 's2stoken');
+    app = await ctx.catalog.getApp(campaign.app_id);
   } else if (token !== undefined) {
-    app = (await resolveAppAccess(services, token, optionalString(params, 'app_id', { max: 64 }), 401, 's2stoken')).app;
+    app = (await resolveAppAccess(ctx, token, optionalString(params, 'app_id', { max: 64 }), 401, 's2stoken')).app;
   } else {
     throw badRequest('campaign_id: is required');
   }
@@ -77,11 +77,10 @@ export async function recordTouchpoint(
   const idempotencyKey = readIdempotencyKey(request);
   if (idempotencyKey !== undefined) {
     // A retry within 7 days answers the first request's id without queueing anything.
-    const known = await services.store.findIdempotencyKey(app.app_id, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS);
+    const known = await ctx.touchpoints.findIdempotencyKey(app.app_id, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS);
     if (known !== undefined) return { touchpoint: { ...touchpoint, touchpoint_id: known }, app, params };
   }
-  const outcome = await services.writer.submit({ kind: 'touchpoint', touchpoint, idempotencyKey });
-  const id = outcome.kind === 'touchpoint' ? outcome.id : touchpoint.touchpoint_id;
+  const { id } = await ctx.ingest.recordTouch(touchpoint, idempotencyKey);
   return { touchpoint: { ...touchpoint, touchpoint_id: id }, app, params };
 }
 

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import { TouchpointAnswer, TrackingQuery } from './schemas.js';
 import { recordTouchpoint } from './touchpoint.js';
 
 /** `GET /view`: a completed view (view-through attribution, 24 h window by default). */
-export async function viewRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function viewRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.route({
     method: ['GET', 'POST'],
     url: '/view',
     schema: { tags: ['tracking'], querystring: TrackingQuery, response: { 200: TouchpointAnswer } },
     handler: async (request) => {
-      const { touchpoint } = await recordTouchpoint(services, request, 'view');
+      const { touchpoint } = await recordTouchpoint(ctx, request, 'view');
       return { id: touchpoint.touchpoint_id };
     },
   });

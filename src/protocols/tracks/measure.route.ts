@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Services } from '../../app.js';
+import type { ProtocolContext } from '../context.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
-import { dedupKey, readRevenue, acknowledgeConversion, acknowledgeConversions } from '../conversion.js';
+import { dedupKey, readRevenue } from '../conversion.js';
 import { isPlainObject, optionalIp, optionalString, requiredString, type Params } from '../params.js';
 import { optionalEventTime } from '../times.js';
 import { resolveAppAccess } from '../token-access.js';
@@ -24,11 +24,11 @@ export const MEASURE_BODY_LIMIT = 4 * 1024 * 1024;
  * attributes a new player by IP + platform (+ storefront): PC and console games have no
  * advertising id.
  */
-export async function measureRoute(app: FastifyInstance, services: Services): Promise<void> {
+export async function measureRoute(app: FastifyInstance, ctx: ProtocolContext): Promise<void> {
   app.post(
     '/measure',
     {
-      bodyLimit: Math.max(services.config.bodyLimitBytes, MEASURE_BODY_LIMIT),
+      bodyLimit: Math.max(ctx.bodyLimitBytes, MEASURE_BODY_LIMIT),
       schema: {
         tags: ['tracks'],
         description: 'Authorization: Bearer <token>. Body: one event object, or an array of them (a batch).',
@@ -36,7 +36,7 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
       },
     },
     async (request, reply) => {
-      const access = await tracksAccess(services, request);
+      const access = await tracksAccess(ctx, request);
       const body = request.body;
       if (Array.isArray(body)) {
         if (body.length === 0) throw badRequest('body: the batch is empty');
@@ -53,7 +53,7 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
           }
         });
         // The valid events stand or fall together: all stored, or none and a 503 to retry.
-        if (records.length > 0) await acknowledgeConversions(services, records);
+        if (records.length > 0) await ctx.ingest.recordAll(records);
         const status = records.length === 0 ? 400 : 200;
         return reply.code(status).send({
           status,
@@ -63,7 +63,7 @@ export async function measureRoute(app: FastifyInstance, services: Services): Pr
         });
       }
       if (!isPlainObject(body)) throw badRequest('body: send a JSON object, a JSON array or a form');
-      await acknowledgeConversion(services, toRecord(access, request, body));
+      await ctx.ingest.record(toRecord(access, request, body));
       return { status: 200, message: 'OK' };
     },
   );
@@ -90,11 +90,11 @@ const MeasureAnswer = Type.Object({
   ),
 });
 
-async function tracksAccess(services: Services, request: FastifyRequest): Promise<{ app: App }> {
+async function tracksAccess(ctx: ProtocolContext, request: FastifyRequest): Promise<{ app: App }> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   if (!match) throw new AppError(401, 'authorization: a Bearer token is required');
   const appId = isPlainObject(request.body) ? optionalString(request.body, 'app_id', { max: 64 }) : undefined;
-  return resolveAppAccess(services, match[1], appId, 401, 'authorization');
+  return resolveAppAccess(ctx, match[1], appId, 401, 'authorization');
 }
 
 /** One Idempotency-Key covers a whole batch, so each item gets its own slot under it. */

@@ -11,6 +11,7 @@ import * as m0009 from './0009-import-dedup-keys.js';
 import * as m0010 from './0010-ingest-journal.js';
 import * as m0011 from './0011-install-lookups.js';
 import * as m0012 from './0012-delivery-answer-rule.js';
+import * as m0013 from './0013-drop-ingest-journal.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-ingest-journal': m0010,
   '0011-install-lookups': m0011,
   '0012-delivery-answer-rule': m0012,
+  '0013-drop-ingest-journal': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

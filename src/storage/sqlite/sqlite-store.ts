@@ -3,7 +3,6 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
-import { DEFAULT_CHECKPOINT_PAGES } from '../../config.js';
 import { KyselyStore } from '../kysely-store.js';
 import { StatementProfile } from './statement-profile.js';
 import { WalSync } from './wal-sync.js';
@@ -13,8 +12,6 @@ export interface SqliteOptions {
   /** Directory holding `s2s.sqlite` (and its WAL); created if missing. */
   dataDir: string;
   synchronous: 'FULL' | 'NORMAL';
-  /** `wal_autocheckpoint` in pages; `DEFAULT_CHECKPOINT_PAGES` when not given. */
-  checkpointPages?: number | undefined;
   /** How the WAL is flushed after an ingest commit (FULL); tests stand in for it. */
   flushWal?: (handle: FileHandle) => Promise<void>;
 }
@@ -22,6 +19,14 @@ export interface SqliteOptions {
 export const SQLITE_FILE = 's2s.sqlite';
 
 const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * `wal_autocheckpoint`: WAL pages written before a commit copies them into the database file.
+ * SQLite's 1 000 made checkpoints (two fsyncs each, on the event loop) about a third of every
+ * ingest commit; 4 000 (a WAL of up to ~16 MB) cut commits by 30-40 %. 10 000 did as well for
+ * commits but slowed `s2s import` by a third (docs/performance.md).
+ */
+const CHECKPOINT_PAGES = 4000;
 
 /**
  * Group-commit batches in flight with `synchronous = FULL` (wal-sync.ts). Where a flush, not
@@ -89,7 +94,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma('foreign_keys = ON');
   // A checkpoint copies the WAL into the database file and fsyncs both, inside the commit
   // that crossed the threshold (on the event loop). Fewer, larger ones cost less per page.
-  database.pragma(`wal_autocheckpoint = ${Math.trunc(options.checkpointPages ?? DEFAULT_CHECKPOINT_PAGES)}`);
+  database.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
   const prepare = statementCache(database, process.env.S2S_SQL_PROFILE ? StatementProfile.untilExit() : null);
   const adapter = { close: () => database.close(), prepare } as unknown as SqliteDialectConfig['database'];
   const db = new Kysely<Database>({ dialect: new SqliteKeepingCauseDialect({ database: adapter }, database) });
@@ -112,13 +117,6 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
           return result;
         }
       : undefined,
-    // What Kysely's SQLite driver does with a statement, minus its promises.
-    direct: (sql, parameters) => {
-      const statement = prepare(sql);
-      if (statement.reader) return statement.all(parameters);
-      statement.run(parameters);
-      return [];
-    },
     name: 'sqlite',
     skipLocked: false,
     partitioned: false,
