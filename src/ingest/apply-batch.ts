@@ -1,3 +1,4 @@
+import { idempotencyCutoff } from '../domain/idempotency.js';
 import type { Postback } from '../postbacks/formats.js';
 import type { Store, StoreTx } from '../storage/store.js';
 import { recordConversion } from './conversions.js';
@@ -79,7 +80,7 @@ async function storeTouchpoints(tx: StoreTx, ops: Extract<WriteOp, { kind: 'touc
   const fresh: Extract<WriteOp, { kind: 'touchpoint' }>[] = [];
   for (const op of ops) {
     const t = op.touchpoint;
-    const id = op.idempotencyKey === undefined ? t.touchpoint_id : await tx.claimIdempotencyKey(t.app_id, op.idempotencyKey, t.touchpoint_id, t.created_at);
+    const id = op.idempotencyKey === undefined ? t.touchpoint_id : await tx.claimIdempotencyKey(t.app_id, op.idempotencyKey, t.touchpoint_id, t.created_at, idempotencyCutoff(t.created_at));
     ids.push(id);
     if (id === t.touchpoint_id) fresh.push(op);
   }

@@ -1,16 +1,12 @@
 import type { FastifyRequest } from 'fastify';
+import { eventDedupKey, parseIdempotencyKey } from '../domain/idempotency.js';
 import { badRequest } from '../errors.js';
 import { optionalNumber, optionalString, type Params } from './params.js';
 
 /** The key that makes a retried event a no-op: the Idempotency-Key header, else the sender's own event id. */
 export function dedupKey(request: FastifyRequest, params: Params): string | undefined {
-  const header = request.headers['idempotency-key'];
-  if (typeof header === 'string' && header.trim() !== '') {
-    if (header.length > 200) throw badRequest('idempotency-key: longer than 200 characters');
-    return `key:${header.trim()}`;
-  }
-  const uid = optionalString(params, 'event_uid', { max: 200 }) ?? optionalString(params, 'transaction_id', { max: 200 });
-  return uid === undefined ? undefined : `uid:${uid}`;
+  const senderId = optionalString(params, 'event_uid', { max: 200 }) ?? optionalString(params, 'transaction_id', { max: 200 });
+  return eventDedupKey(parseIdempotencyKey(request.headers['idempotency-key']), senderId);
 }
 
 /** Revenue and its currency: a non-negative amount, a 3-letter code (USD when the amount comes alone). */

@@ -233,11 +233,17 @@ export class KyselyStoreTx implements StoreTx {
     return true;
   }
 
-  async claimIdempotencyKey(appId: string, key: string, recordId: string, now: number): Promise<string> {
+  async claimIdempotencyKey(appId: string, key: string, recordId: string, now: number, since: number): Promise<string> {
     await this.trx
       .insertInto('idempotency_keys')
       .values({ app_id: appId, idem_key: key, record_id: recordId, created_at: now })
-      .onConflict((oc) => oc.columns(['app_id', 'idem_key']).doNothing())
+      // An expired claim is taken over: the key now stands for this record.
+      .onConflict((oc) =>
+        oc
+          .columns(['app_id', 'idem_key'])
+          .doUpdateSet({ record_id: recordId, created_at: now })
+          .where('idempotency_keys.created_at', '<', since),
+      )
       .execute();
     const row = await this.trx
       .selectFrom('idempotency_keys')

@@ -181,9 +181,10 @@ export interface StoreTx {
   insertEvent(row: EventRow): Promise<boolean>;
   /**
    * Claims an idempotency key for a record id; returns the id the key stands for — `recordId`
-   * when the claim is new, the first request's id when the key was already used.
+   * when the claim is new or the earlier one was made before `since` (expired: the key is
+   * claimed anew), the first request's id when the key was used since.
    */
-  claimIdempotencyKey(appId: string, key: string, recordId: string, now: number): Promise<string>;
+  claimIdempotencyKey(appId: string, key: string, recordId: string, now: number, since: number): Promise<string>;
   /** Queues outbound requests; one per (postback, cause), a repeat is ignored. */
   insertDeliveries(rows: DeliveryRow[]): Promise<number>;
   /** Adds a sighting's opens, purchases, revenue and activity day to the install's summary. */

@@ -1,21 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { ProtocolContext } from '../context.js';
 import type { App } from '../../domain/apps.js';
+import { idempotencyCutoff, parseIdempotencyKey } from '../../domain/idempotency.js';
 import { isId, newId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { Touchpoint } from '../../storage/store.js';
 import { clientIp, clientUserAgent, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
-
-/** How long an Idempotency-Key is honoured. */
-export const IDEMPOTENCY_WINDOW_MS = 7 * 86_400_000;
-
-function readIdempotencyKey(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
-  if (header.length > 200) throw badRequest('idempotency-key: longer than 200 characters');
-  return header.trim();
-}
 
 const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
@@ -74,10 +65,10 @@ export async function recordTouchpoint(
     fire_adid: devices.fire_adid ?? null,
     ...publisher,
   };
-  const idempotencyKey = readIdempotencyKey(request);
+  const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
   if (idempotencyKey !== undefined) {
     // A retry within 7 days answers the first request's id without queueing anything.
-    const known = await ctx.touchpoints.findIdempotencyKey(app.app_id, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS);
+    const known = await ctx.touchpoints.findIdempotencyKey(app.app_id, idempotencyKey, idempotencyCutoff(now));
     if (known !== undefined) return { touchpoint: { ...touchpoint, touchpoint_id: known }, app, params };
   }
   const { id } = await ctx.ingest.recordTouch(touchpoint, idempotencyKey);
