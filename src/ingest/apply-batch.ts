@@ -1,4 +1,4 @@
-import type { Postback } from '../postbacks/formats.js';
+import type { Postback } from '../postbacks/formats/index.js';
 import type { NewJournalEntry, Store, StoreTx } from '../storage/store.js';
 import { recordConversion } from './conversions.js';
 import type { ConversionRecord, WriteOp, WriteOutcome } from './records.js';
