@@ -10,7 +10,7 @@ import type { Store } from '../storage/store.js';
 import { parseCidr } from '../domain/fraud.js';
 import { CURRENCY_PATTERN } from '../domain/currency.js';
 import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
-import { parseHttpUrl } from './urls.js';
+import { parseHttpUrl } from '../domain/urls.js';
 import { validate } from './validate.js';
 
 export interface IssuedToken {

@@ -2,20 +2,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { newId } from '../domain/ids.js';
 import { AppError, badRequest, notFound } from '../errors.js';
-import { POSTBACK_FORMATS, normaliseTemplate, unknownMacros, type Postback } from '../postbacks/formats.js';
+import { POSTBACK_FORMATS, checkSettings, postbackFormat, type Postback, type PostbackFormat } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
 import type { DeliveryAttemptRow, DeliveryRow, Store } from '../storage/store.js';
 import { IdString } from './schemas.js';
-import { parseHttpUrl } from './urls.js';
 import { validate } from './validate.js';
-
-export const CHARTBOOST_BASE_URL = 'https://live.chartboost.com';
 
 export const PostbackInput = Type.Object(
   {
     app_id: IdString,
     network: Type.String({ minLength: 1, maxLength: 100, description: 'installs attributed to this network are its own' }),
-    format: Type.Unsafe<(typeof POSTBACK_FORMATS)[number]>({ type: 'string', enum: [...POSTBACK_FORMATS] }),
+    format: Type.Unsafe<PostbackFormat>({ type: 'string', enum: [...POSTBACK_FORMATS] }),
     url: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) base URL (Chartboost formats) or URL template with {macros} in its path and query' })),
     token: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     secret: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
@@ -41,21 +38,7 @@ export async function addPostback(store: Store, input: unknown): Promise<Postbac
   const p = validate(PostbackInput, input);
   if (!(await store.getApp(p.app_id))) throw notFound(`app_id: unknown app ${p.app_id}`);
   // URLs are parsed as the sender will read them, and stored normalised: what is stored is sent.
-  let url: string;
-  if (p.format === 'url') {
-    if (p.url === undefined) throw badRequest('url: is required for the url format (a template such as https://n.example/pb?click={click_id})');
-    const unknown = unknownMacros(p.url);
-    if (unknown.length > 0) throw badRequest(`url: unknown macro {${unknown[0]}}`);
-    const template = normaliseTemplate(p.url);
-    if ('error' in template) throw badRequest(`url: ${template.error}`);
-    url = template.url;
-  } else {
-    if (p.token === undefined) throw badRequest(`token: is required for ${p.format}`);
-    if (p.format !== 'chartboost-v2' && p.secret === undefined) throw badRequest(`secret: is required for ${p.format} (its requests are signed)`);
-    const base = parseHttpUrl('url', p.url ?? CHARTBOOST_BASE_URL);
-    if (base.search !== '' || base.hash !== '') throw badRequest('url: a base URL takes no query or fragment (the endpoint paths are added to it)');
-    url = base.href.replace(/\/+$/, '');
-  }
+  const url = checkSettings(postbackFormat(p.format), p);
   const row = {
     postback_id: newId(),
     app_id: p.app_id,

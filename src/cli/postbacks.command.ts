@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as ops from '../admin/postback-operations.js';
 import { loadConfig } from '../config.js';
+import { CHARTBOOST_BASE_URL, FORMAT_SPECS, POSTBACK_FORMATS } from '../postbacks/formats/index.js';
 import { action, requireApp, withStore } from './context.js';
 import { wholeNumber } from './options.js';
 import { printRecord, printResult, type Column } from './output.js';
@@ -24,6 +25,9 @@ const DELIVERY_COLUMNS: Column<ops.DeliveryView>[] = [
   { header: 'url', value: (d) => d.url },
 ];
 
+/** The formats that sign their requests, for `--secret`'s help. */
+const signing = FORMAT_SPECS.filter((spec) => spec.credentials.secret !== 'optional').map((spec) => spec.name);
+
 export function registerPostbacksCommand(program: Command): void {
   const postbacks = program.command('postbacks').description('outbound postbacks to ad networks, and their delivery log');
 
@@ -32,10 +36,10 @@ export function registerPostbacksCommand(program: Command): void {
     .description('send installs, opens or events of an app to a network')
     .requiredOption('--app <app_id>', 'the app')
     .requiredOption('--network <name>', 'the network; installs attributed to it are its own')
-    .requiredOption('--format <format>', 'chartboost-v2 | chartboost-v1 | chartboost-pia | url')
-    .option('--url <url>', `base URL for Chartboost formats (default ${ops.CHARTBOOST_BASE_URL}), or a URL template with {macros}`)
+    .requiredOption('--format <format>', POSTBACK_FORMATS.join(' | '))
+    .option('--url <url>', `base URL for Chartboost formats (default ${CHARTBOOST_BASE_URL}), or a URL template with {macros}`)
     .option('--token <token>', "the network's API token")
-    .option('--secret <secret>', 'the signing secret (chartboost-v1, chartboost-pia)')
+    .option('--secret <secret>', `the signing secret (${signing.join(', ')})`)
     .option('--app-signature <sig>', "the app's signature at the network (default: this server's)")
     .option('--events <list>', 'narrow what is sent: install,open,purchase or event ids')
     .option('--json', 'print JSON')

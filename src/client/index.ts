@@ -80,6 +80,14 @@ export const CHARTBOOST_PATHS = {
   track: '/event_service/v3/track',
 } as const;
 
+/** How each endpoint's answers are judged: install.json always answers HTTP 200 (seed 004). */
+export const CHARTBOOST_ANSWERS = {
+  install: 'body-status',
+  attributedInstall: 'http-status',
+  open: 'http-status',
+  track: 'http-status',
+} as const satisfies Record<keyof typeof CHARTBOOST_PATHS, AnswerRule>;
+
 /** Drops undefined and blank fields so bodies carry only what is known. */
 function compact<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
@@ -104,7 +112,7 @@ export class ChartboostClient {
 
   /** v1 install, signed with `action:attribution`. */
   install(params: InstallParams): OutboundRequest {
-    return { ...this.signed(CHARTBOOST_PATHS.install, 'attribution', compact(params)), answers: 'body-status' };
+    return { ...this.signed(CHARTBOOST_PATHS.install, 'attribution', compact(params)), answers: CHARTBOOST_ANSWERS.install };
   }
 
   /** v3 Post-Install Analytics purchase, signed with `action:pia`. */

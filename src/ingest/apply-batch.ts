@@ -1,5 +1,5 @@
 import { idempotencyCutoff } from '../domain/idempotency.js';
-import type { Postback } from '../postbacks/formats.js';
+import type { Postback } from '../postbacks/formats/index.js';
 import type { Store, StoreTx } from '../storage/store.js';
 import { recordConversion } from './conversions.js';
 import type { WriteOp, WriteOutcome } from './records.js';

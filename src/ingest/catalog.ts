@@ -1,6 +1,6 @@
 import type { App, Campaign } from '../domain/apps.js';
 import type { Store } from '../storage/store.js';
-import type { Postback } from '../postbacks/formats.js';
+import type { Postback } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
 
 interface Entry<T> {

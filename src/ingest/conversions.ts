@@ -13,7 +13,7 @@ import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
 import type { CandidateRow, EventRow, InstallActivity, InstallRow, StoreTx, UserRow } from '../storage/store.js';
 import { activityBit, dayNumber } from '../domain/metrics.js';
-import type { Postback } from '../postbacks/formats.js';
+import type { Postback } from '../postbacks/formats/index.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
 import type { AttributionSummary, ConversionOutcome, ConversionRecord } from './records.js';
 

@@ -1,4 +1,4 @@
-import type { Postback } from '../postbacks/formats.js';
+import type { Postback } from '../postbacks/formats/index.js';
 import { isDatabaseOutage } from '../storage/db.js';
 import type { Store, Touchpoint } from '../storage/store.js';
 import { applyBatch } from './apply-batch.js';

@@ -3,10 +3,10 @@
  * same one), sends each with a concurrency limit per destination, and records every attempt:
  * 2xx delivered; 5xx, 408, 429, timeouts and connection errors retried with exponential
  * back-off (5 s, 10 s, 20 s … from S2S_RETRY_BASE_MS, 429 honouring Retry-After) until the TTL,
- * then dead; any other 4xx is final. Each delivery is judged by its endpoint's rule (Chartboost
- * v1 by the `status` in the body, formats.ts ANSWER_RULES). A delivery that cannot be built or
- * sent as stored (a URL that does not parse) is failed with its error: nothing here throws out
- * of the loop. The schedule lives in the database, so a restart resumes it.
+ * then dead; any other 4xx is final. Each delivery is judged by its format's rule, stored with
+ * it (Chartboost v1 by the `status` in the body; formats/, `answers`). A delivery that cannot be
+ * built or sent as stored (a URL that does not parse) is failed with its error: nothing here
+ * throws out of the loop. The schedule lives in the database, so a restart resumes it.
  */
 import type { Logger } from 'pino';
 import { failedAttempt, judge, requestTarget, retryDelayMs, sendOnce, type AnswerRule, type Attempt, type OutboundRequest } from '../client/index.js';

@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
 import type { DeliveryRow, InstallRow, PostbackRow, StoreTx, Touchpoint } from '../storage/store.js';
-import { buildRequests, type Postback, type PostbackFormat, type Trigger, type TriggerContext } from './formats.js';
+import { buildRequests, type Postback, type Trigger, type TriggerContext } from './formats/index.js';
 
 /** A stored postback as the formats see it. */
 export function toPostback(row: PostbackRow): Postback {
@@ -8,7 +8,7 @@ export function toPostback(row: PostbackRow): Postback {
     postback_id: row.postback_id,
     app_id: row.app_id,
     network: row.network,
-    format: row.format as PostbackFormat,
+    format: row.format,
     url: row.url,
     token: row.token,
     secret: row.secret,
