@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProtocolContext } from '../context.js';
 import { ORGANIC, type Decision } from '../../domain/attribution.js';
-import { optionalString } from '../params.js';
-import { optionalEventTime } from '../times.js';
+import { optionalEventTime, optionalString } from '../params.js';
 import { chartboostErrorHandler, requireDevice, signedBody, verifySigned, zeroOrOne } from './chartboost-http.js';
 import { ChartboostAnswer, V1InstallBody } from './schemas.js';
 

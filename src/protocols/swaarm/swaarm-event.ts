@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { eventKind, type EventRecord } from '../../ingest/records.js';
-import { dedupKey, readFreeText, readRevenue } from '../conversion.js';
-import { optionalNumber, type Params } from '../params.js';
+import { dedupKey } from '../conversion.js';
+import { optionalNumber, readFreeText, readRevenue, type Params } from '../params.js';
 
 /** A Swaarm event (seed 001) from its parameters: `__open` is a session, a `sale_amount` a purchase. */
 export function readSwaarmEvent(request: FastifyRequest, params: Params, eventId: string): EventRecord {

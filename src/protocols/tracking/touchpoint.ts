@@ -5,10 +5,9 @@ import { idempotencyCutoff, parseIdempotencyKey } from '../../domain/idempotency
 import { isId, newId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { Touchpoint } from '../../storage/store.js';
-import { clientIp, clientUserAgent, optionalString, readParams, type Params, readDeviceIds } from '../params.js';
+import { buildTouchpoint } from '../../ingest/touchpoints.js';
+import { clientIp, clientUserAgent, optionalString, readParams, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
-
-const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
 /**
  * Turns a tracking-link hit (`/click`, `/view`) into a stored touchpoint. The campaign names
@@ -39,32 +38,21 @@ export async function recordTouchpoint(
   }
   if (!app) throw notFound('app_id: the campaign belongs to no known app');
 
-  const devices = readDeviceIds(params);
-  const publisher = Object.fromEntries(PUBLISHER_FIELDS.map((f) => [f, optionalString(params, f) ?? null])) as Record<
-    (typeof PUBLISHER_FIELDS)[number],
-    string | null
-  >;
   const now = Date.now();
-  const touchpoint: Touchpoint = {
-    touchpoint_id: newId(now),
-    kind,
-    app_id: app.app_id,
-    campaign_id: campaign?.campaign_id ?? null,
-    network: campaign?.network ?? null,
-    created_at: now,
-    ip: clientIp(request, params, 'user_ip'),
-    user_agent: clientUserAgent(request, params, 'user_ua') ?? null,
-    platform: optionalString(params, 'platform', { max: 32 })?.toLowerCase() ?? null,
-    storefront: optionalString(params, 'storefront', { max: 32 })?.toLowerCase() ?? null,
-    // The network's own id for this click or view (Chartboost callbacks pass theirs), sent
-    // back to it in postbacks so it can match them to its own records.
-    network_click_id: optionalString(params, kind === 'click' ? 'click_id' : 'completed_view_id', { max: 128 }) ?? null,
-    idfa: devices.idfa ?? null,
-    gaid: devices.gaid ?? null,
-    uuid: devices.uuid ?? null,
-    fire_adid: devices.fire_adid ?? null,
-    ...publisher,
-  };
+  const touchpoint = buildTouchpoint(
+    {
+      touchpointId: newId(now),
+      kind,
+      appId: app.app_id,
+      campaign,
+      time: now,
+      ip: clientIp(request, params, 'user_ip'),
+      userAgent: clientUserAgent(request, params, 'user_ua') ?? null,
+      // Chartboost callbacks pass their own click or view id.
+      networkClickId: optionalString(params, kind === 'click' ? 'click_id' : 'completed_view_id', { max: 128 }) ?? null,
+    },
+    params,
+  );
   const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
   if (idempotencyKey !== undefined) {
     // A retry within 7 days answers the first request's id without queueing anything.

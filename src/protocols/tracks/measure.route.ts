@@ -4,9 +4,8 @@ import type { ProtocolContext } from '../context.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
-import { dedupKey, readRevenue } from '../conversion.js';
-import { isPlainObject, optionalIp, optionalString, requiredString, type Params } from '../params.js';
-import { optionalEventTime } from '../times.js';
+import { dedupKey } from '../conversion.js';
+import { isPlainObject, optionalEventTime, optionalIp, optionalString, readRevenue, requiredString, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
 const REQUIRED = ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] as const;
