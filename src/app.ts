@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/admin.routes.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { TokenAuthenticator } from './auth/token-auth.js';
 import type { Config } from './config.js';
+import { systemClock, type Clock } from './domain/clock.js';
 import { dashboardRoutes } from './http/dashboard.routes.js';
 import { Metrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
@@ -30,6 +31,8 @@ export interface Services {
 export interface AppDeps {
   store: Store;
   logger?: Logger;
+  /** What the caches, the rate limiter and the routes read the time from; tests pass one they advance. */
+  clock?: Clock;
 }
 
 /**
@@ -43,8 +46,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
   const { store } = deps;
-  const catalog = new Catalog(store, config.authCacheMs);
-  const auth = new TokenAuthenticator(store, config.authCacheMs);
+  const clock = deps.clock ?? systemClock;
+  const catalog = new Catalog(store, config.authCacheMs, clock);
+  const auth = new TokenAuthenticator(store, config.authCacheMs, clock);
   const dispatcher = new Dispatcher(
     store,
     {
@@ -72,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
   metrics.watchDeliveries(() => store.countDeliveries());
   const protocolContext: ProtocolContext = {
     tokens: auth,
-    rateLimiter: new RateLimiter(config.rateLimitPerToken),
+    rateLimiter: new RateLimiter(config.rateLimitPerToken, clock),
+    clock,
     catalog,
     ingest,
     touchpoints: {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signChartboost } from '../src/protocols/chartboost/signature.js';
 import { BACKENDS } from './helpers/backends.js';
 import { startServerProcess } from './helpers/cli.js';
+import { skippingClock } from './helpers/clock.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 
 describe('TLS', () => {
@@ -38,6 +39,7 @@ describe('TLS', () => {
 });
 
 describe.each(BACKENDS)('access control on $name', (backend) => {
+  const clock = skippingClock();
   let server: TestServer;
   let a: any;
   let b: any;
@@ -46,7 +48,7 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
   let campaignB: any;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { LOG_LEVEL: 'warn', S2S_RATE_LIMIT: '20' });
+    server = await startTestServer(backend, { LOG_LEVEL: 'warn', S2S_RATE_LIMIT: '20' }, { clock });
     a = (await call(`${server.url}/admin/apps`, { admin: true, body: { name: 'A', platform: 'android' } })).body;
     b = (await call(`${server.url}/admin/apps`, { admin: true, body: { name: 'B', platform: 'android' } })).body;
     tokenA = (await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [a.app_id], secret: true } })).body;
@@ -98,7 +100,8 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
     expect(answers.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(20);
     expect(limited[0]!.body).toEqual({ status: 429, message: 'token: rate limit of 20 requests per second exceeded' });
     expect(limited[0]!.headers.get('retry-after')).toBe('1');
-    await new Promise((r) => setTimeout(r, 1100));
+    // A second later (skipped, not slept) the bucket is full again.
+    clock.advance(1000);
     expect((await call(`${server.url}/api/v2/open?token=${tokenA.token}&app_id=${a.app_id}&gaid=rl-after`)).status).toBe(200);
   });
 });

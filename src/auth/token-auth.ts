@@ -1,4 +1,5 @@
 import type { Store, TokenGrant } from '../storage/store.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import { hashToken } from './credentials.js';
 
 export type AuthFailure = 'missing' | 'unknown' | 'revoked' | 'forbidden_app';
@@ -26,6 +27,7 @@ export class TokenAuthenticator {
   constructor(
     private readonly store: Pick<Store, 'findTokenByHash'>,
     private readonly cacheMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Checks a presented token against one app; the secret comes back for signature checks. */
@@ -53,7 +55,7 @@ export class TokenAuthenticator {
     // Keyed by the token as presented, so a hit costs no hash (a SHA-256 per request was 2-4 %
     // of an ingest benchmark). The process holds the token in memory for the request anyway;
     // only its hash is ever stored or logged.
-    const now = Date.now();
+    const now = this.clock();
     const hit = this.cache.get(token);
     if (hit && hit.expiresAt > now) return hit.grant;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();

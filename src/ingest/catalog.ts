@@ -1,4 +1,5 @@
 import type { App, Campaign } from '../domain/apps.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import type { Store } from '../storage/store.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
@@ -24,6 +25,7 @@ export class Catalog {
   constructor(
     private readonly store: Pick<Store, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
     private readonly ttlMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   getApp(appId: string): Promise<App | undefined> {
@@ -52,7 +54,7 @@ export class Catalog {
   }
 
   private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const now = Date.now();
+    const now = this.clock();
     const hit = map.get(key);
     if (hit && hit.expiresAt > now) return hit.value;
     if (map.size >= MAX_ENTRIES) map.clear();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { TokenAuthenticator } from '../auth/token-auth.js';
+import type { Clock } from '../domain/clock.js';
 import type { Catalog } from '../ingest/catalog.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Touchpoint } from '../storage/store.js';
@@ -23,6 +24,8 @@ export interface ProtocolContext {
     /** The record id first stored under an Idempotency-Key, if it was claimed since `since` (epoch ms). */
     findIdempotencyKey(appId: string, key: string, since: number): Promise<string | undefined>;
   };
+  /** The time records are stamped with, and sender times are checked against. */
+  clock: Clock;
   /** The server's body limit; a route may raise its own (`/measure`). */
   bodyLimitBytes: number;
 }

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type Services } from '../../src/app.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { openTestDatabase, type TestBackend, type TestDatabase } from './backends.js';
 
@@ -17,7 +18,7 @@ export interface TestServer {
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** Builds the real app on a fresh database and listens on a random loopback port. */
-export async function startTestServer(backend: TestBackend, extraEnv: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(backend: TestBackend, extraEnv: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
   const db = await openTestDatabase(backend, { S2S_ADMIN_TOKEN: ADMIN_TOKEN, ...extraEnv });
   const logs: string[] = [];
   const sink = new Writable({
@@ -27,7 +28,7 @@ export async function startTestServer(backend: TestBackend, extraEnv: Record<str
     },
   });
   const logger = createLogger(extraEnv.LOG_LEVEL ?? 'debug', sink);
-  const { app, services } = await buildApp(db.config, { store: db.store, logger });
+  const { app, services } = await buildApp(db.config, { store: db.store, logger, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

@@ -29,7 +29,7 @@ export async function v1InstallRoute(app: FastifyInstance, ctx: ProtocolContext)
       const deviceIds = requireDevice(params, ['gaid', 'ifa', 'uuid']);
       const organic = zeroOrOne(params, 'organic', false);
       const attributedTo = optionalString(params, 'attributed_to', { max: 100 });
-      const now = Date.now();
+      const now = ctx.clock();
       const time = optionalEventTime(params, 'timestamp', now);
       const decision: Decision =
         claim === 1

@@ -39,7 +39,7 @@ export async function v2AttributedInstallRoute(app: FastifyInstance, ctx: Protoc
       if (!touch || touch.kind !== kind) throw notFound(`${field}: unknown ${kind} ${id}`);
       const { app: target } = await resolveAppAccess(ctx, optionalString(params, 'token', { max: 200 }), touch.app_id, 403, 'token');
 
-      const now = Date.now();
+      const now = ctx.clock();
       const maxDays = kind === 'click' ? CLICK_MAX_DAYS : VIEW_MAX_DAYS;
       const ageDays = (now - touch.created_at) / DAY_MS;
       if (ageDays > maxDays) {

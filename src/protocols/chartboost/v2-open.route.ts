@@ -42,7 +42,7 @@ export async function v2OpenRoute(app: FastifyInstance, ctx: ProtocolContext): P
         version: optionalString(params, 'version', { max: 200 }),
         match_type: optionalString(params, 'match_type', { max: 200 }),
       });
-      const now = Date.now();
+      const now = ctx.clock();
       await ctx.ingest.record({
         app: target,
         time: now,

@@ -41,7 +41,7 @@ export async function v3TrackRoute(app: FastifyInstance, ctx: ProtocolContext): 
         completed_view_id: viewId,
         match_type: optionalString(params, 'match_type', { max: 200 }),
       });
-      const now = Date.now();
+      const now = ctx.clock();
       await ctx.ingest.record({
         app: target,
         time: now,

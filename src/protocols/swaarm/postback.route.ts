@@ -22,7 +22,7 @@ export async function postbackRoute(app: FastifyInstance, ctx: ProtocolContext):
       const eventId = requiredString(params, 'event_id', { max: 256 });
       // Read before the write so that a bad field refuses the request.
       const event = readSwaarmEvent(request, params, eventId);
-      const now = Date.now();
+      const now = ctx.clock();
       await ctx.ingest.record({
         app: target,
         time: now,

@@ -26,7 +26,7 @@ export async function s2sEventRoute(app: FastifyInstance, ctx: ProtocolContext):
       const userAgent = requiredString(params, 'user_ua', { max: 1024 });
       const eventId = optionalString(params, 'event_id', { max: 256 });
       const event = eventId === undefined ? undefined : readSwaarmEvent(request, params, eventId);
-      const now = Date.now();
+      const now = ctx.clock();
       const outcome = await ctx.ingest.record({
         app: target,
         time: now,

@@ -38,7 +38,7 @@ export async function recordTouchpoint(
   }
   if (!app) throw notFound('app_id: the campaign belongs to no known app');
 
-  const now = Date.now();
+  const now = ctx.clock();
   const touchpoint = buildTouchpoint(
     {
       touchpointId: newId(now),

@@ -45,7 +45,7 @@ export async function measureRoute(app: FastifyInstance, ctx: ProtocolContext): 
         body.forEach((item, index) => {
           try {
             if (!isPlainObject(item)) throw badRequest('item: must be an object');
-            records.push(toRecord(access, request, item, index));
+            records.push(toRecord(access, request, item, ctx.clock(), index));
           } catch (error) {
             if (!(error instanceof AppError)) throw error;
             errors.push({ index, message: error.message, fields: missingFields(item) });
@@ -62,7 +62,7 @@ export async function measureRoute(app: FastifyInstance, ctx: ProtocolContext): 
         });
       }
       if (!isPlainObject(body)) throw badRequest('body: send a JSON object, a JSON array or a form');
-      await ctx.ingest.record(toRecord(access, request, body));
+      await ctx.ingest.record(toRecord(access, request, body, ctx.clock()));
       return { status: 200, message: 'OK' };
     },
   );
@@ -106,7 +106,7 @@ function missingFields(item: unknown): string[] {
   return REQUIRED.filter((f) => item[f] === undefined || item[f] === null || item[f] === '');
 }
 
-function toRecord(access: { app: App }, request: FastifyRequest, params: Params, index?: number): ConversionRecord {
+function toRecord(access: { app: App }, request: FastifyRequest, params: Params, now: number, index?: number): ConversionRecord {
   const missing = missingFields(params);
   if (missing.length > 0) throw badRequest(`${missing[0]}: is required${missing.length > 1 ? ` (also missing: ${missing.slice(1).join(', ')})` : ''}`);
   // Present is not enough: a blank ("   ") or non-string value is a 400 naming the field.
@@ -114,7 +114,6 @@ function toRecord(access: { app: App }, request: FastifyRequest, params: Params,
   const eventName = requiredString(params, 'event_name', { max: 256 });
   const ip = optionalIp(params, 'ip');
   if (ip === undefined) throw badRequest('ip: is required');
-  const now = Date.now();
   const time = optionalEventTime(params, 'time_stamp', now);
   if (time === undefined) throw badRequest('time_stamp: is required');
   const platform = requiredString(params, 'platform', { max: 32 }).toLowerCase();
