@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeRun, importLine, type ImportRun } from './results-markdown.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LINES = Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000);
@@ -55,9 +56,8 @@ function main(): void {
   const started = Date.now();
   const summary = JSON.parse(cli(['import', '--app', app.app_id, '--file', file, '--json'], env));
   const seconds = (Date.now() - started) / 1000;
-  const result = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  const result: ImportRun = {
+    ...describeRun(),
     lines: LINES,
     seconds: Math.round(seconds * 10) / 10,
     lines_per_s: Math.round(LINES / seconds),
@@ -65,7 +65,7 @@ function main(): void {
     errors: summary.errors.length,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/results/import.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\ns2s import: ${LINES.toLocaleString('en')} NDJSON lines in ${result.seconds} s (${result.lines_per_s} lines/s); imported ${JSON.stringify(summary.imported)}, ${result.errors} errors`);
+  console.log(`\n${importLine(result)}`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -16,6 +16,7 @@ import { DAY_MS, activityBit, dayNumber, formatDay } from '../src/domain/metrics
 import { newId } from '../src/domain/ids.js';
 import { buildCohorts, buildReport } from '../src/reports/report.js';
 import { openStore } from '../src/storage/db.js';
+import { describeRun, reportTable, type ReportRun } from './results-markdown.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EVENTS = Number(process.env.BENCH_REPORT_EVENTS ?? 10_000_000);
@@ -156,17 +157,14 @@ async function main(): Promise<void> {
   await reader.close();
 
   const sizeMb = Math.round(fs.statSync(path.join(dataDir, 's2s.sqlite')).size / 1e6);
-  const report = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  const report: ReportRun = {
+    ...describeRun(),
     data: { events, users: USERS, days: DAYS, campaigns: CAMPAIGNS, installs_in_30_day_range: installsInRange, database_mb: sizeMb, seed_s: seedSeconds },
     plan,
     median_ms: results,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/results/report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nReports over ${events.toLocaleString('en')} events, ${USERS.toLocaleString('en')} users (${sizeMb} MB SQLite); plan: ${plan.join('; ')}`);
-  console.log('| operation | median ms |\n|---|---|');
-  for (const [name, ms] of Object.entries(results)) console.log(`| ${name} | ${ms} |`);
+  console.log(`\n${reportTable(report)}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -16,6 +16,7 @@ import { openStore } from '../src/storage/db.js';
 import { newId } from '../src/domain/ids.js';
 import type { Store, Touchpoint } from '../src/storage/store.js';
 import pg_ from 'pg';
+import { comparisonList, describeRun, scenarioTable, type Comparisons, type LoadRun, type ScenarioResult } from './results-markdown.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -134,33 +135,6 @@ interface Scenario {
   recordsPerRequest?: number;
 }
 
-interface Result {
-  scenario: string;
-  requests_per_s: number;
-  /** requests_per_s × records per request. */
-  records_per_s: number;
-  p50_ms: number;
-  p99_ms: number;
-  /**
-   * records_per_s over the baseline's requests/s: the median of each repetition's ratio to the
-   * baseline measured just before it (PAIRED_BASELINE_S), or to the run's first baseline.
-   */
-  ratio_to_baseline: number | null;
-  /** Median of the baseline measurements paired with this scenario's repetitions. */
-  paired_baseline_req_s?: number;
-  non_2xx: number;
-  ok_responses: number;
-  /** 200s over all repetitions (and warm-up excluded), to compare with rows_stored. */
-  ok_total: number;
-  rows_stored: number | null;
-  peak_rss_mb: number;
-  /**
-   * The server's CPU time (all threads and worker processes) per request answered, in µs: the
-   * median over repetitions.
-   */
-  cpu_us_per_request: number;
-}
-
 /** Request counter across warm-up and repetitions, so each request names a new device. */
 let n = 0;
 
@@ -197,7 +171,7 @@ const ratio3 = (x: number) => Number(x.toPrecision(3));
 /** Measures the baseline for a few seconds: paired with each repetition of a scenario. */
 type PairedBaseline = () => Promise<number>;
 
-async function measure(url: string, scenario: Scenario, pid: number, paired?: PairedBaseline): Promise<Omit<Result, 'rows_stored'>> {
+async function measure(url: string, scenario: Scenario, pid: number, paired?: PairedBaseline): Promise<Omit<ScenarioResult, 'rows_stored'>> {
   // The warm-up's rows count as stored too: rows_stored is checked against all 200s.
   const warm = WARMUP > 0 ? (await load(url, scenario, WARMUP, pid)).ok : 0;
   const runs = [];
@@ -232,7 +206,7 @@ async function main(): Promise<void> {
     const at = pair.indexOf('=');
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const results: Result[] = [];
+  const results: ScenarioResult[] = [];
 
   // The baseline stays up: it is measured again before each repetition of each scenario.
   const baseline = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, /listening (\d+)/);
@@ -242,7 +216,7 @@ async function main(): Promise<void> {
   const paired: PairedBaseline | undefined =
     PAIRED_BASELINE_S > 0 ? async () => (await load(baseline.url, baselineScenario, PAIRED_BASELINE_S, baseline.child.pid!)).rps : undefined;
   /** A scenario's ratio: paired with nearby baselines, else against the run's first one. */
-  const ratioOf = (m: Omit<Result, 'rows_stored'>) => m.ratio_to_baseline ?? ratio3(m.records_per_s / base.records_per_s);
+  const ratioOf = (m: Omit<ScenarioResult, 'rows_stored'>) => m.ratio_to_baseline ?? ratio3(m.records_per_s / base.records_per_s);
 
   const server = await startProduct(env);
   const admin = server.admin;
@@ -411,29 +385,22 @@ async function main(): Promise<void> {
   const pgHistory = PG_HISTORY_SIZES.map((c) => find(`PostgreSQL history: /s2sevent vs ${c.toLocaleString('en')}`));
   const pgRuns = [1, 2].map((w) => find(`PostgreSQL, ${w} worker`));
   const over = (a: number | null | undefined, b: number | null | undefined) => (a && b ? round2(b / a) : null);
-  const comparisons = {
+  const comparisons: Comparisons = {
     s2sevent_1m_over_10k: over(history[0]?.ratio_to_baseline, history[1]?.ratio_to_baseline),
     postgres_s2sevent_10m_over_10k: over(pgHistory[0]?.ratio_to_baseline, pgHistory[1]?.ratio_to_baseline),
     s2sevent_cpu_per_request_1m_over_10k: over(history[0]?.cpu_us_per_request, history[1]?.cpu_us_per_request),
     postgres_2_workers_over_1: over(pgRuns[0]?.ratio_to_baseline, pgRuns[1]?.ratio_to_baseline),
   };
-  const report = {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  const report: LoadRun = {
+    ...describeRun(),
     settings: { duration_s: DURATION, repetitions: REPS, warmup_s: WARMUP, connections: CONNECTIONS, node_args: NODE_ARGS, database: 'sqlite (WAL, synchronous=FULL: each batch answered after its WAL fdatasync)' },
     results: results.map(({ ...r }) => r),
     comparisons,
   };
-  // A run of some scenarios (BENCH_ONLY) does not replace the full table the README shows.
+  // A run of some scenarios (BENCH_ONLY) does not replace the full table docs/performance.md shows.
   const out = ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json';
   fs.writeFileSync(path.join(ROOT, out), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | server CPU µs/req | rows stored / 200s |\n|---|---|---|---|---|---|---|---|---|---|---|`);
-  for (const r of results) {
-    console.log(`| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.cpu_us_per_request} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`);
-  }
-  console.log(
-    `\n/s2sevent at 1M stored clicks / at 10k (SQLite): ${comparisons.s2sevent_1m_over_10k ?? '-'} by ratio, ${comparisons.s2sevent_cpu_per_request_1m_over_10k ?? '-'} × the CPU per request; at 10M / at 10k (PostgreSQL, partitioned): ${comparisons.postgres_s2sevent_10m_over_10k ?? '-'}; PostgreSQL 2 workers / 1 worker: ${comparisons.postgres_2_workers_over_1 ?? '-'}`,
-  );
+  console.log(`\n${scenarioTable(results)}\n\n${comparisonList(comparisons)}`);
   baseline.child.kill('SIGTERM');
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -33,7 +33,7 @@ const CHECKPOINT_PAGES = 4000;
  * the CPU, is what answers wait for (`/measure`, the ingest journal's appends), a flush covers
  * every batch committed before it starts, so more batches waiting means fewer flushes per
  * record: 8 against 2 measured 26–29k against 21–23k records/s on `/measure` and 16–17k
- * against 14–15k req/s on journal appends (4 and 16 measured like 8; docs/performance.md, sixth round).
+ * against 14–15k req/s on journal appends (4 and 16 measured like 8; docs/performance.md, Findings).
  */
 const SQLITE_BATCHES_IN_FLIGHT = 8;
 
