@@ -30,10 +30,10 @@ const CHECKPOINT_PAGES = 4000;
 
 /**
  * Group-commit batches in flight with `synchronous = FULL` (wal-sync.ts). Where a flush, not
- * the CPU, is what answers wait for (`/measure`, the ingest journal's appends), a flush covers
- * every batch committed before it starts, so more batches waiting means fewer flushes per
- * record: 8 against 2 measured 26–29k against 21–23k records/s on `/measure` and 16–17k
- * against 14–15k req/s on journal appends (4 and 16 measured like 8; docs/performance.md, Findings).
+ * the CPU, is what answers wait for (`/measure`'s large batches), a flush covers every batch
+ * committed before it starts, so more batches waiting means fewer flushes per record: 8 against
+ * 2 measured 26–29k against 21–23k records/s on `/measure` (4 and 16 measured like 8;
+ * docs/performance.md, Findings).
  */
 const SQLITE_BATCHES_IN_FLIGHT = 8;
 
@@ -61,7 +61,7 @@ function statementCache(database: SqliteDatabase.Database, profile: StatementPro
  * I/O error during a statement or the COMMIT makes SQLite roll the transaction back itself;
  * Kysely's ROLLBACK then failed with "cannot rollback - no transaction is active", and that
  * error replaced the real one (SQLITE_FULL), which is what makes the failure an outage (503)
- * rather than a bug (500), and what the ingest journal judges whether to retry by.
+ * rather than a bug (500), and what the write queue judges whether to fail a batch at once by.
  */
 class SqliteKeepingCauseDialect extends SqliteDialect {
   constructor(
