@@ -1,4 +1,4 @@
-import type { Store, TokenGrant } from '../storage/store.js';
+import type { CatalogStore, TokenGrant } from '../storage/store.js';
 import { hashToken } from './credentials.js';
 
 export type AuthFailure = 'missing' | 'unknown' | 'revoked' | 'forbidden_app';
@@ -24,7 +24,7 @@ export class TokenAuthenticator {
   private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
-    private readonly store: Pick<Store, 'findTokenByHash'>,
+    private readonly store: Pick<CatalogStore, 'findTokenByHash'>,
     private readonly cacheMs: number,
   ) {}
 

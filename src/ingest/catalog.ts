@@ -1,5 +1,5 @@
 import type { App, Campaign } from '../domain/apps.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore } from '../storage/store.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
 
@@ -22,7 +22,7 @@ export class Catalog {
   private readonly rates = new Map<string, Entry<Map<string, number>>>();
 
   constructor(
-    private readonly store: Pick<Store, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
+    private readonly store: Pick<CatalogStore, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
     private readonly ttlMs: number,
   ) {}
 

@@ -10,7 +10,7 @@ import type { App } from '../domain/apps.js';
 import { deviceIdsFrom } from '../domain/devices.js';
 import { MIN_EPOCH_SECONDS, futureTimeProblem } from '../domain/times.js';
 import { isId } from '../domain/ids.js';
-import type { Touchpoint } from '../storage/store.js';
+import type { Touchpoint } from '../domain/entities.js';
 import { eventKind, type ConversionRecord, type WriteOp } from './records.js';
 
 export const IMPORT_TYPES = ['click', 'view', 'install', 'open', 'event'] as const;

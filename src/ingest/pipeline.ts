@@ -1,6 +1,7 @@
 import type { Postback } from '../postbacks/formats/index.js';
 import { isDatabaseOutage } from '../storage/db.js';
-import type { Store, Touchpoint } from '../storage/store.js';
+import type { Touchpoint } from '../domain/entities.js';
+import type { Store } from '../storage/store.js';
 import { applyBatch } from './apply-batch.js';
 import type { ConversionOutcome, ConversionRecord, WriteOp, WriteOutcome } from './records.js';
 import { WriteQueue, type WriteOutage } from './write-queue.js';
