@@ -31,7 +31,10 @@ const TRANSIENT_CODES = new Set([
 const TRANSIENT_MESSAGE =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
 
-/** serialization_failure and deadlock_detected: the transaction was rolled back whole. */
+/**
+ * serialization_failure and deadlock_detected: another writer won (contention, not an outage),
+ * and the transaction was rolled back whole, so running it again is safe.
+ */
 const CONFLICT_CODES = new Set(['40001', '40P01']);
 
 /** What PostgreSQL's SQLSTATE codes (and pg's connection errors) mean. */
