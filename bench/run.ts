@@ -14,7 +14,8 @@ import { signChartboost } from '../src/protocols/chartboost/signature.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/storage/db.js';
 import { newId } from '../src/domain/ids.js';
-import type { Store, Touchpoint } from '../src/storage/store.js';
+import type { Touchpoint } from '../src/domain/entities.js';
+import type { Store } from '../src/storage/store.js';
 import pg_ from 'pg';
 import { comparisonList, describeRun, scenarioTable, type Comparisons, type LoadRun, type ScenarioResult } from './results-markdown.js';
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { constantTimeEqual } from '../auth/credentials.js';
 import type { TokenAuthenticator } from '../auth/token-auth.js';
 import { notFound, unauthorized } from '../errors.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore, OutboxStore, ReportStore } from '../storage/store.js';
 import * as ops from './operations.js';
 import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
@@ -21,7 +21,7 @@ import {
 } from './schemas.js';
 
 export interface AdminContext {
-  store: Store;
+  store: CatalogStore & OutboxStore & ReportStore;
   auth: TokenAuthenticator;
   adminToken: string;
   publicUrl: string;

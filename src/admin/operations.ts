@@ -6,7 +6,7 @@ import { TOKEN_PREFIX_LENGTH, hashToken, newSecret, newToken } from '../auth/cre
 import { defaultStore, type App, type Campaign, type TokenInfo } from '../domain/apps.js';
 import { isId } from '../domain/ids.js';
 import { AppError, badRequest, notFound } from '../errors.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore } from '../storage/store.js';
 import { parseCidr } from '../domain/fraud.js';
 import { CURRENCY_PATTERN } from '../domain/currency.js';
 import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
@@ -24,7 +24,7 @@ export interface IssuedToken {
 
 export type CampaignWithLink = Campaign & { tracking_url: string };
 
-export async function createApp(store: Store, input: unknown): Promise<App> {
+export async function createApp(store: CatalogStore, input: unknown): Promise<App> {
   const app = validate(AppInput, input);
   if (app.app_id !== undefined && (await store.getApp(app.app_id))) throw new AppError(409, `app_id: ${app.app_id} already exists`);
   // Parsed, not matched: a store URL that does not parse would break every click's redirect.
@@ -40,7 +40,7 @@ export async function createApp(store: Store, input: unknown): Promise<App> {
 }
 
 /** Sets an app's attribution windows and fraud rules; only the fields given change. */
-export async function configureApp(store: Store, appId: string, input: unknown): Promise<App> {
+export async function configureApp(store: CatalogStore, appId: string, input: unknown): Promise<App> {
   const settings = validate(AppSettingsInput, input);
   await requireApp(store, appId, 'app_id');
   const blocked = settings.blocked_cidrs?.map((cidr) => cidr.trim());
@@ -52,7 +52,7 @@ export async function configureApp(store: Store, appId: string, input: unknown):
 }
 
 /** Issues a token (and optionally its signing secret) for the given apps; both are shown only now. */
-export async function createToken(store: Store, input: unknown): Promise<IssuedToken> {
+export async function createToken(store: CatalogStore, input: unknown): Promise<IssuedToken> {
   const request = validate(TokenInput, input);
   for (const appId of request.app_ids) await requireApp(store, appId, 'app_ids');
   const token = newToken();
@@ -68,14 +68,14 @@ export async function createToken(store: Store, input: unknown): Promise<IssuedT
 }
 
 /** Revokes by the token itself or by its `token_id`. */
-export async function revokeToken(store: Store, tokenOrId: string): Promise<TokenInfo> {
+export async function revokeToken(store: CatalogStore, tokenOrId: string): Promise<TokenInfo> {
   const byId = isId(tokenOrId) ? await store.revokeToken({ token_id: tokenOrId }) : undefined;
   const info = byId ?? (await store.revokeToken({ token_hash: hashToken(tokenOrId) }));
   if (!info) throw notFound('token: no such token');
   return info;
 }
 
-export async function createCampaign(store: Store, publicUrl: string, input: unknown): Promise<CampaignWithLink> {
+export async function createCampaign(store: CatalogStore, publicUrl: string, input: unknown): Promise<CampaignWithLink> {
   const request = validate(CampaignInput, input);
   await requireApp(store, request.app_id, 'app_id');
   const campaign = await store.createCampaign({
@@ -90,7 +90,7 @@ export async function createCampaign(store: Store, publicUrl: string, input: unk
   return withTrackingUrl(campaign, publicUrl);
 }
 
-export async function listCampaigns(store: Store, publicUrl: string, appId?: string): Promise<CampaignWithLink[]> {
+export async function listCampaigns(store: CatalogStore, publicUrl: string, appId?: string): Promise<CampaignWithLink[]> {
   const campaigns = await store.listCampaigns(appId);
   return campaigns.map((c) => withTrackingUrl(c, publicUrl));
 }
@@ -107,14 +107,14 @@ function withTrackingUrl(campaign: Campaign, publicUrl: string): CampaignWithLin
   return { ...campaign, tracking_url: trackingUrl(publicUrl, campaign.campaign_id) };
 }
 
-async function requireApp(store: Store, appId: string, field: string): Promise<App> {
+async function requireApp(store: CatalogStore, appId: string, field: string): Promise<App> {
   const app = await store.getApp(appId);
   if (!app) throw notFound(`${field}: unknown app ${appId}`);
   return app;
 }
 
 /** Sets a currency's rate (USD per unit) for revenue arriving from now on. */
-export async function setRate(store: Store, currency: string, rate: string | number): Promise<{ currency: string; usd_per_unit: number }> {
+export async function setRate(store: CatalogStore, currency: string, rate: string | number): Promise<{ currency: string; usd_per_unit: number }> {
   const code = currency.trim().toUpperCase();
   if (!CURRENCY_PATTERN.test(code)) throw badRequest(`currency: "${currency}" is not a 3-letter currency code`);
   const value = typeof rate === 'number' ? rate : /^\s*\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(rate) ? Number(rate) : NaN;

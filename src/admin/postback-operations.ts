@@ -4,7 +4,8 @@ import { newId } from '../domain/ids.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { POSTBACK_FORMATS, checkSettings, postbackFormat, type Postback, type PostbackFormat } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
-import type { DeliveryAttemptRow, DeliveryRow, Store } from '../storage/store.js';
+import type { DeliveryAttemptRow, DeliveryRow } from '../domain/entities.js';
+import type { CatalogStore, OutboxStore } from '../storage/store.js';
 import { IdString } from './schemas.js';
 import { validate } from './validate.js';
 
@@ -34,7 +35,7 @@ export function viewPostback(p: Postback): PostbackView {
   return { ...rest, token: token === null ? null : `${token.slice(0, 4)}…`, has_secret: secret !== null };
 }
 
-export async function addPostback(store: Store, input: unknown): Promise<PostbackView> {
+export async function addPostback(store: CatalogStore, input: unknown): Promise<PostbackView> {
   const p = validate(PostbackInput, input);
   if (!(await store.getApp(p.app_id))) throw notFound(`app_id: unknown app ${p.app_id}`);
   // URLs are parsed as the sender will read them, and stored normalised: what is stored is sent.
@@ -56,11 +57,11 @@ export async function addPostback(store: Store, input: unknown): Promise<Postbac
   return viewPostback(toPostback(row));
 }
 
-export async function listPostbacks(store: Store, appId?: string): Promise<PostbackView[]> {
+export async function listPostbacks(store: CatalogStore, appId?: string): Promise<PostbackView[]> {
   return (await store.listPostbacks(appId)).map((row) => viewPostback(toPostback(row)));
 }
 
-export async function removePostback(store: Store, postbackId: string): Promise<{ postback_id: string; removed: true }> {
+export async function removePostback(store: CatalogStore, postbackId: string): Promise<{ postback_id: string; removed: true }> {
   if (!(await store.removePostback(postbackId))) throw notFound(`postback_id: no active postback ${postbackId}`);
   return { postback_id: postbackId, removed: true };
 }
@@ -106,7 +107,7 @@ export function viewAttempt(a: DeliveryAttemptRow) {
   return { attempted_at: iso(a.attempted_at)!, status_code: a.status_code, latency_ms: a.latency_ms, response_start: a.response_start, error: a.error };
 }
 
-export async function deliveryLog(store: Store, filter: { appId?: string; status?: string; limit?: number }): Promise<DeliveryView[]> {
+export async function deliveryLog(store: OutboxStore, filter: { appId?: string; status?: string; limit?: number }): Promise<DeliveryView[]> {
   if (filter.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(filter.status)) {
     throw badRequest(`status: must be one of ${DELIVERY_STATUSES.join(', ')}`);
   }
@@ -114,7 +115,7 @@ export async function deliveryLog(store: Store, filter: { appId?: string; status
   return rows.map(viewDelivery);
 }
 
-export async function retryDelivery(store: Store, deliveryId: string, ttlMs: number): Promise<DeliveryView> {
+export async function retryDelivery(store: OutboxStore, deliveryId: string, ttlMs: number): Promise<DeliveryView> {
   const existing = await store.getDelivery(deliveryId);
   if (!existing) throw notFound(`delivery_id: unknown delivery ${deliveryId}`);
   if (existing.status === 'delivered') throw new AppError(409, `delivery_id: ${deliveryId} was already delivered`);

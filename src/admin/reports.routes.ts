@@ -4,7 +4,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { ReportMetrics } from '../domain/metrics.js';
 import { METRIC_COLUMNS, buildCohorts, buildReport } from '../reports/report.js';
 import { createSegment, listSegments, segmentAudience } from '../reports/segments.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore, ReportStore } from '../storage/store.js';
 import { ErrorOutput } from './schemas.js';
 
 const security = [{ adminToken: [] }];
@@ -44,7 +44,7 @@ const SegmentOutput = Type.Object({ segment_id: Type.String(), app_id: Type.Stri
 const DeviceOutput = Type.Record(Type.String(), Type.String());
 
 /** Reports, cohorts and segments: the same operations as `s2s report` and `s2s segments`. */
-export async function reportRoutes(plain: FastifyInstance, ctx: { store: Store }): Promise<void> {
+export async function reportRoutes(plain: FastifyInstance, ctx: { store: CatalogStore & ReportStore }): Promise<void> {
   const { store } = ctx;
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,4 +1,4 @@
-import type { Store, TokenGrant } from '../storage/store.js';
+import type { CatalogStore, TokenGrant } from '../storage/store.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { hashToken } from './credentials.js';
 
@@ -25,7 +25,7 @@ export class TokenAuthenticator {
   private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
-    private readonly store: Pick<Store, 'findTokenByHash'>,
+    private readonly store: Pick<CatalogStore, 'findTokenByHash'>,
     private readonly cacheMs: number,
     private readonly clock: Clock = systemClock,
   ) {}

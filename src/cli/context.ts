@@ -3,9 +3,9 @@ import path from 'node:path';
 import { Command, Help, type Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { AppError, notFound } from '../errors.js';
-import { describeDatabase, openStore } from '../storage/db.js';
+import { describeDatabase, isMissingTableError, openStore } from '../storage/db.js';
 import { SQLITE_FILE } from '../storage/sqlite/sqlite-store.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore, Store } from '../storage/store.js';
 import { formatDuration } from './options.js';
 
 /**
@@ -27,7 +27,7 @@ export async function withStore<T>(run: (store: Store, config: Config) => Promis
       try {
         await store.ping();
       } catch (error) {
-        if (!isMissingTable(error)) throw error;
+        if (!isMissingTableError(error)) throw error;
         const where = config.databaseUrl === undefined ? displayPath(path.join(config.dataDir, SQLITE_FILE)) : describeDatabase(config);
         throw new ConfigError(`no database at ${where}: ${missing}`);
       }
@@ -39,12 +39,6 @@ export async function withStore<T>(run: (store: Store, config: Config) => Promis
   }
 }
 
-/** `ping` on a database without the tables: PostgreSQL's undefined_table, SQLite's "no such table". */
-function isMissingTable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (error as { code?: unknown }).code === '42P01' || /no such table/.test(error.message);
-}
-
 /** A path as the user would type it: `./data/s2s.sqlite` under the working directory, else absolute. */
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
@@ -52,7 +46,7 @@ function displayPath(file: string): string {
 }
 
 /** Fails with `--app: unknown app …` unless the app exists (for filters that would list nothing). */
-export async function requireApp(store: Store, appId: string): Promise<void> {
+export async function requireApp(store: CatalogStore, appId: string): Promise<void> {
   if (!(await store.getApp(appId))) throw notFound(`app_id: unknown app ${appId}`);
 }
 

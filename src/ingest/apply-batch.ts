@@ -1,6 +1,6 @@
 import { idempotencyCutoff } from '../domain/idempotency.js';
 import type { Postback } from '../postbacks/formats/index.js';
-import type { Store, StoreTx } from '../storage/store.js';
+import type { IngestStore, IngestTx } from '../storage/store.js';
 import { recordConversion } from './conversions.js';
 import type { WriteOp, WriteOutcome } from './records.js';
 
@@ -27,7 +27,7 @@ interface BatchInputs {
  * must be stored before an install in the same batch can be attributed to it), with the
  * postbacks each conversion owes written to the outbox in that same transaction.
  */
-export async function applyBatch(store: Store, ops: readonly WriteOp[], context: BatchContext = NO_POSTBACKS): Promise<WriteOutcome[]> {
+export async function applyBatch(store: IngestStore, ops: readonly WriteOp[], context: BatchContext = NO_POSTBACKS): Promise<WriteOutcome[]> {
   const inputs = await loadBatchInputs(ops, context);
   return recordBatch(store, ops, inputs);
 }
@@ -46,7 +46,7 @@ async function loadBatchInputs(ops: readonly WriteOp[], context: BatchContext): 
 }
 
 /** The transaction of `applyBatch`, given its inputs. */
-function recordBatch(store: Store, ops: readonly WriteOp[], inputs: BatchInputs): Promise<WriteOutcome[]> {
+function recordBatch(store: IngestStore, ops: readonly WriteOp[], inputs: BatchInputs): Promise<WriteOutcome[]> {
   return store.transaction(async (tx) => {
     const outcomes: WriteOutcome[] = [];
     let i = 0;
@@ -74,7 +74,7 @@ function runEnd(ops: readonly WriteOp[], start: number): number {
   return end;
 }
 
-async function storeTouchpoints(tx: StoreTx, ops: Extract<WriteOp, { kind: 'touchpoint' }>[]): Promise<WriteOutcome[]> {
+async function storeTouchpoints(tx: IngestTx, ops: Extract<WriteOp, { kind: 'touchpoint' }>[]): Promise<WriteOutcome[]> {
   // A request retried with the same Idempotency-Key keeps the first request's id: nothing new.
   const ids: string[] = [];
   const fresh: Extract<WriteOp, { kind: 'touchpoint' }>[] = [];

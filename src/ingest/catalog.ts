@@ -1,6 +1,6 @@
 import type { App, Campaign } from '../domain/apps.js';
 import { systemClock, type Clock } from '../domain/clock.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore } from '../storage/store.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
 
@@ -23,7 +23,7 @@ export class Catalog {
   private readonly rates = new Map<string, Entry<Map<string, number>>>();
 
   constructor(
-    private readonly store: Pick<Store, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
+    private readonly store: Pick<CatalogStore, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
     private readonly ttlMs: number,
     private readonly clock: Clock = systemClock,
   ) {}

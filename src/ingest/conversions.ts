@@ -6,12 +6,13 @@
 import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
 import { attribute, type Conversion, type Decision, type TouchCandidate } from '../domain/attribution.js';
 import { identitiesOf } from '../domain/devices.js';
+import type { EventRow, InstallRow, UserRow } from '../domain/entities.js';
 import { checkFraud, DEFAULT_FRAUD_RULES, IP_FLOOD_WINDOW_MS, type FraudRules } from '../domain/fraud.js';
 import { newId } from '../domain/ids.js';
 import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
-import type { CandidateRow, EventRow, InstallActivity, InstallRow, StoreTx, UserRow } from '../storage/store.js';
+import type { CandidateRow, InstallActivity, IngestTx } from '../storage/store.js';
 import { activityBit, dayNumber } from '../domain/metrics.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
@@ -27,7 +28,7 @@ export interface IngestContext {
   rates: ReadonlyMap<string, number>;
 }
 
-export async function recordConversion(tx: StoreTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0, rates: new Map() }): Promise<ConversionOutcome> {
+export async function recordConversion(tx: IngestTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0, rates: new Map() }): Promise<ConversionOutcome> {
   const appId = record.app.app_id;
   const identities = [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
   if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
@@ -121,7 +122,7 @@ export async function recordConversion(tx: StoreTx, record: ConversionRecord, ct
 
 /** Attributes and stores an install (or reinstall) of `user` at the record's time. */
 async function storeInstall(
-  tx: StoreTx,
+  tx: IngestTx,
   record: ConversionRecord,
   user: UserRow,
   kind: InstallRow['kind'],
@@ -172,7 +173,7 @@ async function storeInstall(
 }
 
 async function insertInstall(
-  tx: StoreTx,
+  tx: IngestTx,
   record: ConversionRecord,
   user: UserRow,
   kind: InstallRow['kind'],

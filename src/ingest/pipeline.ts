@@ -1,6 +1,7 @@
 import type { Postback } from '../postbacks/formats/index.js';
 import { isDatabaseOutage } from '../storage/db.js';
-import type { Store, Touchpoint } from '../storage/store.js';
+import type { Touchpoint } from '../domain/entities.js';
+import type { IngestStore } from '../storage/store.js';
 import { applyBatch } from './apply-batch.js';
 import type { ConversionOutcome, ConversionRecord, WriteOp, WriteOutcome } from './records.js';
 import { WriteQueue, type WriteOutage } from './write-queue.js';
@@ -53,7 +54,7 @@ export interface IngestPipeline {
   close(): Promise<void>;
 }
 
-export function buildIngestPipeline(store: Store, options: IngestPipelineOptions): IngestPipeline {
+export function buildIngestPipeline(store: IngestStore, options: IngestPipelineOptions): IngestPipeline {
   const context = { postbacksFor: options.postbacksFor, rates: options.rates, retryTtlMs: options.retryTtlMs };
   const { onPostbacksQueued } = options;
   const queue = new WriteQueue<WriteOp, WriteOutcome>(

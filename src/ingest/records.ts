@@ -5,7 +5,7 @@
 import type { App } from '../domain/apps.js';
 import type { AttributionStatus, Decision, MatchType } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
-import type { Touchpoint } from '../storage/store.js';
+import type { Touchpoint } from '../domain/entities.js';
 
 export interface EventRecord {
   kind: 'open' | 'event' | 'purchase';

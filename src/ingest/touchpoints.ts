@@ -1,5 +1,5 @@
 import type { Campaign } from '../domain/apps.js';
-import type { Touchpoint } from '../storage/store.js';
+import type { Touchpoint } from '../domain/entities.js';
 import { optionalString, readDeviceIds, type Params } from './normalise.js';
 
 const PUBLISHER_FIELDS = ['site_id', 'publisher', 'creative', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;

@@ -3,10 +3,10 @@ import { Type } from '@sinclair/typebox';
 import type { Metrics } from '../http/metrics.js';
 import type { WriteOutage } from '../ingest/write-queue.js';
 import { databaseErrorCode } from '../storage/db.js';
-import type { Store } from '../storage/store.js';
+import type { MaintenanceStore } from '../storage/store.js';
 
 export interface HealthContext {
-  store: Store;
+  store: Pick<MaintenanceStore, 'ping'>;
   metrics: Metrics;
   /** The group-commit queue: whether its writes are failing with an outage. */
   writes?: { readonly outage: WriteOutage | undefined };

@@ -11,7 +11,8 @@
 import type { Logger } from 'pino';
 import { failedAttempt, judge, requestTarget, retryDelayMs, sendOnce, type AnswerRule, type Attempt, type OutboundRequest } from '../client/index.js';
 import { newId } from '../domain/ids.js';
-import type { DeliveryRow, DeliveryUpdate, Store } from '../storage/store.js';
+import type { DeliveryRow } from '../domain/entities.js';
+import type { DeliveryUpdate, OutboxStore } from '../storage/store.js';
 
 export interface DispatcherOptions {
   retryBaseMs: number;
@@ -37,7 +38,7 @@ export class Dispatcher {
   private claimed = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: OutboxStore,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
   ) {}

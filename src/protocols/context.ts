@@ -4,7 +4,7 @@ import type { TokenAuthenticator } from '../auth/token-auth.js';
 import type { Clock } from '../domain/clock.js';
 import type { Catalog } from '../ingest/catalog.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
-import type { Touchpoint } from '../storage/store.js';
+import type { Touchpoint } from '../domain/entities.js';
 
 /**
  * What a wire protocol's routes may use, and nothing more: they read apps, campaigns and

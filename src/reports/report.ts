@@ -20,7 +20,7 @@ import {
 } from '../domain/metrics.js';
 import { NetworkNames } from '../domain/networks.js';
 import { badRequest, notFound } from '../errors.js';
-import type { Store } from '../storage/store.js';
+import type { CatalogStore, ReportStore } from '../storage/store.js';
 
 /** The longest range one report may cover, so a typo in a year cannot ask for 8000 day rows. */
 export const MAX_REPORT_DAYS = 1000;
@@ -63,7 +63,7 @@ function requireString(value: unknown, field: string, hint: string): string {
 }
 
 /** Checks the app and the date range; throws a 400 naming the field. */
-export async function readRange(store: Store, request: ReportRequest): Promise<ReportRange> {
+export async function readRange(store: CatalogStore, request: ReportRequest): Promise<ReportRange> {
   const appId = requireString(request.app_id, 'app_id', 'the app to report on');
   const from = parseDay(requireString(request.from, 'from', 'YYYY-MM-DD'));
   if (from === undefined) throw badRequest('from: must be a date, YYYY-MM-DD');
@@ -82,7 +82,7 @@ export function readGroupBy(value: unknown): GroupBy {
 }
 
 /** The report of `request` as of `now` (which cohort days have begun). */
-export async function buildReport(store: Store, request: ReportRequest, now: number = Date.now()): Promise<Report> {
+export async function buildReport(store: CatalogStore & ReportStore, request: ReportRequest, now: number = Date.now()): Promise<Report> {
   const groupBy = readGroupBy(request.group_by);
   const range = await readRange(store, request);
   const query = { ...range, groupBy, today: dayNumber(now) };
@@ -135,7 +135,7 @@ function claimedKey(network: string | null): string | null {
 }
 
 /** The install day × day N retention matrix (N = 0..30). */
-export async function buildCohorts(store: Store, request: ReportRequest, now: number = Date.now()): Promise<CohortReport> {
+export async function buildCohorts(store: CatalogStore & ReportStore, request: ReportRequest, now: number = Date.now()): Promise<CohortReport> {
   const range = await readRange(store, request);
   const today = dayNumber(now);
   const days = await store.cohortMatrix(range.appId, range.fromDay, range.toDay, COHORT_MAX_DAY);

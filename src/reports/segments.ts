@@ -6,7 +6,7 @@ import type { Identity } from '../domain/devices.js';
 import { isId, newId } from '../domain/ids.js';
 import { formatSegmentRule, parseSegmentRules } from '../domain/segments.js';
 import { badRequest, notFound } from '../errors.js';
-import type { SegmentRow, Store } from '../storage/store.js';
+import type { CatalogStore, ReportStore, SegmentRow } from '../storage/store.js';
 
 export interface SegmentView {
   segment_id: string;
@@ -20,7 +20,7 @@ export function viewSegment(row: SegmentRow): SegmentView {
   return { segment_id: row.segment_id, app_id: row.app_id, name: row.name, rules: row.rules.map(formatSegmentRule), created_at: new Date(row.created_at).toISOString() };
 }
 
-export async function createSegment(store: Store, input: { app_id?: unknown; name?: unknown; rules?: unknown }, now = Date.now()): Promise<SegmentView> {
+export async function createSegment(store: CatalogStore, input: { app_id?: unknown; name?: unknown; rules?: unknown }, now = Date.now()): Promise<SegmentView> {
   if (typeof input.app_id !== 'string' || input.app_id === '') throw badRequest('app_id: required');
   if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) throw badRequest('name: required, at most 200 characters');
   const texts = typeof input.rules === 'string' ? [input.rules] : input.rules;
@@ -33,13 +33,13 @@ export async function createSegment(store: Store, input: { app_id?: unknown; nam
   return viewSegment(row);
 }
 
-export async function listSegments(store: Store, appId: string): Promise<SegmentView[]> {
+export async function listSegments(store: CatalogStore, appId: string): Promise<SegmentView[]> {
   if (!(await store.getApp(appId))) throw notFound(`app_id: unknown app ${appId}`);
   return (await store.listSegments(appId)).map(viewSegment);
 }
 
 /** The device ids (and user ids) of the segment's users as of `now`. */
-export async function segmentAudience(store: Store, appId: string, segmentId: string, now = Date.now()): Promise<Identity[]> {
+export async function segmentAudience(store: CatalogStore & ReportStore, appId: string, segmentId: string, now = Date.now()): Promise<Identity[]> {
   if (!isId(segmentId)) throw badRequest('segment: a segment id is 24 hex characters');
   const segment = await store.getSegment(segmentId);
   if (!segment || segment.app_id !== appId) throw notFound(`segment: no segment ${segmentId} in app ${appId}`);

@@ -1,14 +1,26 @@
 /**
- * The read side of reports and segments. Reports read the per-install summaries and the daily
- * touch counts that ingest keeps (migration 0007), through indexes on (app_id, installed_at)
- * and the touchpoint_days primary key: the cost grows with installs in range, not with events.
+ * The read side of reports, cohorts and audiences (ReportStore). Reports read the per-install
+ * summaries and the daily touch counts that ingest keeps (migration 0007), through indexes on
+ * (app_id, installed_at) and the touchpoint_days primary key: the cost grows with installs in
+ * range, not with events.
  */
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
 import { DAY_MS, RETENTION_DAYS, emptyCounters } from '../domain/metrics.js';
-import type { Identity } from '../domain/devices.js';
+import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { SegmentRule } from '../domain/segments.js';
 import type { Database } from './schema.js';
-import type { CohortDayRow, ReportCounterRow, ReportQuery, SegmentRow } from './store.js';
+import type { CohortDayRow, ReportCounterRow, ReportQuery, ReportStore, TouchCountRow } from './store.js';
+
+/** The ReportStore over one database. */
+export function reportQueries(db: Kysely<Database>): ReportStore {
+  return {
+    reportInstallCounters: (query) => reportInstallCounters(db, query),
+    reportTouchCounts: (query) => reportTouchCounts(db, query),
+    cohortMatrix: (appId, fromDay, toDay, maxDay) => cohortMatrix(db, appId, fromDay, toDay, maxDay),
+    segmentIdentities: (appId, rules, now) => segmentIdentities(db, appId, rules, now),
+    listKnownDevices: (appId) => listKnownDevices(db, appId),
+  };
+}
 
 const COHORT = sql<boolean>`(i.kind = 'install' AND i.status <> 'rejected')`;
 
@@ -33,7 +45,7 @@ function installNetwork(groupBy: ReportQuery['groupBy']): RawBuilder<string | nu
   return sql<string | null>`case when i.campaign_id is null and i.status <> 'organic' then i.network end`;
 }
 
-export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Promise<ReportCounterRow[]> {
+async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Promise<ReportCounterRow[]> {
   const key = installKey(q.groupBy);
   const selections: Record<string, RawBuilder<number>> = {
     installs: sumWhen(sql`i.kind = 'install' AND i.status = 'attributed'`),
@@ -87,7 +99,7 @@ export async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery
   });
 }
 
-export async function reportTouchCounts(db: Kysely<Database>, q: ReportQuery) {
+async function reportTouchCounts(db: Kysely<Database>, q: ReportQuery): Promise<TouchCountRow[]> {
   const key = q.groupBy === 'day' ? sql.ref('t.day') : q.groupBy === 'campaign' ? sql.ref('t.campaign_id') : sql.ref('t.network');
   const rows = await db
     .selectFrom('touchpoint_days as t')
@@ -115,7 +127,7 @@ function normaliseKey(value: unknown, groupBy: ReportQuery['groupBy']): number |
   return groupBy === 'day' ? Number(value) : String(value);
 }
 
-export async function cohortMatrix(db: Kysely<Database>, appId: string, fromDay: number, toDay: number, maxDay: number): Promise<CohortDayRow[]> {
+async function cohortMatrix(db: Kysely<Database>, appId: string, fromDay: number, toDay: number, maxDay: number): Promise<CohortDayRow[]> {
   const days = Array.from({ length: maxDay + 1 }, (_, n) => n);
   const rows = await db
     .selectFrom('installs as i')
@@ -137,22 +149,7 @@ export async function cohortMatrix(db: Kysely<Database>, appId: string, fromDay:
   });
 }
 
-export async function createSegment(db: Kysely<Database>, row: SegmentRow): Promise<void> {
-  await db
-    .insertInto('segments')
-    .values({ ...row, rules: JSON.stringify(row.rules) })
-    .execute();
-}
-
-export async function listSegments(db: Kysely<Database>, filter: { appId?: string; segmentId?: string }): Promise<SegmentRow[]> {
-  let query = db.selectFrom('segments').selectAll().orderBy('created_at').orderBy('segment_id');
-  if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
-  if (filter.segmentId !== undefined) query = query.where('segment_id', '=', filter.segmentId);
-  const rows = await query.execute();
-  return rows.map((r) => ({ ...r, rules: JSON.parse(r.rules) as SegmentRule[] }));
-}
-
-export async function segmentIdentities(db: Kysely<Database>, appId: string, rules: SegmentRule[], now: number): Promise<Identity[]> {
+async function segmentIdentities(db: Kysely<Database>, appId: string, rules: SegmentRule[], now: number): Promise<Identity[]> {
   let users = db
     .selectFrom('users as u')
     .innerJoin('installs as i', (join) => join.onRef('i.user_pk', '=', 'u.user_pk').on('i.kind', '=', 'install'))
@@ -192,6 +189,20 @@ export async function segmentIdentities(db: Kysely<Database>, appId: string, rul
     .orderBy('ui.user_pk')
     .orderBy('ui.kind')
     .orderBy('ui.value')
+    .execute();
+  return rows as Identity[];
+}
+
+async function listKnownDevices(db: Kysely<Database>, appId: string): Promise<Identity[]> {
+  const rows = await db
+    .selectFrom('user_identities')
+    .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
+    .select(['user_identities.kind', 'user_identities.value'])
+    .where('user_identities.app_id', '=', appId)
+    .where('user_identities.kind', 'in', [...DEVICE_ID_KINDS])
+    .orderBy('users.created_at')
+    .orderBy('user_identities.kind')
+    .orderBy('user_identities.value')
     .execute();
   return rows as Identity[];
 }

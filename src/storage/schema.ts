@@ -4,6 +4,7 @@
  * whichever database runs.
  */
 import type { Generated } from 'kysely';
+import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 
 export interface AppsTable {
   app_id: string;
@@ -51,38 +52,10 @@ export interface CampaignsTable {
   probabilistic_window_s: number | null;
 }
 
-export interface TouchpointsTable {
-  touchpoint_id: string;
-  kind: 'click' | 'view';
-  app_id: string;
-  campaign_id: string | null;
-  network: string | null;
-  created_at: number;
-  ip: string | null;
-  user_agent: string | null;
-  platform: string | null;
-  storefront: string | null;
-  network_click_id: string | null;
-  idfa: string | null;
-  gaid: string | null;
-  uuid: string | null;
-  fire_adid: string | null;
-  site_id: string | null;
-  publisher: string | null;
-  creative: string | null;
-  sub1: string | null;
-  sub2: string | null;
-  sub3: string | null;
-  sub4: string | null;
-  sub5: string | null;
-}
+// The record tables hold the entities of domain/entities.ts column for column.
+export type TouchpointsTable = Touchpoint;
 
-export interface UsersTable {
-  user_pk: string;
-  app_id: string;
-  created_at: number;
-  last_seen_at: number;
-}
+export type UsersTable = UserRow;
 
 export interface UserIdentitiesTable {
   app_id: string;
@@ -91,94 +64,15 @@ export interface UserIdentitiesTable {
   user_pk: string;
 }
 
-export interface InstallsTable {
-  install_id: string;
-  app_id: string;
-  user_pk: string;
-  kind: 'install' | 'reinstall';
-  installed_at: number;
-  status: 'attributed' | 'organic' | 'rejected';
-  match_type: string;
-  campaign_id: string | null;
-  network: string | null;
-  touchpoint_id: string | null;
-  touched_at: number | null;
-  rejected_reason: string | null;
-  rejected_value: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  platform: string | null;
-  source: string;
-}
+export type InstallsTable = InstallRow;
 
-export interface EventsTable {
-  event_pk: string;
-  app_id: string;
-  user_pk: string;
-  kind: 'open' | 'event' | 'purchase';
-  name: string;
-  occurred_at: number;
-  received_at: number;
-  revenue: number | null;
-  currency: string | null;
-  /** Revenue in USD at the rate of the day it arrived; null when its currency had no rate. */
-  revenue_usd: number | null;
-  aggregated_value: number | null;
-  event_value: string | null;
-  product_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  source: string;
-  dedup_key: string | null;
-}
+export type EventsTable = EventRow;
 
-export interface PostbacksTable {
-  postback_id: string;
-  app_id: string;
-  network: string;
-  format: string;
-  url: string;
-  token: string | null;
-  secret: string | null;
-  app_signature: string | null;
-  /** Comma-separated triggers; null: the format's default. */
-  events: string | null;
-  created_at: number;
-  removed_at: number | null;
-}
+export type PostbacksTable = PostbackRow;
 
-export interface DeliveriesTable {
-  delivery_id: string;
-  postback_id: string;
-  app_id: string;
-  trigger: string;
-  method: string;
-  url: string;
-  headers: string;
-  body: string | null;
-  status: 'pending' | 'delivered' | 'failed' | 'dead';
-  attempts: number;
-  next_attempt_at: number;
-  claimed_until: number | null;
-  created_at: number;
-  expires_at: number;
-  finished_at: number | null;
-  last_status: number | null;
-  last_error: string | null;
-  dedup_key: string;
-  /** How answers are judged (client AnswerRule); null: by the HTTP status. */
-  answer_rule: string | null;
-}
+export type DeliveriesTable = DeliveryRow;
 
-export interface DeliveryAttemptsTable {
-  attempt_id: string;
-  delivery_id: string;
-  attempted_at: number;
-  status_code: number | null;
-  latency_ms: number;
-  response_start: string | null;
-  error: string | null;
-}
+export type DeliveryAttemptsTable = DeliveryAttemptRow;
 
 export interface IdempotencyKeysTable {
   app_id: string;
@@ -204,6 +98,13 @@ export const EVENT_COLUMNS = [
   'event_pk', 'app_id', 'user_pk', 'kind', 'name', 'occurred_at', 'received_at', 'revenue', 'currency', 'revenue_usd',
   'aggregated_value', 'event_value', 'product_id', 'ip', 'user_agent', 'source', 'dedup_key',
 ] as const satisfies readonly (keyof EventsTable)[];
+
+/**
+ * The history tables and the time each is kept by: rows older than a cutoff go by it (`s2s
+ * prune`), and PostgreSQL partitions the table by month on it (postgres/partitions.ts).
+ */
+export const HISTORY_TABLES = { touchpoints: 'created_at', events: 'occurred_at' } as const;
+export type HistoryTable = keyof typeof HISTORY_TABLES;
 
 /** Kept up to date by ingest (one row per first install), read by reports; see migration 0007. */
 export interface InstallSummaryColumns {

@@ -1,15 +1,20 @@
 /**
- * The storage interface: everything the server and the CLI ask of a database. There is one
- * implementation of the queries (Kysely) and one dialect per database behind it; nothing
- * outside storage/ knows which database runs.
+ * The storage ports: one interface per concern, each implemented once with Kysely for both
+ * databases over the dialect's hooks (dialect.ts): CatalogStore (catalog-queries.ts),
+ * IngestStore and its IngestTx (ingest-queries.ts, ingest-tx.ts), OutboxStore
+ * (outbox-queries.ts), ReportStore (report-queries.ts) and MaintenanceStore (maintenance.ts).
+ * `Store` is all of them, as `openStore` returns it; each consumer takes the narrowest port it
+ * uses. Nothing outside storage/ knows which database runs.
  */
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
+import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
-import type { DeliveriesTable, DeliveryAttemptsTable, EventsTable, InstallsTable, PostbacksTable, TouchpointsTable, UsersTable } from './schema.js';
 
-export type DialectName = 'sqlite' | 'postgres';
+// ---------------------------------------------------------------------------------------------
+// Catalog: what the operator configures (apps, tokens, campaigns, postbacks, currency rates,
+// segments). Read on the hot path through caches (ingest/catalog.ts, auth/token-auth.ts).
 
 export interface NewApp {
   /** Given when the app already has ids elsewhere (its Chartboost app id and signature). */
@@ -47,31 +52,63 @@ export interface NewCampaign {
   probabilistic_window_s: number | null;
 }
 
-/** A click or completed view as stored. */
-export type Touchpoint = TouchpointsTable;
-export type UserRow = UsersTable;
-export type InstallRow = InstallsTable;
-export type EventRow = EventsTable;
-export type PostbackRow = PostbacksTable;
-export type DeliveryRow = DeliveriesTable;
-export type DeliveryAttemptRow = DeliveryAttemptsTable;
-
-/** How one delivery attempt ended, and what the delivery becomes. */
-export interface DeliveryUpdate {
-  status: DeliveryRow['status'];
-  attempts: number;
-  next_attempt_at: number;
-  finished_at: number | null;
-  last_status: number | null;
-  last_error: string | null;
+/** An operator's currency rate: USD per unit. */
+export interface CurrencyRate {
+  currency: string;
+  usd_per_unit: number;
+  updated_at: number;
 }
 
-/** A touchpoint with its campaign's window overrides, as attribution needs it. */
+export interface SegmentRow {
+  segment_id: string;
+  app_id: string;
+  name: string;
+  rules: SegmentRule[];
+  created_at: number;
+}
+
+export interface CatalogStore {
+  createApp(app: NewApp): Promise<App>;
+  getApp(appId: string): Promise<App | undefined>;
+  /** Replaces the given settings; returns the app as it now is, or undefined if unknown. */
+  updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined>;
+  listApps(): Promise<App[]>;
+
+  createToken(token: NewToken): Promise<TokenInfo>;
+  listTokens(): Promise<TokenInfo[]>;
+  findTokenByHash(tokenHash: string): Promise<TokenGrant | undefined>;
+  /** Marks a token revoked, found by its hash or its id; undefined when no such token exists. */
+  revokeToken(by: { token_hash: string } | { token_id: string }): Promise<TokenInfo | undefined>;
+
+  createCampaign(campaign: NewCampaign): Promise<Campaign>;
+  getCampaign(campaignId: string): Promise<Campaign | undefined>;
+  listCampaigns(appId?: string): Promise<Campaign[]>;
+
+  createPostback(row: PostbackRow): Promise<void>;
+  /** Active postbacks, of one app or all. */
+  listPostbacks(appId?: string): Promise<PostbackRow[]>;
+  /** Stops a postback (its log stays); false if there was none. */
+  removePostback(postbackId: string): Promise<boolean>;
+
+  /** The operator's currency rates (USD per unit), overriding the shipped defaults. */
+  listRates(): Promise<CurrencyRate[]>;
+  setRate(currency: string, usdPerUnit: number): Promise<void>;
+
+  createSegment(row: SegmentRow): Promise<void>;
+  getSegment(segmentId: string): Promise<SegmentRow | undefined>;
+  listSegments(appId: string): Promise<SegmentRow[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest: the transaction that stores clicks, installs and events (and queues their postbacks),
+// and the reads of what it stored.
+
 /** The touchpoint columns attribution reads (a lookup returning all ~25 costs a third more). */
 export const CANDIDATE_COLUMNS = [
   'touchpoint_id', 'kind', 'campaign_id', 'network', 'created_at', 'ip', 'user_agent', 'platform', 'storefront', 'idfa', 'gaid', 'uuid', 'fire_adid',
 ] as const satisfies readonly (keyof Touchpoint)[];
 
+/** A touchpoint with its campaign's window overrides, as attribution needs it. */
 export interface CandidateRow extends Pick<Touchpoint, (typeof CANDIDATE_COLUMNS)[number]> {
   campaign_click_window_s: number | null;
   campaign_view_window_s: number | null;
@@ -87,48 +124,9 @@ export interface CandidateQuery {
   until: number;
 }
 
-/** What a report asks of storage: one app, a range of UTC install days, one grouping. */
-export interface ReportQuery {
-  appId: string;
-  /** Day numbers (days since the epoch, UTC), both included. */
-  fromDay: number;
-  toDay: number;
-  groupBy: GroupBy;
-  /** Today's day number: which cohort days have begun. */
-  today: number;
-}
-
-/**
- * Counters of one group and one campaign inside it (spend needs each campaign's CPI). The key
- * is the day number, the campaign id or the network; null for "none" (organic).
- */
-export interface ReportCounterRow {
-  key: number | string | null;
-  campaign_id: string | null;
-  /**
-   * By network: the network as stored (the key). By campaign: the network of installs a sender
-   * claimed outside any campaign (null for the rest). By day: null.
-   */
-  network: string | null;
-  /** Epoch ms of the row's earliest install: which spelling of a network came first. */
-  first_at: number;
-  counters: ReportCounters;
-}
-
-/** One install day of the cohort matrix: its users and how many opened on day 0, 1, 2, … */
-export interface CohortDayRow {
-  day: number;
-  users: number;
-  retained: number[];
-}
-
-export interface SegmentRow {
-  segment_id: string;
-  app_id: string;
-  name: string;
-  rules: SegmentRule[];
-  created_at: number;
-}
+/** How far back candidate lookups reach; windows are capped below these (see admin schemas). */
+export const DEVICE_LOOKBACK_MS = 90 * 86_400_000;
+export const IP_LOOKBACK_MS = 7 * 86_400_000;
 
 /** What an install's sighting adds to its summary (see InstallSummaryColumns). */
 export interface InstallActivity {
@@ -140,15 +138,11 @@ export interface InstallActivity {
   active_bit: number;
 }
 
-/** How far back candidate lookups reach; windows are capped below these (see admin schemas). */
-export const DEVICE_LOOKBACK_MS = 90 * 86_400_000;
-export const IP_LOOKBACK_MS = 7 * 86_400_000;
-
 /**
  * The record-level operations of one transaction: what ingest does to store a click, an
- * install or an event. Everything done through one StoreTx commits or rolls back together.
+ * install or an event. Everything done through one IngestTx commits or rolls back together.
  */
-export interface StoreTx {
+export interface IngestTx {
   /** Inserts touchpoints, ignoring ids already stored; returns the ids that were new. */
   insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
   /** How the app first spelt `network` (its campaigns and postbacks compare case-insensitively), else `network`. */
@@ -193,57 +187,38 @@ export interface StoreTx {
   rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
 }
 
-/** What `s2s prune` removed: whole monthly partitions (PostgreSQL) and single rows. */
-export interface PruneReport {
-  dropped_partitions: string[];
-  deleted_rows: { touchpoints: number; events: number; event_dedup: number; idempotency_keys: number };
-}
-
-export interface MigrationReport {
-  applied: string[];
-  current: string | null;
-}
-
-export interface Store {
-  readonly dialect: DialectName;
+export interface IngestStore {
   /** How many group commits may run at once: 1 for SQLite's single writer, more for a pool. */
   readonly writeConcurrency: number;
-  /** Creates the database (and schema) if needed and applies every pending migration. */
-  migrate(): Promise<MigrationReport>;
-  /** Resolves when the database answers a trivial query. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
-  createApp(app: NewApp): Promise<App>;
-  getApp(appId: string): Promise<App | undefined>;
-  /** Replaces the given settings; returns the app as it now is, or undefined if unknown. */
-  updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined>;
-  listApps(): Promise<App[]>;
-
-  createToken(token: NewToken): Promise<TokenInfo>;
-  listTokens(): Promise<TokenInfo[]>;
-  findTokenByHash(tokenHash: string): Promise<TokenGrant | undefined>;
-  /** Marks a token revoked, found by its hash or its id; undefined when no such token exists. */
-  revokeToken(by: { token_hash: string } | { token_id: string }): Promise<TokenInfo | undefined>;
-
-  createCampaign(campaign: NewCampaign): Promise<Campaign>;
-  getCampaign(campaignId: string): Promise<Campaign | undefined>;
-  listCampaigns(appId?: string): Promise<Campaign[]>;
-
+  /**
+   * Runs `work` in one transaction: all of it commits, or none of it (and the error is
+   * rethrown). A transaction the database rolled back over a conflict with another (a deadlock)
+   * is run again.
+   */
+  transaction<T>(work: (tx: IngestTx) => Promise<T>): Promise<T>;
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
   /** The record a key named, if the key was used since `since`. */
   findIdempotencyKey(appId: string, key: string, since: number): Promise<string | undefined>;
   getInstallByUser(appId: string, identity: Identity): Promise<InstallRow | undefined>;
   listInstalls(appId: string): Promise<InstallRow[]>;
   listEvents(appId: string): Promise<EventRow[]>;
-  /** Every device id the app has seen (negative targeting), oldest first. */
-  listKnownDevices(appId: string): Promise<Identity[]>;
+}
 
-  createPostback(row: PostbackRow): Promise<void>;
-  /** Active postbacks, of one app or all. */
-  listPostbacks(appId?: string): Promise<PostbackRow[]>;
-  /** Stops a postback (its log stays); false if there was none. */
-  removePostback(postbackId: string): Promise<boolean>;
+// ---------------------------------------------------------------------------------------------
+// Outbox: the deliveries ingest queued, claimed and sent by the dispatcher, listed and retried
+// by the operator.
+
+/** How one delivery attempt ended, and what the delivery becomes. */
+export interface DeliveryUpdate {
+  status: DeliveryRow['status'];
+  attempts: number;
+  next_attempt_at: number;
+  finished_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface OutboxStore {
   /**
    * Takes up to `limit` due deliveries for this process for `leaseMs`: another process (or
    * this one after a crash) can take them only once the lease runs out. PostgreSQL claims
@@ -260,24 +235,90 @@ export interface Store {
   /** Puts a failed or dead delivery back in the queue, due now, with a fresh TTL. */
   retryDelivery(deliveryId: string, now: number, ttlMs: number): Promise<DeliveryRow | undefined>;
   countDeliveries(): Promise<Record<DeliveryRow['status'], number>>;
+}
 
-  /** The operator's currency rates (USD per unit), overriding the shipped defaults. */
-  listRates(): Promise<{ currency: string; usd_per_unit: number; updated_at: number }[]>;
-  setRate(currency: string, usdPerUnit: number): Promise<void>;
+// ---------------------------------------------------------------------------------------------
+// Reports: the read side of reports, cohorts and audiences.
 
+/** What a report asks of storage: one app, a range of UTC install days, one grouping. */
+export interface ReportQuery {
+  appId: string;
+  /** Day numbers (days since the epoch, UTC), both included. */
+  fromDay: number;
+  toDay: number;
+  groupBy: GroupBy;
+  /** Today's day number: which cohort days have begun. */
+  today: number;
+}
+
+/**
+ * Counters of one group and one campaign inside it (spend needs each campaign's CPI). The key
+ * is the day number, the campaign id or the network; null for "none" (organic).
+ */
+export interface ReportCounterRow {
+  key: number | string | null;
+  campaign_id: string | null;
+  /**
+   * By network: the network as stored (the key). By campaign: the network of installs a sender
+   * claimed outside any campaign (null for the rest). By day: null.
+   */
+  network: string | null;
+  /** Epoch ms of the row's earliest install: which spelling of a network came first. */
+  first_at: number;
+  counters: ReportCounters;
+}
+
+/** Clicks and views of one group and campaign. */
+export interface TouchCountRow {
+  key: number | string | null;
+  campaign_id: string | null;
+  clicks: number;
+  views: number;
+}
+
+/** One install day of the cohort matrix: its users and how many opened on day 0, 1, 2, … */
+export interface CohortDayRow {
+  day: number;
+  users: number;
+  retained: number[];
+}
+
+export interface ReportStore {
   /** Install-side counters of a report (clicks, views and spend are 0 here). */
   reportInstallCounters(query: ReportQuery): Promise<ReportCounterRow[]>;
   /** Clicks and views of the days in range, by the same keys. */
-  reportTouchCounts(query: ReportQuery): Promise<{ key: number | string | null; campaign_id: string | null; clicks: number; views: number }[]>;
+  reportTouchCounts(query: ReportQuery): Promise<TouchCountRow[]>;
   /** The retention matrix: cohort users per install day and who opened on day 0..maxDay. */
   cohortMatrix(appId: string, fromDay: number, toDay: number, maxDay: number): Promise<CohortDayRow[]>;
-
-  createSegment(row: SegmentRow): Promise<void>;
-  getSegment(segmentId: string): Promise<SegmentRow | undefined>;
-  listSegments(appId: string): Promise<SegmentRow[]>;
   /** The device ids and user ids of the app's users matching every rule, user by user. */
   segmentIdentities(appId: string, rules: SegmentRule[], now: number): Promise<Identity[]>;
+  /** Every device id the app has seen (negative targeting), oldest first. */
+  listKnownDevices(appId: string): Promise<Identity[]>;
+}
 
+// ---------------------------------------------------------------------------------------------
+// Maintenance: the database itself (schema, health, retention).
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface MigrationReport {
+  applied: string[];
+  current: string | null;
+}
+
+/** What `s2s prune` removed: whole monthly partitions (PostgreSQL) and single rows. */
+export interface PruneReport {
+  dropped_partitions: string[];
+  deleted_rows: { touchpoints: number; events: number; event_dedup: number; idempotency_keys: number };
+}
+
+export interface MaintenanceStore {
+  readonly dialect: DialectName;
+  /** Creates the database (and schema) if needed and applies every pending migration. */
+  migrate(): Promise<MigrationReport>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
   /** Creates the coming months' partitions (PostgreSQL; a no-op on SQLite); returns their names. */
   ensurePartitions(now: number): Promise<string[]>;
   /**
@@ -285,7 +326,7 @@ export interface Store {
    * keys as old. Users, installs and their report summaries stay, so reports do not change.
    */
   prune(cutoff: number): Promise<PruneReport>;
-
-  /** Runs `work` in one transaction: all of it commits, or none of it (and the error is rethrown). */
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
 }
+
+/** Every port: what `openStore` returns, for the composition root, the CLI and tests. */
+export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & MaintenanceStore;

@@ -1,5 +1,5 @@
 import { newId } from '../../src/domain/ids.js';
-import type { Touchpoint } from '../../src/storage/store.js';
+import type { Touchpoint } from '../../src/domain/entities.js';
 
 /** A click (or view) row with every optional field empty. */
 export function touchpoint(appId: string, campaignId: string | null, overrides: Partial<Touchpoint> = {}): Touchpoint {

@@ -4,7 +4,7 @@
  * targeting), a rejected install as an open with its reason.
  */
 import { CHARTBOOST_ANSWERS, type ChartboostClient, type OutboundRequest } from '../../client/index.js';
-import type { InstallRow } from '../../storage/store.js';
+import type { InstallRow } from '../../domain/entities.js';
 import { chartboostClient, chartboostCredentials, storedBaseUrl } from './chartboost.js';
 import { sameNetwork, type PostbackFormatSpec, type TriggerContext } from './format-spec.js';
 

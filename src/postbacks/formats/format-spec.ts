@@ -5,7 +5,7 @@
 import type { AnswerRule, OutboundRequest } from '../../client/index.js';
 import type { App } from '../../domain/apps.js';
 import type { DeviceIds } from '../../domain/devices.js';
-import type { EventRow, InstallRow } from '../../storage/store.js';
+import type { EventRow, InstallRow } from '../../domain/entities.js';
 
 export interface Postback {
   postback_id: string;

@@ -4,7 +4,7 @@ import type { App } from '../../domain/apps.js';
 import { idempotencyCutoff, parseIdempotencyKey } from '../../domain/idempotency.js';
 import { isId, newId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
-import type { Touchpoint } from '../../storage/store.js';
+import type { Touchpoint } from '../../domain/entities.js';
 import { buildTouchpoint } from '../../ingest/touchpoints.js';
 import { clientIp, clientUserAgent, optionalString, readParams, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';

@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import { MONTHS_AHEAD, ensureMonthlyPartitions, monthOf, type PartitionedTable } from '../postgres/partitions.js';
+import { MONTHS_AHEAD, ensureMonthlyPartitions, monthOf } from '../postgres/partitions.js';
+import type { HistoryTable } from '../schema.js';
 
 // History that stays fast. On PostgreSQL, `touchpoints` and `events` become tables partitioned
 // by month (declarative range partitioning), so old months go with a DROP of their partition
@@ -44,7 +45,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 /** Rebuilds `table` as a partitioned table with the same columns and rows (indexes: the caller). */
-async function partition(db: Kysely<unknown>, table: PartitionedTable, idColumn: string, timeColumn: string): Promise<void> {
+async function partition(db: Kysely<unknown>, table: HistoryTable, idColumn: string, timeColumn: string): Promise<void> {
   const old = `${table}_unpartitioned`;
   await sql`alter table ${sql.id(table)} rename to ${sql.id(old)}`.execute(db);
   await sql`create table ${sql.id(table)} (like ${sql.id(old)} including defaults) partition by range (${sql.id(timeColumn)})`.execute(db);

@@ -5,9 +5,9 @@
  * Pruning drops whole partitions: no row-by-row DELETE, no vacuum debt.
  */
 import { sql, type QueryExecutorProvider } from 'kysely';
+import type { HistoryPartitions } from '../dialect.js';
+import { HISTORY_TABLES, type HistoryTable } from '../schema.js';
 
-export const PARTITIONED_TABLES = { touchpoints: 'created_at', events: 'occurred_at' } as const;
-export type PartitionedTable = keyof typeof PARTITIONED_TABLES;
 /** Months created ahead of the current one, so live traffic never lands in the default. */
 export const MONTHS_AHEAD = 3;
 
@@ -21,18 +21,18 @@ export function monthStartMs(month: number): number {
   return Date.UTC(Math.floor(month / 12), month % 12, 1);
 }
 
-export function partitionName(table: PartitionedTable, month: number): string {
+export function partitionName(table: HistoryTable, month: number): string {
   return `${table}_p${Math.floor(month / 12)}${String((month % 12) + 1).padStart(2, '0')}`;
 }
 
 /** The month a partition named by partitionName holds, or undefined for any other name. */
-export function partitionMonth(table: PartitionedTable, name: string): number | undefined {
+export function partitionMonth(table: HistoryTable, name: string): number | undefined {
   const m = new RegExp(`^${table}_p(\\d{4})(\\d{2})$`).exec(name);
   return m ? Number(m[1]) * 12 + Number(m[2]) - 1 : undefined;
 }
 
 /** Creates the monthly partitions of [fromMonth, toMonth] that do not exist yet; returns their names. */
-export async function ensureMonthlyPartitions(db: QueryExecutorProvider, table: PartitionedTable, fromMonth: number, toMonth: number): Promise<string[]> {
+export async function ensureMonthlyPartitions(db: QueryExecutorProvider, table: HistoryTable, fromMonth: number, toMonth: number): Promise<string[]> {
   const existing = new Set(await listPartitions(db, table));
   const created: string[] = [];
   for (let month = fromMonth; month <= toMonth; month++) {
@@ -52,7 +52,7 @@ export async function ensureMonthlyPartitions(db: QueryExecutorProvider, table: 
 }
 
 /** The partitions of a table, by name. */
-export async function listPartitions(db: QueryExecutorProvider, table: PartitionedTable): Promise<string[]> {
+export async function listPartitions(db: QueryExecutorProvider, table: HistoryTable): Promise<string[]> {
   const result = await sql<{ name: string }>`
     select c.relname as name
     from pg_inherits i
@@ -63,3 +63,26 @@ export async function listPartitions(db: QueryExecutorProvider, table: Partition
     order by c.relname`.execute(db);
   return result.rows.map((r) => r.name);
 }
+
+/** The history tables' monthly partitions, as the PostgreSQL dialect's hooks. */
+export const MONTHLY_PARTITIONS: HistoryPartitions = {
+  async ensure(db, now) {
+    const created: string[] = [];
+    for (const table of Object.keys(HISTORY_TABLES) as HistoryTable[]) {
+      created.push(...(await ensureMonthlyPartitions(db, table, monthOf(now), monthOf(now) + MONTHS_AHEAD)));
+    }
+    return created;
+  },
+  async dropBefore(db, table, cutoff) {
+    // Whole months before the cutoff go in one DROP each; prune deletes the default partition's old rows.
+    const dropped: string[] = [];
+    for (const name of await listPartitions(db, table)) {
+      const month = partitionMonth(table, name);
+      if (month === undefined || monthStartMs(month + 1) > cutoff) continue;
+      await sql`drop table ${sql.id(name)}`.execute(db);
+      dropped.push(name);
+    }
+    return dropped;
+  },
+  rowsTable: (table) => `${table}_pdefault`,
+};

@@ -1,8 +1,10 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { KyselyStore } from '../kysely-store.js';
+import { composeStore, type KyselyStore } from '../kysely-store.js';
 import type { Database } from '../schema.js';
+import { POSTGRES_ERRORS } from './errors.js';
+import { MONTHLY_PARTITIONS } from './partitions.js';
 
 export interface PostgresOptions {
   url: string;
@@ -72,11 +74,12 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
     prepareNamedStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, {
+  return composeStore(db, {
     name: 'postgres',
     // Leaves pool connections free for reads while batches commit in parallel.
     skipLocked: true,
-    partitioned: true,
+    partitions: MONTHLY_PARTITIONS,
+    errors: POSTGRES_ERRORS,
     inlineLimits: false,
     writeConcurrency: 4,
     migrationSchema: options.schema,

@@ -3,7 +3,9 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
-import { KyselyStore } from '../kysely-store.js';
+import type { HistoryPartitions } from '../dialect.js';
+import { composeStore, type KyselyStore } from '../kysely-store.js';
+import { SQLITE_ERRORS } from './errors.js';
 import { StatementProfile } from './statement-profile.js';
 import { WalSync } from './wal-sync.js';
 import type { Database } from '../schema.js';
@@ -36,6 +38,13 @@ const CHECKPOINT_PAGES = 4000;
  * docs/performance.md, Findings).
  */
 const SQLITE_BATCHES_IN_FLIGHT = 8;
+
+/** SQLite has no partitions: `s2s prune` deletes old history row by row. */
+const UNPARTITIONED: HistoryPartitions = {
+  ensure: async () => [],
+  dropBefore: async () => [],
+  rowsTable: (table) => table,
+};
 
 /**
  * Kysely prepares every query anew; preparing costs more than running the small queries of the
@@ -99,7 +108,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   const adapter = { close: () => database.close(), prepare } as unknown as SqliteDialectConfig['database'];
   const db = new Kysely<Database>({ dialect: new SqliteKeepingCauseDialect({ database: adapter }, database) });
   const walSync = options.synchronous === 'FULL' ? new WalSync(`${file}-wal`, options.flushWal) : null;
-  return new KyselyStore(db, {
+  return composeStore(db, {
     // FULL without stopping the server for fsync (wal-sync.ts): the transaction commits with
     // NORMAL on the connection it holds (no other statement can run on it meanwhile), and is
     // answered once the WAL is flushed. Every other write keeps FULL.
@@ -119,7 +128,8 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
       : undefined,
     name: 'sqlite',
     skipLocked: false,
-    partitioned: false,
+    partitions: UNPARTITIONED,
+    errors: SQLITE_ERRORS,
     inlineLimits: true,
     // Batches run on the one connection one at a time; the rest of this bound is batches
     // committed and waiting for a WAL flush, which one fdatasync covers together.

@@ -14,7 +14,7 @@ import {
   type Trigger,
   type TriggerContext,
 } from '../../../src/postbacks/formats/index.js';
-import type { EventRow, InstallRow } from '../../../src/storage/store.js';
+import type { EventRow, InstallRow } from '../../../src/domain/entities.js';
 
 const APP = { app_id: 'a'.repeat(24), app_signature: 'f'.repeat(40), settings: {} } as App;
 const INSTALL: InstallRow = {

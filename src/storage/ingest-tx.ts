@@ -1,23 +1,18 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
-import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
+import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
 import { DAY_MS } from '../domain/metrics.js';
-import { EVENT_COLUMNS } from './schema.js';
-import type { QueryTemplates } from './query-templates.js';
 import { networkSpelling } from './networks.js';
+import type { QueryTemplates } from './query-templates.js';
+import { EVENT_COLUMNS, INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
 import {
   CANDIDATE_COLUMNS,
   DEVICE_LOOKBACK_MS,
   IP_LOOKBACK_MS,
   type CandidateQuery,
   type CandidateRow,
-  type DeliveryRow,
-  type EventRow,
   type InstallActivity,
-  type InstallRow,
-  type StoreTx,
-  type Touchpoint,
-  type UserRow,
+  type IngestTx,
 } from './store.js';
 
 // SQLite allows 32766 bound values per statement and PostgreSQL 65535; 22 columns x 400 rows
@@ -26,8 +21,8 @@ const INSERT_CHUNK_ROWS = 400;
 /** Candidates per lookup: the newest few are all last-touch attribution can pick from. */
 const CANDIDATE_LIMIT = 50;
 
-/** The StoreTx queries, shared by both dialects. */
-export class KyselyStoreTx implements StoreTx {
+/** The ingest transaction's queries (IngestTx), shared by both dialects. */
+export class IngestTxQueries implements IngestTx {
   constructor(
     private readonly trx: Transaction<Database>,
     private readonly templates: QueryTemplates,

@@ -1,0 +1,132 @@
+/**
+ * The records the server keeps, as every layer passes them: touchpoints, users, installs and
+ * events (what ingest writes), postbacks and their deliveries (the outbox). Each is stored
+ * column for column (storage/schema.ts), so a row read back is the entity. Times are epoch
+ * milliseconds.
+ */
+
+/** A click or a completed view. */
+export interface Touchpoint {
+  touchpoint_id: string;
+  kind: 'click' | 'view';
+  app_id: string;
+  campaign_id: string | null;
+  network: string | null;
+  created_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  platform: string | null;
+  storefront: string | null;
+  network_click_id: string | null;
+  idfa: string | null;
+  gaid: string | null;
+  uuid: string | null;
+  fire_adid: string | null;
+  site_id: string | null;
+  publisher: string | null;
+  creative: string | null;
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
+}
+
+/** One person on one app, known by the identities linked to it (device ids, user ids). */
+export interface UserRow {
+  user_pk: string;
+  app_id: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface InstallRow {
+  install_id: string;
+  app_id: string;
+  user_pk: string;
+  kind: 'install' | 'reinstall';
+  installed_at: number;
+  status: 'attributed' | 'organic' | 'rejected';
+  match_type: string;
+  campaign_id: string | null;
+  network: string | null;
+  touchpoint_id: string | null;
+  touched_at: number | null;
+  rejected_reason: string | null;
+  rejected_value: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  platform: string | null;
+  source: string;
+}
+
+export interface EventRow {
+  event_pk: string;
+  app_id: string;
+  user_pk: string;
+  kind: 'open' | 'event' | 'purchase';
+  name: string;
+  occurred_at: number;
+  received_at: number;
+  revenue: number | null;
+  currency: string | null;
+  /** Revenue in USD at the rate of the day it arrived; null when its currency had no rate. */
+  revenue_usd: number | null;
+  aggregated_value: number | null;
+  event_value: string | null;
+  product_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  source: string;
+  dedup_key: string | null;
+}
+
+/** A network's postback as configured (postbacks/formats/ build its requests). */
+export interface PostbackRow {
+  postback_id: string;
+  app_id: string;
+  network: string;
+  format: string;
+  url: string;
+  token: string | null;
+  secret: string | null;
+  app_signature: string | null;
+  /** Comma-separated triggers; null: the format's default. */
+  events: string | null;
+  created_at: number;
+  removed_at: number | null;
+}
+
+/** One outbound request in the outbox, with its schedule. */
+export interface DeliveryRow {
+  delivery_id: string;
+  postback_id: string;
+  app_id: string;
+  trigger: string;
+  method: string;
+  url: string;
+  headers: string;
+  body: string | null;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  created_at: number;
+  expires_at: number;
+  finished_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  dedup_key: string;
+  /** How answers are judged (client AnswerRule); null: by the HTTP status. */
+  answer_rule: string | null;
+}
+
+export interface DeliveryAttemptRow {
+  attempt_id: string;
+  delivery_id: string;
+  attempted_at: number;
+  status_code: number | null;
+  latency_ms: number;
+  response_start: string | null;
+  error: string | null;
+}

@@ -1,0 +1,70 @@
+/** The database itself (MaintenanceStore): migrations, health, partitions and retention. */
+import { Migrator, sql, type Kysely } from 'kysely';
+import type { DialectHooks } from './dialect.js';
+import { migrationProvider } from './migrations/index.js';
+import { HISTORY_TABLES, type Database, type HistoryTable } from './schema.js';
+import type { MaintenanceStore, MigrationReport, PruneReport } from './store.js';
+
+const MIGRATE_ATTEMPTS = 5;
+
+/** The MaintenanceStore over one database; closing it closes the dialect's own resources too. */
+export function maintenance(db: Kysely<Database>, hooks: DialectHooks): MaintenanceStore {
+  return {
+    dialect: hooks.name,
+
+    async migrate(): Promise<MigrationReport> {
+      await hooks.prepare(db);
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider,
+        ...(hooks.migrationSchema ? { migrationTableSchema: hooks.migrationSchema } : {}),
+      });
+      // Kysely's migrator lists the tables of every schema to find its own; a table dropped in
+      // another schema meanwhile (another install sharing the database) fails that listing. It
+      // changes nothing, so it is tried again.
+      for (let attempt = 1; ; attempt++) {
+        const { error, results = [] } = await migrator.migrateToLatest();
+        if (error && hooks.errors.isConcurrentCatalogChange(error) && attempt < MIGRATE_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+          continue;
+        }
+        if (error) throw error instanceof Error ? error : new Error(String(error));
+        const all = await migrator.getMigrations();
+        const executed = all.filter((m) => m.executedAt !== undefined);
+        return {
+          applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName),
+          current: executed.at(-1)?.name ?? null,
+        };
+      }
+    },
+
+    async ping(): Promise<void> {
+      await db.selectFrom('apps').select('app_id').limit(1).execute();
+    },
+
+    async close(): Promise<void> {
+      await db.destroy();
+      await hooks.close();
+    },
+
+    ensurePartitions(now: number): Promise<string[]> {
+      return hooks.partitions.ensure(db, now);
+    },
+
+    async prune(cutoff: number): Promise<PruneReport> {
+      const report: PruneReport = { dropped_partitions: [], deleted_rows: { touchpoints: 0, events: 0, event_dedup: 0, idempotency_keys: 0 } };
+      for (const [table, column] of Object.entries(HISTORY_TABLES) as [HistoryTable, string][]) {
+        // Whole months go with their partition where the dialect has them; what is left (a
+        // default partition, or the whole table) row by row.
+        report.dropped_partitions.push(...(await hooks.partitions.dropBefore(db, table, cutoff)));
+        const deleted = await sql`delete from ${sql.id(hooks.partitions.rowsTable(table))} where ${sql.id(column)} < ${cutoff}`.execute(db);
+        report.deleted_rows[table] += Number(deleted.numAffectedRows ?? 0);
+      }
+      const dedup = await db.deleteFrom('event_dedup').where('created_at', '<', cutoff).executeTakeFirst();
+      report.deleted_rows.event_dedup = Number(dedup.numDeletedRows);
+      const keys = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst();
+      report.deleted_rows.idempotency_keys = Number(keys.numDeletedRows);
+      return report;
+    },
+  };
+}
