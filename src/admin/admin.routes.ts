@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { constantTimeEqual } from '../auth/credentials.js';
-import type { TokenAuthenticator } from '../auth/token-auth.js';
+import type { AdminContext } from './context.js';
 import { notFound, unauthorized } from '../errors.js';
-import type { CatalogStore, OutboxStore, ReportStore } from '../storage/store.js';
 import * as ops from './operations.js';
 import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
@@ -20,17 +19,6 @@ import {
   TokenOutput,
 } from './schemas.js';
 
-export interface AdminContext {
-  store: CatalogStore & OutboxStore & ReportStore;
-  auth: TokenAuthenticator;
-  adminToken: string;
-  publicUrl: string;
-  /** Called after an app's settings or postbacks change, so caches drop the old copy. */
-  onAppChanged: () => void;
-  retryTtlMs: number;
-  /** Called after a delivery is put back in the queue. */
-  onRetry: () => void;
-}
 
 const security = [{ adminToken: [] }];
 const errors = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import * as ops from './postback-operations.js';
 import { ErrorOutput, IdString } from './schemas.js';
-import type { AdminContext } from './admin.routes.js';
+import type { AdminContext } from './context.js';
 
 const security = [{ adminToken: [] }];
 const errors = { 200: Type.Unknown(), 201: Type.Unknown(), 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput, 409: ErrorOutput };

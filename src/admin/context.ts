@@ -1,0 +1,15 @@
+import type { TokenAuthenticator } from '../auth/token-auth.js';
+import type { CatalogStore, OutboxStore, ReportStore } from '../storage/store.js';
+
+/** What the admin routes use; built by the composition root (app.ts). */
+export interface AdminContext {
+  store: CatalogStore & OutboxStore & ReportStore;
+  auth: TokenAuthenticator;
+  adminToken: string;
+  publicUrl: string;
+  /** Called after an app's settings or postbacks change, so caches drop the old copy. */
+  onAppChanged: () => void;
+  retryTtlMs: number;
+  /** Called after a delivery is put back in the queue. */
+  onRetry: () => void;
+}
