@@ -3,6 +3,7 @@
  * nothing of it was stored; the documented 1 000-event batch fits the route's body limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickOn, setupApp } from '../helpers/apps.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -106,3 +107,59 @@ describe.each(BACKENDS)(
     });
   },
 );
+
+describe.each(BACKENDS)('TRACKS /measure on $name', (backend) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend, { LOG_LEVEL: 'warn' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const setup = (platform?: string, settings?: Record<string, unknown>) => setupApp(server, platform, settings);
+  const click = (campaignId: string, query?: Record<string, string>) => clickOn(server, campaignId, query);
+
+  it('attributes a PC game_open (TRACKS) to a click from the same IP and platform', async () => {
+    const { app, campaign, token } = await setup('pc');
+    const clickId = await click(campaign.campaign_id, { user_ip: '192.0.2.77', platform: 'pc', storefront: 'steam', user_ua: 'Mozilla/5.0 (Windows NT 10.0)' });
+    const body = { user_id: '1a23fd44c21f8l5r', event_name: 'game_open', ip: '192.0.2.77', time_stamp: String(Math.floor(Date.now() / 1000) + 1), platform: 'pc', storefront: 'steam' };
+    // The seed's own example posts a form.
+    const res = await call(`${server.url}/measure`, {
+      rawBody: new URLSearchParams(body).toString(),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res).toMatchObject({ status: 200, body: { status: 200, message: 'OK' } });
+    const install = await server.db.store.getInstallByUser(app.app_id, { kind: 'user_id', value: '1a23fd44c21f8l5r' });
+    expect(install).toMatchObject({ status: 'attributed', match_type: 'ip', touchpoint_id: clickId, platform: 'pc', source: 'tracks-measure' });
+    const events = await server.db.store.listEvents(app.app_id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'open', name: 'game_open', occurred_at: Number(body.time_stamp) * 1000 });
+
+    // A player on another storefront from that IP is not that click's.
+    await call(`${server.url}/measure`, { body: { ...body, user_id: 'p2', storefront: 'epic' }, headers: { authorization: `Bearer ${token}` } });
+    expect(await server.db.store.getInstallByUser(app.app_id, { kind: 'user_id', value: 'p2' })).toMatchObject({ status: 'organic' });
+  });
+
+  it('answers a TRACKS batch with the invalid items by index and the fields they lack, storing the valid ones', async () => {
+    const { app, token } = await setup('pc');
+    const good = { user_id: 'b1', event_name: 'level_up', ip: '192.0.2.1', time_stamp: Math.floor(Date.now() / 1000), platform: 'pc', storefront: 'steam' };
+    const res = await call(`${server.url}/measure`, {
+      body: [good, { ...good, user_id: 'b2', ip: undefined, platform: '' }, 'nonsense', { ...good, user_id: 'b3', time_stamp: 'yesterday' }],
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(1);
+    expect(res.body.errors).toEqual([
+      { index: 1, message: 'ip: is required (also missing: platform)', fields: ['ip', 'platform'] },
+      { index: 2, message: 'item: must be an object', fields: ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] },
+      { index: 3, message: 'time_stamp: must be a number', fields: [] },
+    ]);
+    expect((await server.db.store.listEvents(app.app_id)).map((e) => e.name)).toEqual(['level_up']);
+
+    const allBad = await call(`${server.url}/measure`, { body: [{}], headers: { authorization: `Bearer ${token}` } });
+    expect(allBad.status).toBe(400);
+    expect(allBad.body.errors[0].fields).toEqual(['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront']);
+  });
+});

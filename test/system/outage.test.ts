@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { isDatabaseOutage, isTransientDatabaseError, openStore } from '../../src/storage/db.js';
+import { openStore } from '../../src/storage/db.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { cliJson, startServerProcess } from '../helpers/cli.js';
 import { call } from '../helpers/server.js';
@@ -74,60 +74,4 @@ describe.runIf(postgres)('PostgreSQL outage under load', () => {
       await postgres!.cleanup(base);
     }
   }, 60_000);
-});
-
-describe('what counts as an outage (isTransientDatabaseError)', () => {
-  const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
-
-  it('takes a full disk, a read-only database, I/O errors and lost connections, with their extended codes', () => {
-    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED_SHAREDCACHE', 'ENOSPC', 'EIO', 'EROFS', 'ECONNRESET', '57P01', '53100', '58030', '25006', '08006']) {
-      expect(isTransientDatabaseError(coded(code)), code).toBe(true);
-    }
-    expect(isTransientDatabaseError(new Error('Connection terminated unexpectedly'))).toBe(true);
-  });
-
-  it('leaves out errors that say the request or the code is wrong', () => {
-    for (const code of ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_MISMATCH', '23505', '42P01', '22P02']) {
-      expect(isTransientDatabaseError(coded(code)), code).toBe(false);
-    }
-    expect(isTransientDatabaseError(new Error('cannot rollback - no transaction is active'))).toBe(false);
-  });
-
-  it('tells contention (a deadlock, a busy database: retried record by record) from an outage (the batch fails at once, /readyz fails)', () => {
-    for (const code of ['40001', '40P01', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED_SHAREDCACHE']) {
-      expect(isTransientDatabaseError(coded(code)), code).toBe(true);
-      expect(isDatabaseOutage(coded(code)), code).toBe(false);
-    }
-    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'ENOSPC', 'ECONNREFUSED', '57P01', '53100', '25006']) {
-      expect(isDatabaseOutage(coded(code)), code).toBe(true);
-    }
-    expect(isDatabaseOutage(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isDatabaseOutage(coded('23505'))).toBe(false);
-  });
-});
-
-describe('/readyz while writes fail', () => {
-  it('fails while the last commit failed with an outage, and falls back to the ping once no write has been tried for a while', async () => {
-    const Fastify = (await import('fastify')).default;
-    const { healthRoutes, WRITE_OUTAGE_READY_MS } = await import('../../src/ops/health.routes.js');
-    const { Metrics } = await import('../../src/http/metrics.js');
-    let now = 1_000_000;
-    const writes: { outage: { error: unknown; at: number } | undefined } = { outage: undefined };
-    const app = Fastify();
-    const store = { ping: async () => {} } as unknown as import('../../src/storage/store.js').Store;
-    await app.register(healthRoutes, { store, metrics: new Metrics(), writes, now: () => now });
-    try {
-      expect((await app.inject('/readyz')).statusCode).toBe(200);
-      writes.outage = { error: Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), at: now };
-      const failing = await app.inject('/readyz');
-      expect(failing.statusCode).toBe(503);
-      expect(failing.json()).toEqual({ status: 503, message: 'database: writes are failing (SQLITE_FULL)' });
-      now += WRITE_OUTAGE_READY_MS - 1;
-      expect((await app.inject('/readyz')).statusCode).toBe(503);
-      now += 1;
-      expect((await app.inject('/readyz')).statusCode).toBe(200);
-    } finally {
-      await app.close();
-    }
-  });
 });

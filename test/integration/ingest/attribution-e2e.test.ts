@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../helpers/backends.js';
+import { clickOn, setupApp } from '../../helpers/apps.js';
 import { cliJson, runCli } from '../../helpers/cli.js';
 import { call, startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -22,20 +23,8 @@ describe.each(BACKENDS)('attribution end to end on $name', (backend) => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** An app with one campaign and one token, through the admin API; CTIT check off unless asked. */
-  async function setup(platform = 'ios', settings: Record<string, unknown> = { min_ctit_s: 0 }) {
-    const app = (await call(`${server.url}/admin/apps`, { admin: true, body: { name: `app ${++seq}`, platform } })).body;
-    await call(`${server.url}/admin/apps/${app.app_id}/settings`, { admin: true, method: 'PATCH', body: settings });
-    const campaign = (await call(`${server.url}/admin/campaigns`, { admin: true, body: { app_id: app.app_id, network: 'chartboost', name: 'c' } })).body;
-    const token = (await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [app.app_id] } })).body.token as string;
-    return { app, campaign, token };
-  }
-
-  async function click(campaignId: string, query: Record<string, string> = {}, kind: 'click' | 'view' = 'click'): Promise<string> {
-    const res = await call(`${server.url}/${kind}?${new URLSearchParams({ campaign_id: campaignId, no_redirect: 'true', ...query })}`);
-    expect(res.status).toBe(200);
-    return res.body.id;
-  }
+  const setup = (platform?: string, settings?: Record<string, unknown>) => setupApp(server, platform, settings);
+  const click = (campaignId: string, query?: Record<string, string>) => clickOn(server, campaignId, query);
 
   async function s2sevent(token: string, query: Record<string, string>) {
     return call(`${server.url}/s2sevent?${new URLSearchParams({ token, ...query })}`);
@@ -46,55 +35,6 @@ describe.each(BACKENDS)('attribution end to end on $name', (backend) => {
     fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
     return cliJson(['import', '--app', appId, '--file', file], server.db.env);
   }
-
-  it('attributes by IP + user agent (fingerprint) on /s2sevent and answers the attribution', async () => {
-    const { campaign, token } = await setup();
-    const clickId = await click(campaign.campaign_id, { user_ip: '203.0.113.10', user_ua: 'Mozilla/5.0 (Linux; Android 14)' });
-    const res = await s2sevent(token, { user_id: 'web-user-1', event_id: '', user_ip: '203.0.113.10', user_ua: 'Mozilla/5.0 (Linux; Android 14)' });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      status: 200,
-      message: 'OK',
-      attribution: { status: 'attributed', match_type: 'fingerprint', campaign_id: campaign.campaign_id, network: 'chartboost', click_id: clickId },
-    });
-    // Another UA from the same IP is someone else: organic.
-    const other = await s2sevent(token, { user_id: 'web-user-2', user_ip: '203.0.113.10', user_ua: 'curl/8' });
-    expect(other.body.attribution).toMatchObject({ status: 'organic', match_type: 'organic', campaign_id: null });
-  });
-
-  it('takes a click id passed as user_id (Swaarm web flow), counts one install per user, and stores events', async () => {
-    const { app, campaign, token } = await setup();
-    const clickId = await click(campaign.campaign_id, { user_ip: '198.51.100.20' });
-    for (let i = 0; i < 3; i++) {
-      const res = await call(`${server.url}/postback?s2s_token=${token}&user_id=${clickId}&event_id=register`);
-      expect(res).toMatchObject({ status: 200, body: { status: 200, message: 'OK' } });
-    }
-    const purchase = await call(`${server.url}/postback?user_id=${clickId}&event_id=purchase&sale_amount=4.99&sale_amount_currency=eur&event_value=${encodeURIComponent('{"sku":"gems"}')}`, {
-      method: 'POST',
-      headers: { authorization: token },
-    });
-    expect(purchase.status).toBe(200);
-    const installs = await server.db.store.listInstalls(app.app_id);
-    expect(installs).toHaveLength(1);
-    expect(installs[0]).toMatchObject({ status: 'attributed', match_type: 'click_id', touchpoint_id: clickId, campaign_id: campaign.campaign_id, source: 'swaarm-postback' });
-    const events = await server.db.store.listEvents(app.app_id);
-    expect(events.map((e) => [e.kind, e.name])).toEqual([
-      ['event', 'register'],
-      ['event', 'register'],
-      ['event', 'register'],
-      ['purchase', 'purchase'],
-    ]);
-    expect(events[3]).toMatchObject({ revenue: 4.99, currency: 'EUR', event_value: '{"sku":"gems"}' });
-  });
-
-  it('counts a retried event once when it carries an Idempotency-Key or event_uid', async () => {
-    const { app, token } = await setup();
-    for (let i = 0; i < 3; i++) {
-      await call(`${server.url}/postback?s2s_token=${token}&user_id=u1&event_id=buy&sale_amount=1`, { headers: { 'idempotency-key': 'k-1' } });
-      await call(`${server.url}/postback?s2s_token=${token}&user_id=u1&event_id=buy&sale_amount=1&event_uid=order-9`);
-    }
-    expect(await server.db.store.listEvents(app.app_id)).toHaveLength(2);
-  });
 
   it('gives organic for an 8-day-old click, and credits an older click over a newer view', async () => {
     const { app, campaign } = await setup();
@@ -122,48 +62,6 @@ describe.each(BACKENDS)('attribution end to end on $name', (backend) => {
     ]);
     expect(again.imported).toMatchObject({ click: 0, install: 0, open: 0 });
     expect(again.duplicates).toBe(3);
-  });
-
-  it('attributes a PC game_open (TRACKS) to a click from the same IP and platform', async () => {
-    const { app, campaign, token } = await setup('pc');
-    const clickId = await click(campaign.campaign_id, { user_ip: '192.0.2.77', platform: 'pc', storefront: 'steam', user_ua: 'Mozilla/5.0 (Windows NT 10.0)' });
-    const body = { user_id: '1a23fd44c21f8l5r', event_name: 'game_open', ip: '192.0.2.77', time_stamp: String(Math.floor(Date.now() / 1000) + 1), platform: 'pc', storefront: 'steam' };
-    // The seed's own example posts a form.
-    const res = await call(`${server.url}/measure`, {
-      rawBody: new URLSearchParams(body).toString(),
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expect(res).toMatchObject({ status: 200, body: { status: 200, message: 'OK' } });
-    const install = await server.db.store.getInstallByUser(app.app_id, { kind: 'user_id', value: '1a23fd44c21f8l5r' });
-    expect(install).toMatchObject({ status: 'attributed', match_type: 'ip', touchpoint_id: clickId, platform: 'pc', source: 'tracks-measure' });
-    const events = await server.db.store.listEvents(app.app_id);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ kind: 'open', name: 'game_open', occurred_at: Number(body.time_stamp) * 1000 });
-
-    // A player on another storefront from that IP is not that click's.
-    await call(`${server.url}/measure`, { body: { ...body, user_id: 'p2', storefront: 'epic' }, headers: { authorization: `Bearer ${token}` } });
-    expect(await server.db.store.getInstallByUser(app.app_id, { kind: 'user_id', value: 'p2' })).toMatchObject({ status: 'organic' });
-  });
-
-  it('answers a TRACKS batch with the invalid items by index and the fields they lack, storing the valid ones', async () => {
-    const { app, token } = await setup('pc');
-    const good = { user_id: 'b1', event_name: 'level_up', ip: '192.0.2.1', time_stamp: Math.floor(Date.now() / 1000), platform: 'pc', storefront: 'steam' };
-    const res = await call(`${server.url}/measure`, {
-      body: [good, { ...good, user_id: 'b2', ip: undefined, platform: '' }, 'nonsense', { ...good, user_id: 'b3', time_stamp: 'yesterday' }],
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(res.status).toBe(200);
-    expect(res.body.accepted).toBe(1);
-    expect(res.body.errors).toEqual([
-      { index: 1, message: 'ip: is required (also missing: platform)', fields: ['ip', 'platform'] },
-      { index: 2, message: 'item: must be an object', fields: ['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront'] },
-      { index: 3, message: 'time_stamp: must be a number', fields: [] },
-    ]);
-    expect((await server.db.store.listEvents(app.app_id)).map((e) => e.name)).toEqual(['level_up']);
-
-    const allBad = await call(`${server.url}/measure`, { body: [{}], headers: { authorization: `Bearer ${token}` } });
-    expect(allBad.status).toBe(400);
-    expect(allBad.body.errors[0].fields).toEqual(['user_id', 'event_name', 'ip', 'time_stamp', 'platform', 'storefront']);
   });
 
   describe('fraud rules', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { toUsd } from '../../../src/domain/currency.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import { cliJson, runCli } from '../../helpers/cli.js';
 import { call, startTestServer } from '../../helpers/server.js';
 
 describe('currency', () => {
-  it('converts with the operator rate, else the shipped default, else flags (null)', () => {
-    expect(toUsd(10, 'EUR', new Map())).toBe(10.8);
-    expect(toUsd(10, 'eur', new Map([['EUR', 1.2]]))).toBe(12);
-    expect(toUsd(10, 'XYZ', new Map())).toBeNull();
-    expect(toUsd(1.99, 'USD', new Map())).toBe(1.99);
-  });
-
   it.each(BACKENDS)('stores revenue in its currency with its USD value; a currency without a rate is flagged ($name)', async (backend) => {
     const server = await startTestServer(backend, { LOG_LEVEL: 'warn' });
     try {

@@ -1,24 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_WINDOW_MS, eventDedupKey, parseIdempotencyKey } from '../../../src/domain/idempotency.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../../../src/domain/idempotency.js';
 import { buildIngestPipeline, type IngestPipeline } from '../../../src/ingest/pipeline.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../../helpers/backends.js';
 import { touchpoint } from '../../helpers/fixtures.js';
-
-describe('idempotency keys', () => {
-  it('reads the header trimmed, ignores a blank one and refuses one over 200 characters naming it', () => {
-    expect(parseIdempotencyKey('  k-1 ')).toBe('k-1');
-    expect(parseIdempotencyKey('   ')).toBeUndefined();
-    expect(parseIdempotencyKey(undefined)).toBeUndefined();
-    expect(parseIdempotencyKey(['a', 'b'])).toBeUndefined();
-    expect(() => parseIdempotencyKey('x'.repeat(201))).toThrow('idempotency-key: longer than 200 characters');
-  });
-
-  it('keys an event by the header first, else by the sender\'s own id', () => {
-    expect(eventDedupKey('k', 'u')).toBe('key:k');
-    expect(eventDedupKey(undefined, 'u')).toBe('uid:u');
-    expect(eventDedupKey(undefined, undefined)).toBeUndefined();
-  });
-});
 
 describe.each(BACKENDS)('an Idempotency-Key through the ingest pipeline on $name', (backend) => {
   let db: TestDatabase;
