@@ -15,8 +15,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = path.join(ROOT, 'src');
 const DIST = path.join(ROOT, 'dist');
-// Under node_modules/.cache so that a fresh clone (or `npm ci`) always builds once.
-const STAMP = path.join(ROOT, 'node_modules/.cache/s2s-test-build/inputs.sha256');
+// Under node_modules/.cache so that a fresh clone (or `npm ci`) builds once; named by the
+// checkout's path so that checkouts sharing one node_modules never take each other's build.
+const STAMP = path.join(ROOT, 'node_modules/.cache/s2s-test-build', `${createHash('sha256').update(ROOT).digest('hex').slice(0, 16)}.sha256`);
 const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'node_modules/typescript/package.json'];
 
 function sourceFiles(): string[] {
@@ -49,6 +50,8 @@ export default function setup(): void {
   const last = fs.existsSync(STAMP) ? fs.readFileSync(STAMP, 'utf8') : '';
   if (last === inputs && outputsPresent(sources)) return;
 
+  // tsc writes its output even when it fails: until a build succeeds, no stamp vouches for dist/.
+  fs.rmSync(STAMP, { force: true });
   const started = Date.now();
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) {
