@@ -7,7 +7,7 @@ import { openStore } from '../../src/storage/db.js';
 import { SQLITE_FILE } from '../../src/storage/sqlite/sqlite-store.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The built CLI, as `npx s2s` runs it (npm test builds first). */
+/** The built CLI, as `npx s2s` runs it (test/setup/build-dist.ts builds it before the tests). */
 export const CLI = path.join(ROOT, 'dist/cli/main.js');
 
 export interface CliResult {

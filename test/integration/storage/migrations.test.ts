@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../../helpers/backends.js';
+import { rawQuery, rawSql, undoMigration } from '../../helpers/raw-sql.js';
+import * as m0013 from '../../../src/storage/migrations/0013-drop-ingest-journal.js';
+
+describe.each(BACKENDS)('migration 0013 (the ingest journal removed) on $name', (backend) => {
+  let db: TestDatabase | undefined;
+  afterEach(async () => {
+    await db?.dispose();
+    db = undefined;
+  });
+
+  /** The database as the previous version left it: the journal table there, 0013 not applied. */
+  async function beforeUpgrade(entries: number): Promise<TestDatabase> {
+    const opened = await openTestDatabase(backend);
+    await undoMigration(opened, m0013);
+    const statements: [string, unknown[]][] = [[`delete from kysely_migration where name = $1`, ['0013-drop-ingest-journal']]];
+    for (let i = 0; i < entries; i++) statements.push([`insert into ingest_journal (app_id, received_at, record) values ($1, $2, $3)`, ['app', 1, '{}']]);
+    await rawSql(opened, statements);
+    return opened;
+  }
+
+  const tables = async (d: TestDatabase) =>
+    (await rawQuery(d, d.env.DATABASE_URL ? `select table_name as name from information_schema.tables where table_schema = current_schema()` : `select name from sqlite_master where type = 'table'`, [])).map((r) => r.name);
+
+  it('refuses to drop a journal that still holds acknowledged conversions, saying how to drain it', async () => {
+    db = await beforeUpgrade(2);
+    await expect(db.store.migrate()).rejects.toThrow(/ingest_journal holds 2 conversion\(s\) acknowledged but not yet recorded: start the previous version/);
+    expect(await tables(db)).toContain('ingest_journal');
+    expect(Number((await rawQuery(db, 'select count(*) as n from ingest_journal', []))[0]!.n)).toBe(2);
+  });
+
+  it('drops an empty journal', async () => {
+    db = await beforeUpgrade(0);
+    expect((await db.store.migrate()).applied).toEqual(['0013-drop-ingest-journal']);
+    expect(await tables(db)).not.toContain('ingest_journal');
+  });
+});
