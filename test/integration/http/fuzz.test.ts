@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import type { ProtocolContext } from '../../../src/protocols/context.js';
 import { signChartboost } from '../../../src/protocols/chartboost/signature.js';
+import { PROTOCOLS } from '../../../src/protocols/index.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -62,16 +65,31 @@ const params = fc.dictionary(
 
 type Style = 'query' | 'json' | 'form' | 'raw';
 
-const ENDPOINTS: { path: string; methods: ('GET' | 'POST')[] }[] = [
-  { path: '/click', methods: ['GET', 'POST'] },
-  { path: '/view', methods: ['GET'] },
-  { path: '/api/v1/install.json', methods: ['POST'] },
-  { path: '/api/v2/attributed_install', methods: ['GET', 'POST'] },
-  { path: '/api/v2/open', methods: ['GET', 'POST'] },
-  { path: '/event_service/v3/track', methods: ['POST'] },
-  { path: '/postback', methods: ['GET', 'POST'] },
-  { path: '/s2sevent', methods: ['GET', 'POST'] },
-  { path: '/measure', methods: ['POST'] },
+type Endpoint = { path: string; methods: ('GET' | 'POST')[] };
+
+/**
+ * Every route of every registered protocol, as its plugin declares it: a protocol added to
+ * `protocols/index.ts` is fuzzed without touching this file. The plugins are only registered
+ * on a bare Fastify (their handlers never run), so the context is a stand-in.
+ */
+async function protocolEndpoints(): Promise<Endpoint[]> {
+  const app = Fastify();
+  const found = new Map<string, Set<'GET' | 'POST'>>();
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat().filter((m): m is 'GET' | 'POST' => m === 'GET' || m === 'POST');
+    if (methods.length === 0) return;
+    const set = found.get(route.url) ?? new Set();
+    for (const m of methods) set.add(m);
+    found.set(route.url, set);
+  });
+  for (const protocol of PROTOCOLS) await app.register(protocol.plugin, { bodyLimitBytes: 64 * 1024 } as ProtocolContext);
+  return [...found].map(([path, methods]) => ({ path, methods: [...methods] }));
+}
+
+const PROTOCOL_ENDPOINTS = await protocolEndpoints();
+
+const ENDPOINTS: Endpoint[] = [
+  ...PROTOCOL_ENDPOINTS,
   { path: '/admin/apps', methods: ['POST'] },
   { path: '/admin/campaigns', methods: ['POST'] },
   { path: '/admin/tokens', methods: ['POST'] },
@@ -80,6 +98,23 @@ const ENDPOINTS: { path: string; methods: ('GET' | 'POST')[] }[] = [
   { path: '/admin/reports/cohorts', methods: ['GET'] },
   { path: '/admin/segments', methods: ['GET', 'POST'] },
 ];
+
+describe('fuzz targets', () => {
+  it('include every seed endpoint, read from the protocol registry', () => {
+    const byPath = Object.fromEntries(PROTOCOL_ENDPOINTS.map((e) => [e.path, [...e.methods].sort()]));
+    expect(byPath).toMatchObject({
+      '/click': ['GET', 'POST'],
+      '/view': ['GET', 'POST'],
+      '/api/v1/install.json': ['POST'],
+      '/api/v2/attributed_install': ['GET', 'POST'],
+      '/api/v2/open': ['GET', 'POST'],
+      '/event_service/v3/track': ['POST'],
+      '/postback': ['GET', 'POST'],
+      '/s2sevent': ['GET', 'POST'],
+      '/measure': ['POST'],
+    });
+  });
+});
 
 function toQuery(p: Record<string, unknown>, duplicate: boolean): string {
   const q = new URLSearchParams();
