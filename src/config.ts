@@ -52,24 +52,29 @@ export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'tlsCertFil
 
 export class ConfigError extends Error {}
 
+const OFF = (value: string): boolean => ['0', 'false', 'off', 'no', ''].includes(value.trim().toLowerCase());
+
 /**
- * Settings that existed once and were removed with what they switched (issue #19): one set is
- * refused rather than silently ignored, so nobody believes a mode is on that is gone.
+ * Settings that existed once and were removed with what they switched (issue #19). A value that
+ * asks for what the server does anyway (a mode off, the value now fixed) is accepted, so an
+ * upgrade with an old environment starts; any other stops the start, so nobody believes a mode
+ * is on that is gone.
  */
-const REMOVED_SETTINGS: Record<string, string> = {
-  S2S_INGEST_JOURNAL: 'the ingest journal was removed: every conversion is answered once recorded (docs/performance.md, "one ingest path")',
-  S2S_INGEST_JOURNAL_MAX: 'the ingest journal was removed (docs/performance.md, "one ingest path")',
-  S2S_SQLITE_CHECKPOINT_PAGES: 'the WAL checkpoint interval is fixed at 4000 pages (src/storage/sqlite/sqlite-store.ts)',
-  S2S_HEAP_GROWTH_PERCENT: 'V8 heap growth is a Node flag now: `npm start` passes --heap-growing-percent=20 (docs/configuration.md)',
-  S2S_SQLITE_WRITER_THREAD: 'the SQLite writer thread was removed (docs/performance.md)',
+const REMOVED_SETTINGS: Record<string, { harmless: (value: string) => boolean; why: string }> = {
+  S2S_INGEST_JOURNAL: { harmless: OFF, why: 'the ingest journal was removed: every conversion is answered once recorded (docs/performance.md, "one ingest path")' },
+  S2S_INGEST_JOURNAL_MAX: { harmless: () => true, why: 'the ingest journal was removed' },
+  S2S_SQLITE_CHECKPOINT_PAGES: { harmless: (v) => v.trim() === '4000', why: 'the WAL checkpoint interval is fixed at 4000 pages (src/storage/sqlite/sqlite-store.ts)' },
+  S2S_HEAP_GROWTH_PERCENT: { harmless: (v) => v.trim() === '20', why: 'V8 heap growth is a Node flag now: `s2s` and `npm start` run with --heap-growing-percent=20 (docs/configuration.md)' },
+  S2S_SQLITE_WRITER_THREAD: { harmless: OFF, why: 'the SQLite writer thread was removed (docs/performance.md)' },
 };
 
 type Env = Record<string, string | undefined>;
 
 /** Parses the environment (and CLI overrides) into a frozen Config; throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
-  for (const [name, why] of Object.entries(REMOVED_SETTINGS)) {
-    if (env[name] !== undefined) throw new ConfigError(`${name} is no longer a setting: ${why}; unset it`);
+  for (const [name, removed] of Object.entries(REMOVED_SETTINGS)) {
+    const value = env[name];
+    if (value !== undefined && !removed.harmless(value)) throw new ConfigError(`${name}=${value} is no longer a setting: ${removed.why}; unset it`);
   }
   const port = overrides.port ?? readInt(env, 'PORT', 8080, 0, 65535);
   const host = overrides.host ?? readString(env, 'HOST') ?? '0.0.0.0';

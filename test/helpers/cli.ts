@@ -10,6 +10,14 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The built CLI, as `npx s2s` runs it (test/setup/build-dist.ts builds it before the tests). */
 export const CLI = path.join(ROOT, 'dist/cli/main.js');
 
+/** The Node flags the CLI's shebang runs with (`#!/usr/bin/env -S node --flag …`), as `s2s serve` gets them. */
+export function cliNodeFlags(file: string = path.join(ROOT, 'src/cli/main.ts')): string[] {
+  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\/usr\/bin\/env -S node((?: --[^ ]+)*)$/.exec(first);
+  if (!match) throw new Error(`${file}: the shebang is not "#!/usr/bin/env -S node --flags…": ${first}`);
+  return match[1]!.split(' ').filter(Boolean);
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -95,7 +103,8 @@ export interface ServerProcess {
 
 /** Starts `s2s serve` (or the given args) as a real process and waits for it to listen. */
 export async function startServerProcess(env: Record<string, string>, args: string[] = ['serve', '--port', '0', '--host', '127.0.0.1']): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  // With the shebang's flags, as the installed `s2s` runs: the server under test is the one shipped.
+  const child = spawn(process.execPath, [...cliNodeFlags(), CLI, ...args], {
     // One process unless a test asks for workers (on PostgreSQL the default is one per core).
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', S2S_WORKERS: '1', ...env },
     cwd: ROOT,

@@ -26,11 +26,16 @@ describe('config', () => {
     expect(() => loadConfig({ S2S_WORKERS: '2' })).toThrow(ConfigError);
   });
 
-  it('refuses a setting that was removed, naming it and what replaced it', () => {
-    expect(() => loadConfig({ S2S_INGEST_JOURNAL: 'off' })).toThrow('S2S_INGEST_JOURNAL is no longer a setting: the ingest journal was removed');
-    expect(() => loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' })).toThrow('S2S_SQLITE_CHECKPOINT_PAGES is no longer a setting');
-    expect(() => loadConfig({ S2S_HEAP_GROWTH_PERCENT: '20' })).toThrow('--heap-growing-percent=20');
-    expect(() => loadConfig({ S2S_INGEST_JOURNAL_MAX: '5' })).toThrow(ConfigError);
+  it('refuses a removed setting that asks for a removed mode, naming it and what replaced it', () => {
+    expect(() => loadConfig({ S2S_INGEST_JOURNAL: 'on' })).toThrow('S2S_INGEST_JOURNAL=on is no longer a setting: the ingest journal was removed');
+    expect(() => loadConfig({ S2S_SQLITE_CHECKPOINT_PAGES: '1000' })).toThrow('S2S_SQLITE_CHECKPOINT_PAGES=1000 is no longer a setting');
+    expect(() => loadConfig({ S2S_HEAP_GROWTH_PERCENT: '50' })).toThrow('--heap-growing-percent=20');
+    expect(() => loadConfig({ S2S_SQLITE_WRITER_THREAD: 'on' })).toThrow(ConfigError);
+  });
+
+  it('accepts a removed setting whose value is what the server does anyway, so an old environment still starts', () => {
+    const old = { S2S_INGEST_JOURNAL: 'off', S2S_INGEST_JOURNAL_MAX: '1000000', S2S_SQLITE_CHECKPOINT_PAGES: '4000', S2S_HEAP_GROWTH_PERCENT: '20', S2S_SQLITE_WRITER_THREAD: 'off' };
+    expect(loadConfig(old).port).toBe(8080);
   });
 
   it('refuses bad values naming the variable', () => {
