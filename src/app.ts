@@ -82,7 +82,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     ingest,
     touchpoints: {
       get: (touchpointId) => store.getTouchpoint(touchpointId),
-      findIdempotencyKey: (appId, key, since) => store.findIdempotencyKey(appId, key, since),
     },
     bodyLimitBytes: config.bodyLimitBytes,
   };

@@ -5,8 +5,10 @@ import { badRequest } from '../errors.js';
  *
  * - A click or view sent with an `Idempotency-Key` header keeps the first request's id for
  *   `IDEMPOTENCY_WINDOW_MS`; after it, the key is a new request (`idempotency_keys`).
- * - An event's dedup key is `key:` + that header, else `uid:` + the sender's own event id
- *   (`event_uid`, `transaction_id`), kept in `event_dedup` until `s2s prune` removes it.
+ * - An event's dedup key is `key:` + that header, honoured for the same window; else `uid:` +
+ *   the sender's own event id (`event_uid`, `transaction_id`), which stands for one event until
+ *   `s2s prune` removes it (a purchase's transaction id must never count twice).
+ * - One Idempotency-Key on a batch (`/measure`) covers each item as `key:…#index`.
  * - An imported line's key is its time and content (`ingest/import-lines.ts`).
  */
 export const IDEMPOTENCY_WINDOW_MS = 7 * 86_400_000;
@@ -25,8 +27,16 @@ export function parseIdempotencyKey(header: unknown): string | undefined {
   return header.trim();
 }
 
+/** The prefix of an event dedup key that came from an Idempotency-Key header (it expires). */
+export const IDEMPOTENCY_KEY_PREFIX = 'key:';
+
 /** An event's dedup key: the header's key, else the sender's own event id; undefined when neither is given. */
 export function eventDedupKey(idempotencyKey: string | undefined, senderEventId: string | undefined): string | undefined {
-  if (idempotencyKey !== undefined) return `key:${idempotencyKey}`;
+  if (idempotencyKey !== undefined) return `${IDEMPOTENCY_KEY_PREFIX}${idempotencyKey}`;
   return senderEventId === undefined ? undefined : `uid:${senderEventId}`;
+}
+
+/** The dedup key of item `index` of a batch sent under one key: an Idempotency-Key gets a slot per item; a sender's own id is the item's already. */
+export function batchItemDedupKey(key: string | undefined, index: number | undefined): string | undefined {
+  return key === undefined || index === undefined || !key.startsWith(IDEMPOTENCY_KEY_PREFIX) ? key : `${key}#${index}`;
 }

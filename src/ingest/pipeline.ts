@@ -1,3 +1,4 @@
+import { idempotencyCutoff } from '../domain/idempotency.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { isDatabaseOutage } from '../storage/db.js';
 import type { Touchpoint } from '../domain/entities.js';
@@ -42,7 +43,7 @@ export interface IngestPipeline {
   record(conversion: ConversionRecord): Promise<ConversionOutcome>;
   /** Records conversions that stand or fall together (a `/measure` batch): one transaction, all or none. */
   recordAll(conversions: ConversionRecord[]): Promise<ConversionOutcome[]>;
-  /** Records a click or view; a repeated `idempotencyKey` keeps the first request's id. */
+  /** Records a click or view; a repeated `idempotencyKey` keeps the first request's id for 7 days (domain/idempotency.ts). */
   recordTouch(touchpoint: Touchpoint, idempotencyKey?: string): Promise<TouchOutcome>;
   /** Records waiting for a commit. */
   readonly depth: number;
@@ -82,6 +83,12 @@ export function buildIngestPipeline(store: IngestStore, options: IngestPipelineO
       return (await queue.submitAll(conversions.map((conversion) => ({ kind: 'conversion', conversion })))).map(conversionOutcome);
     },
     async recordTouch(touchpoint, idempotencyKey) {
+      if (idempotencyKey !== undefined) {
+        // A retry within the window is answered with the first request's id without queueing
+        // anything; the batch claims the key again (apply-batch.ts), for retries that race.
+        const known = await store.findIdempotencyKey(touchpoint.app_id, idempotencyKey, idempotencyCutoff(touchpoint.created_at));
+        if (known !== undefined) return { stored: false, id: known };
+      }
       const outcome = await queue.submit({ kind: 'touchpoint', touchpoint, idempotencyKey });
       if (outcome.kind !== 'touchpoint') throw new Error('the write queue answered a touchpoint with another kind');
       return { stored: outcome.stored, id: outcome.id };

@@ -18,11 +18,9 @@ export interface ProtocolContext {
   /** Apps and campaigns (cached). */
   catalog: Pick<Catalog, 'getApp' | 'getCampaign'>;
   ingest: Pick<IngestPipeline, 'record' | 'recordAll' | 'recordTouch'>;
-  /** The reads a protocol needs beyond the catalog. */
+  /** The read a protocol needs beyond the catalog: a stored click or view by id. */
   touchpoints: {
     get(touchpointId: string): Promise<Touchpoint | undefined>;
-    /** The record id first stored under an Idempotency-Key, if it was claimed since `since` (epoch ms). */
-    findIdempotencyKey(appId: string, key: string, since: number): Promise<string | undefined>;
   };
   /** The time records are stamped with, and sender times are checked against. */
   clock: Clock;

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
+import { IDEMPOTENCY_KEY_PREFIX, idempotencyCutoff } from '../domain/idempotency.js';
 import { DAY_MS } from '../domain/metrics.js';
 import { networkSpelling } from './networks.js';
 import type { QueryTemplates } from './query-templates.js';
@@ -212,12 +213,20 @@ export class IngestTxQueries implements IngestTx {
     if (row.dedup_key !== null) {
       // The key is claimed first, in its own table: events are partitioned by month on
       // PostgreSQL, and a retry may arrive in another month than the first sighting.
-      const values = [row.app_id, row.dedup_key, row.event_pk, row.received_at];
-      const claimed = await this.templates.rows(this.trx, 'claimEventDedup', values, ([app_id, dedup_key, event_pk, created_at]) =>
+      // An Idempotency-Key (`key:`) claimed before the window is a new request: its claim is
+      // taken over. The sender's own ids (`uid:`, `import:`) stand for one event for good.
+      const values = [row.app_id, row.dedup_key, row.event_pk, row.received_at, idempotencyCutoff(row.received_at)];
+      const claimed = await this.templates.rows(this.trx, 'claimEventDedup', values, ([app_id, dedup_key, event_pk, created_at, since]) =>
         this.trx
           .insertInto('event_dedup')
           .values({ app_id: app_id!, dedup_key: dedup_key!, event_pk: event_pk!, created_at: created_at! })
-          .onConflict((oc) => oc.columns(['app_id', 'dedup_key']).doNothing())
+          .onConflict((oc) =>
+            oc
+              .columns(['app_id', 'dedup_key'])
+              .doUpdateSet({ event_pk: (eb) => eb.ref('excluded.event_pk'), created_at: (eb) => eb.ref('excluded.created_at') })
+              .where('event_dedup.created_at', '<', since!)
+              .where('event_dedup.dedup_key', 'like', `${IDEMPOTENCY_KEY_PREFIX}%`),
+          )
           .returning('event_pk'),
       );
       if (claimed.length === 0) return false;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ProtocolContext } from '../context.js';
 import type { App } from '../../domain/apps.js';
-import { idempotencyCutoff, parseIdempotencyKey } from '../../domain/idempotency.js';
+import { parseIdempotencyKey } from '../../domain/idempotency.js';
 import { isId, newId } from '../../domain/ids.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { Touchpoint } from '../../domain/entities.js';
@@ -53,13 +53,7 @@ export async function recordTouchpoint(
     },
     params,
   );
-  const idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
-  if (idempotencyKey !== undefined) {
-    // A retry within 7 days answers the first request's id without queueing anything.
-    const known = await ctx.touchpoints.findIdempotencyKey(app.app_id, idempotencyKey, idempotencyCutoff(now));
-    if (known !== undefined) return { touchpoint: { ...touchpoint, touchpoint_id: known }, app, params };
-  }
-  const { id } = await ctx.ingest.recordTouch(touchpoint, idempotencyKey);
+  const { id } = await ctx.ingest.recordTouch(touchpoint, parseIdempotencyKey(request.headers['idempotency-key']));
   return { touchpoint: { ...touchpoint, touchpoint_id: id }, app, params };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ProtocolContext } from '../context.js';
 import type { App } from '../../domain/apps.js';
+import { batchItemDedupKey } from '../../domain/idempotency.js';
 import { AppError, badRequest } from '../../errors.js';
 import { eventKind, type ConversionRecord } from '../../ingest/records.js';
 import { dedupKey } from '../conversion.js';
@@ -96,11 +97,6 @@ async function tracksAccess(ctx: ProtocolContext, request: FastifyRequest): Prom
   return resolveAppAccess(ctx, match[1], appId, 401, 'authorization');
 }
 
-/** One Idempotency-Key covers a whole batch, so each item gets its own slot under it. */
-function batchKey(key: string | undefined, index: number | undefined): string | undefined {
-  return key === undefined || index === undefined || key.startsWith('uid:') ? key : `${key}#${index}`;
-}
-
 function missingFields(item: unknown): string[] {
   if (!isPlainObject(item)) return [...REQUIRED];
   return REQUIRED.filter((f) => item[f] === undefined || item[f] === null || item[f] === '');
@@ -138,7 +134,7 @@ function toRecord(access: { app: App }, request: FastifyRequest, params: Params,
       name: eventName,
       revenue,
       currency,
-      dedupKey: batchKey(dedupKey(request, params), index),
+      dedupKey: batchItemDedupKey(dedupKey(request, params), index),
     },
   };
 }
