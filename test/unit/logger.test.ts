@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, lazyChildLoggerFactory, redactUrl } from '../../src/logger.js';
+import { lazyChildLoggerFactory } from '../../src/http/lazy-logger.js';
+import { createLogger, redactUrl } from '../../src/logger.js';
 
 describe('logs', () => {
   it('masks credential query parameters in URLs', () => {
