@@ -54,7 +54,7 @@ export async function reportRoutes(plain: FastifyInstance, ctx: { store: Catalog
       schema: {
         tags: ['admin'],
         security,
-        description: 'The cohort of installs in [from, to], grouped by day, campaign or network (metric definitions in docs/attribution.md).',
+        description: 'The cohort of installs in [from, to], grouped by day, campaign or network (metric definitions in docs/reports.md).',
         querystring: Type.Object({ ...RangeQuery, group_by: Type.Optional(Type.String({ description: 'day (default), campaign or network' })) }),
         response: { 200: ReportOutput, ...errors },
       },

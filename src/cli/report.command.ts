@@ -20,7 +20,7 @@ const TABLE_COHORT_DAYS = [0, 1, 2, 3, 7, 14, 30];
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('installs, retention, revenue and ROAS of the users who installed in a range of UTC days (definitions in docs/attribution.md)')
+    .description('installs, retention, revenue and ROAS of the users who installed in a range of UTC days (definitions in docs/reports.md)')
     .requiredOption('--app <app_id>', 'the app')
     .requiredOption('--from <date>', 'first install day, YYYY-MM-DD (UTC)')
     .requiredOption('--to <date>', 'last install day, YYYY-MM-DD (UTC), included')

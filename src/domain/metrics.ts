@@ -1,6 +1,6 @@
 /**
  * Report maths: the counters a report row is summed from, and the rates derived from them.
- * Definitions (also in docs/attribution.md):
+ * Definitions (also in docs/reports.md):
  * - The cohort of a row is its first installs in the date range that were not rejected:
  *   attributed (`installs`) plus organic (`organic_installs`). A campaign row's cohort is its
  *   attributed installs, the organic row's its organic installs, a day row's both.

@@ -3,7 +3,7 @@
  * data directory on a small tmpfs; under load a filler file takes the last free byte, writes
  * fail, and every refusal must be a 503 with Retry-After while /readyz says not ready. Once
  * the filler is gone, writes succeed again, /readyz recovers, and every acknowledged (200)
- * record is stored, once — with and without the ingest journal, which must set nothing aside.
+ * record is stored, once.
  *
  * Mounting needs root (or CAP_SYS_ADMIN); where it is not allowed the test is skipped with a
  * message saying so.
