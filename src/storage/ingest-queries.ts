@@ -16,10 +16,10 @@ const CONFLICT_ATTEMPTS = 4;
 /** The IngestStore over one database, its transactions run the dialect's way. */
 export function ingestQueries(
   db: Kysely<Database>,
-  hooks: Pick<DialectHooks, 'writeConcurrency' | 'inlineLimits' | 'durableTransaction' | 'errors'>,
+  hooks: Pick<DialectHooks, 'writeConcurrency' | 'inlineLimits' | 'durableTransaction' | 'errors' | 'runStatement'>,
 ): IngestStore {
   // Hot-path queries compiled once per store (the SQL differs by dialect).
-  const templates = new QueryTemplates();
+  const templates = new QueryTemplates(hooks.runStatement);
   return {
     writeConcurrency: hooks.writeConcurrency,
 

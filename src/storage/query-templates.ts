@@ -14,12 +14,21 @@ interface Executor {
 }
 
 /**
+ * Runs one compiled statement on the connection the open transaction holds, on the calling
+ * thread, and returns its rows (`DialectHooks.runStatement`).
+ */
+export type StatementRunner = (sql: string, parameters: readonly unknown[]) => unknown[];
+
+/**
  * Hot-path queries built and compiled by Kysely once, then run with new values: building and
  * compiling a query costs more CPU than SQLite takes to run the small queries of ingest (the
  * profile in docs/performance.md). The query stays written in Kysely; only the compile is reused.
  */
 export class QueryTemplates {
   private readonly templates = new Map<string, Template>();
+
+  /** `run`, when the dialect has one, runs every template instead of the executor passed to `rows`. */
+  constructor(private readonly run?: StatementRunner) {}
 
   /**
    * Runs the query `build` makes from `values`, compiled the first time `key` is seen. `build`
@@ -34,6 +43,7 @@ export class QueryTemplates {
       this.templates.set(key, template);
     }
     const parameters = template.slots.map((slot) => (typeof slot === 'number' ? values[slot] : slot.constant));
+    if (this.run) return this.run(template.sql, parameters) as R[];
     const result = await executor.executeQuery(CompiledQuery.raw(template.sql, parameters) as CompiledQuery<R>);
     return result.rows;
   }

@@ -109,6 +109,13 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   const db = new Kysely<Database>({ dialect: new SqliteKeepingCauseDialect({ database: adapter }, database) });
   const walSync = options.synchronous === 'FULL' ? new WalSync(`${file}-wal`, options.flushWal) : null;
   return composeStore(db, {
+    // What Kysely's SQLite driver does with a statement, minus its promises (dialect.ts).
+    runStatement: (sql, parameters) => {
+      const statement = prepare(sql);
+      if (statement.reader) return statement.all(parameters);
+      statement.run(parameters);
+      return [];
+    },
     // FULL without stopping the server for fsync (wal-sync.ts): the transaction commits with
     // NORMAL on the connection it holds (no other statement can run on it meanwhile), and is
     // answered once the WAL is flushed. Every other write keeps FULL.

@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify from 'fastify';
-import type { ProtocolContext } from '../../../src/protocols/context.js';
 import { signChartboost } from '../../../src/protocols/chartboost/signature.js';
-import { PROTOCOLS } from '../../../src/protocols/index.js';
 import { BACKENDS } from '../../helpers/backends.js';
+import { protocolEndpoints, type Endpoint } from '../../helpers/protocol-routes.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 /**
@@ -64,27 +62,6 @@ const params = fc.dictionary(
 );
 
 type Style = 'query' | 'json' | 'form' | 'raw';
-
-type Endpoint = { path: string; methods: ('GET' | 'POST')[] };
-
-/**
- * Every route of every registered protocol, as its plugin declares it: a protocol added to
- * `protocols/index.ts` is fuzzed without touching this file. The plugins are only registered
- * on a bare Fastify (their handlers never run), so the context is a stand-in.
- */
-async function protocolEndpoints(): Promise<Endpoint[]> {
-  const app = Fastify();
-  const found = new Map<string, Set<'GET' | 'POST'>>();
-  app.addHook('onRoute', (route) => {
-    const methods = [route.method].flat().filter((m): m is 'GET' | 'POST' => m === 'GET' || m === 'POST');
-    if (methods.length === 0) return;
-    const set = found.get(route.url) ?? new Set();
-    for (const m of methods) set.add(m);
-    found.set(route.url, set);
-  });
-  for (const protocol of PROTOCOLS) await app.register(protocol.plugin, { bodyLimitBytes: 64 * 1024 } as ProtocolContext);
-  return [...found].map(([path, methods]) => ({ path, methods: [...methods] }));
-}
 
 const PROTOCOL_ENDPOINTS = await protocolEndpoints();
 

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../helpers/backends.js';
+import { protocolEndpoints } from '../../helpers/protocol-routes.js';
 import { call, startTestServer, type TestServer } from '../../helpers/server.js';
 
 /** Sends `chunks` over a raw TCP connection, each after `gapMs`, and resolves with all the server sent back and when it closed. */
@@ -175,7 +176,9 @@ describe.each(BACKENDS)('strict, honest input handling on $name', (backend) => {
   });
 
   it('answers a wrong method with 405 and an Allow header on every documented path', async () => {
-    const paths = ['/click', '/view', '/postback', '/s2sevent', '/measure', '/api/v1/install.json', '/api/v2/attributed_install', '/api/v2/open', '/event_service/v3/track', '/healthz', '/readyz', '/metrics'];
+    // Every protocol's routes as its plugin declares them (a new protocol is covered by itself), and the ops paths.
+    const paths = [...(await protocolEndpoints()).map((e) => e.path), '/healthz', '/readyz', '/metrics'];
+    expect(paths).toEqual(expect.arrayContaining(['/click', '/view', '/postback', '/s2sevent', '/measure', '/api/v1/install.json', '/api/v2/attributed_install', '/api/v2/open', '/event_service/v3/track']));
     for (const p of paths) {
       const answers: Record<string, { status: number; allow: string | null; body: any }> = {};
       for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']) {
