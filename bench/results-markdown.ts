@@ -44,6 +44,11 @@ export interface ScenarioResult {
    * median over repetitions.
    */
   cpu_us_per_request: number;
+  /**
+   * PostgreSQL's own CPU time per request answered, in µs (every `postgres` process on the
+   * machine, from /proc): where a PostgreSQL scenario's lookups run. Absent on SQLite.
+   */
+  db_cpu_us_per_request?: number;
 }
 
 /** Scenarios compared with each other, by quotients of their ratios (null when one did not run). */
@@ -105,11 +110,11 @@ export function runLine(run: RunInfo): string {
 export function scenarioTable(results: ScenarioResult[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.cpu_us_per_request} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`,
+      `| ${r.scenario} | ${r.requests_per_s} | ${r.records_per_s} | ${r.paired_baseline_req_s ?? (r.ratio_to_baseline === 1 ? r.requests_per_s : '-')} | ${r.ratio_to_baseline ?? '-'} | ${r.p50_ms} | ${r.p99_ms} | ${r.non_2xx} | ${r.peak_rss_mb} | ${r.cpu_us_per_request} | ${r.db_cpu_us_per_request ?? '-'} | ${r.rows_stored === null ? '-' : `${r.rows_stored} / ${r.ok_total}`} |`,
   );
   return [
-    '| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | server CPU µs/req | rows stored / 200s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | req/s | records/s | baseline req/s | ratio | p50 ms | p99 ms | non-2xx | peak RSS MB | server CPU µs/req | PostgreSQL CPU µs/req | rows stored / 200s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

@@ -122,6 +122,27 @@ function cpuSeconds(pid: number): number {
   });
 }
 
+/**
+ * CPU seconds every `postgres` process on the machine has used so far (the server's backends,
+ * its WAL writer and checkpointer): what a PostgreSQL scenario costs beyond our own process.
+ * Backends that exit meanwhile drop out, so it is read around loads that keep their connections.
+ */
+function postgresCpuSeconds(): number {
+  let sum = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
 interface Scenario {
   name: string;
   method: 'GET' | 'POST';
@@ -134,14 +155,17 @@ interface Scenario {
    * batch endpoint is compared with it by records per second.
    */
   recordsPerRequest?: number;
+  /** Also report PostgreSQL's CPU per request (postgresCpuSeconds). */
+  postgres?: boolean;
 }
 
 /** Request counter across warm-up and repetitions, so each request names a new device. */
 let n = 0;
 
-async function load(url: string, scenario: Scenario, seconds: number, pid: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; ok: number; rss: number; cpuUs: number }> {
+async function load(url: string, scenario: Scenario, seconds: number, pid: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; ok: number; rss: number; cpuUs: number; dbCpuUs: number }> {
   let rss = 0;
   const cpuBefore = cpuSeconds(pid);
+  const dbCpuBefore = scenario.postgres ? postgresCpuSeconds() : 0;
   const sampler = setInterval(() => (rss = Math.max(rss, rssMb(pid))), 250);
   const result = await autocannon({
     url,
@@ -161,7 +185,8 @@ async function load(url: string, scenario: Scenario, seconds: number, pid: numbe
   rss = Math.max(rss, rssMb(pid));
   const answered = result['2xx'] + result.non2xx;
   const cpuUs = answered > 0 ? ((cpuSeconds(pid) - cpuBefore) * 1e6) / answered : 0;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, ok: result['2xx'], rss, cpuUs };
+  const dbCpuUs = scenario.postgres && answered > 0 ? ((postgresCpuSeconds() - dbCpuBefore) * 1e6) / answered : 0;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, ok: result['2xx'], rss, cpuUs, dbCpuUs };
 }
 
 const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -195,6 +220,7 @@ async function measure(url: string, scenario: Scenario, pid: number, paired?: Pa
     ok_responses: median(runs, (r) => r.ok),
     peak_rss_mb: Math.round(Math.max(...runs.map((r) => r.rss))),
     cpu_us_per_request: Math.round(median(runs, (r) => r.cpuUs)),
+    ...(scenario.postgres ? { db_cpu_us_per_request: Math.round(median(runs, (r) => r.dbCpuUs)) } : {}),
     ok_total: warm + runs.reduce((a, r) => a + r.ok, 0),
   };
 }
@@ -316,6 +342,7 @@ async function main(): Promise<void> {
       const scenario: Scenario = {
         name: `PostgreSQL, ${workers} worker${workers > 1 ? 's' : ''}: POST /api/v2/open`,
         method: 'POST',
+        postgres: true,
         request: (n) => ({ path: '/api/v2/open', body: JSON.stringify({ token: pgToken.token, app_id: pgApp.app_id, gaid: `pg-${run}-${n}` }) }),
         stored: async () => (await pgStore.listKnownDevices(pgApp.app_id)).length,
       };
@@ -364,6 +391,7 @@ async function main(): Promise<void> {
       const scenario: Scenario = {
         name: `PostgreSQL history: /s2sevent vs ${clicks.toLocaleString('en')} stored clicks`,
         method: 'GET',
+        postgres: true,
         request: (n) => {
           const g = clicks - recent + ((n * 7919) % recent);
           return { path: `/s2sevent?token=${token.token}&user_id=ph-${run}-${n}&user_ip=${seededIp(g)}&user_ua=UA&event_id=__open` };
