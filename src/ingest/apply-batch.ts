@@ -1,6 +1,7 @@
-import { idempotencyCutoff } from '../domain/idempotency.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import type { IngestStore, IngestTx } from '../storage/store.js';
+import { appKey } from '../storage/ingest-tx.js';
+import { BatchView, type BatchConversion } from './batch-view.js';
 import { recordConversion } from './conversions.js';
 import type { WriteOp, WriteOutcome } from './records.js';
 
@@ -45,46 +46,60 @@ async function loadBatchInputs(ops: readonly WriteOp[], context: BatchContext): 
   return { postbacks, rates, retryTtlMs: context.retryTtlMs };
 }
 
-/** The transaction of `applyBatch`, given its inputs. */
+/**
+ * The transaction of `applyBatch`, given its inputs. Touchpoints go first, all in one insert (a
+ * conversion later in the batch sees them; one earlier does not, see BatchView), then the
+ * conversions, resolved together by a BatchView in arrival order: a constant number of
+ * statements for the whole batch, however many records it holds.
+ */
 function recordBatch(store: IngestStore, ops: readonly WriteOp[], inputs: BatchInputs): Promise<WriteOutcome[]> {
   return store.transaction(async (tx) => {
-    const outcomes: WriteOutcome[] = [];
-    let i = 0;
-    while (i < ops.length) {
-      const op = ops[i]!;
-      if (op.kind === 'touchpoint') {
-        // Consecutive touchpoints become multi-row inserts.
-        const j = runEnd(ops, i);
-        outcomes.push(...(await storeTouchpoints(tx, ops.slice(i, j) as Extract<WriteOp, { kind: 'touchpoint' }>[])));
-        i = j;
-      } else {
-        const ctx = { postbacks: inputs.postbacks.get(op.conversion.app.app_id) ?? [], retryTtlMs: inputs.retryTtlMs, rates: inputs.rates };
-        outcomes.push({ kind: 'conversion', outcome: await recordConversion(tx, op.conversion, ctx) });
-        i++;
+    const outcomes: WriteOutcome[] = new Array(ops.length);
+    const touches: number[] = [];
+    const conversions: BatchConversion[] = [];
+    for (const [i, op] of ops.entries()) {
+      if (op.kind === 'touchpoint') touches.push(i);
+      else conversions.push({ op: i, record: op.conversion });
+    }
+    const touchpointOps = new Map<string, number>();
+    if (touches.length > 0) {
+      const stored = await storeTouchpoints(tx, touches.map((i) => ops[i] as TouchpointOp));
+      for (const [n, i] of touches.entries()) {
+        outcomes[i] = stored[n]!;
+        if (stored[n]!.stored) touchpointOps.set(stored[n]!.id, i);
       }
+    }
+    if (conversions.length === 0) return outcomes;
+
+    const postbackApps = new Set([...inputs.postbacks].filter(([, list]) => list.length > 0).map(([appId]) => appId));
+    const view = await BatchView.load(tx, conversions, touchpointOps, postbackApps);
+    for (const [n, { op, record }] of conversions.entries()) {
+      view.focus(n, op);
+      const ctx = { postbacks: inputs.postbacks.get(record.app.app_id) ?? [], retryTtlMs: inputs.retryTtlMs, rates: inputs.rates };
+      outcomes[op] = { kind: 'conversion', outcome: await recordConversion(view, record, ctx) };
+    }
+    const queued = await view.commit();
+    for (const [n, { op }] of conversions.entries()) {
+      const outcome = outcomes[op] as Extract<WriteOutcome, { kind: 'conversion' }>;
+      outcome.outcome.postbacksQueued = queued.get(n) ?? 0;
     }
     return outcomes;
   });
 }
 
-/** Where the run of ops of the same kind as `ops[start]` ends (exclusive). */
-function runEnd(ops: readonly WriteOp[], start: number): number {
-  let end = start + 1;
-  while (end < ops.length && ops[end]!.kind === ops[start]!.kind) end++;
-  return end;
-}
+type TouchpointOp = Extract<WriteOp, { kind: 'touchpoint' }>;
 
-async function storeTouchpoints(tx: IngestTx, ops: Extract<WriteOp, { kind: 'touchpoint' }>[]): Promise<WriteOutcome[]> {
+async function storeTouchpoints(tx: IngestTx, ops: TouchpointOp[]): Promise<Extract<WriteOutcome, { kind: 'touchpoint' }>[]> {
   // A request retried with the same Idempotency-Key keeps the first request's id: nothing new.
-  const ids: string[] = [];
-  const fresh: Extract<WriteOp, { kind: 'touchpoint' }>[] = [];
-  for (const op of ops) {
-    const t = op.touchpoint;
-    const id = op.idempotencyKey === undefined ? t.touchpoint_id : await tx.claimIdempotencyKey(t.app_id, op.idempotencyKey, t.touchpoint_id, t.created_at, idempotencyCutoff(t.created_at));
-    ids.push(id);
-    if (id === t.touchpoint_id) fresh.push(op);
+  // The first op of the batch with a key claims it; a later one with the same key gets its id.
+  const claims = new Map<string, { app_id: string; idem_key: string; record_id: string; created_at: number }>();
+  for (const { touchpoint: t, idempotencyKey } of ops) {
+    const key = idempotencyKey === undefined ? undefined : appKey(t.app_id, idempotencyKey);
+    if (key !== undefined && !claims.has(key)) claims.set(key, { app_id: t.app_id, idem_key: idempotencyKey!, record_id: t.touchpoint_id, created_at: t.created_at });
   }
-  const inserted = await tx.insertTouchpoints(fresh.map((op) => op.touchpoint));
+  const standing = await tx.claimIdempotencyKeys([...claims.values()]);
+  const ids = ops.map(({ touchpoint: t, idempotencyKey }) => (idempotencyKey === undefined ? t.touchpoint_id : (standing.get(appKey(t.app_id, idempotencyKey)) ?? t.touchpoint_id)));
+  const inserted = await tx.insertTouchpoints(ops.filter((op, i) => ids[i] === op.touchpoint.touchpoint_id).map((op) => op.touchpoint));
   // An id repeated inside one batch is stored once: only its first op reports stored.
   return ops.map((_op, i) => ({ kind: 'touchpoint', stored: inserted.delete(ids[i]!), id: ids[i]! }));
 }

@@ -5,14 +5,14 @@
  */
 import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
 import { attribute, type Conversion, type Decision, type TouchCandidate } from '../domain/attribution.js';
-import { identitiesOf } from '../domain/devices.js';
+import { identitiesOf, type Identity } from '../domain/devices.js';
 import type { EventRow, InstallRow, UserRow } from '../domain/entities.js';
 import { checkFraud, DEFAULT_FRAUD_RULES, IP_FLOOD_WINDOW_MS, type FraudRules } from '../domain/fraud.js';
 import { newId } from '../domain/ids.js';
 import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
-import type { CandidateRow, InstallActivity, IngestTx } from '../storage/store.js';
+import type { CandidateQuery, CandidateRow, InstallActivity, RecordTx } from '../storage/store.js';
 import { activityBit, dayNumber } from '../domain/metrics.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
@@ -28,9 +28,9 @@ export interface IngestContext {
   rates: ReadonlyMap<string, number>;
 }
 
-export async function recordConversion(tx: IngestTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0, rates: new Map() }): Promise<ConversionOutcome> {
+export async function recordConversion(tx: RecordTx, record: ConversionRecord, ctx: IngestContext = { postbacks: [], retryTtlMs: 0, rates: new Map() }): Promise<ConversionOutcome> {
   const appId = record.app.app_id;
-  const identities = [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
+  const identities = conversionIdentities(record);
   if (identities.length === 0) throw badRequest('user_id: a user id or a device id is required');
 
   let user = await tx.findUser(appId, identities);
@@ -61,8 +61,7 @@ export async function recordConversion(tx: IngestTx, record: ConversionRecord, c
   if (!newUser) {
     // A user found by its only identity already holds it; more identities may include new ones.
     if (identities.length > 1) await tx.addIdentities(appId, user.user_pk, identities);
-    const absenceDays = record.app.settings.reinstall_after_days ?? DEFAULT_REINSTALL_AFTER_DAYS;
-    if (record.time - user.last_seen_at > absenceDays * DAY_MS) {
+    if (isReinstall(record, user)) {
       reinstall = true;
       await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
     }
@@ -120,9 +119,30 @@ export async function recordConversion(tx: IngestTx, record: ConversionRecord, c
   return { userPk: user.user_pk, newUser, reinstall, attribution: summarize(install), eventStored, postbacksQueued };
 }
 
+/** The identities a conversion names its user by. */
+export function conversionIdentities(record: ConversionRecord): Identity[] {
+  return [...identitiesOf(record.deviceIds, record.userId), ...(record.extraIdentities ?? [])];
+}
+
+/** Whether this sighting of a known user is a reinstall: it comes after the app's absence limit. */
+export function isReinstall(record: ConversionRecord, user: UserRow): boolean {
+  const absenceDays = record.app.settings.reinstall_after_days ?? DEFAULT_REINSTALL_AFTER_DAYS;
+  return record.time - user.last_seen_at > absenceDays * DAY_MS;
+}
+
+/** The window installs from one IP are counted over before this record's install. */
+export function ipFloodWindow(record: ConversionRecord): { since: number; until: number } {
+  return { since: record.time - IP_FLOOD_WINDOW_MS, until: record.time + 1 };
+}
+
+/** The touchpoints a record's install may be credited to: by its ids, its device ids, its IP, until its time. */
+export function candidateQuery(record: ConversionRecord): CandidateQuery {
+  return { ids: [...record.clickIds, ...record.viewIds], deviceIds: record.deviceIds, ip: record.ip, until: record.time };
+}
+
 /** Attributes and stores an install (or reinstall) of `user` at the record's time. */
 async function storeInstall(
-  tx: IngestTx,
+  tx: RecordTx,
   record: ConversionRecord,
   user: UserRow,
   kind: InstallRow['kind'],
@@ -135,12 +155,7 @@ async function storeInstall(
     const network = claim.network === null ? null : await tx.networkSpelling(app.app_id, claim.network);
     return insertInstall(tx, record, user, kind, { ...claim, network }, null);
   }
-  const rows = await tx.findCandidates(app.app_id, {
-    ids: [...record.clickIds, ...record.viewIds],
-    deviceIds: record.deviceIds,
-    ip: record.ip,
-    until: record.time,
-  });
+  const rows = await tx.findCandidates(app.app_id, candidateQuery(record));
   const usable = (list: CandidateRow[]): TouchCandidate[] => list.filter((r) => r.created_at > touchesAfter).map((r) => toCandidate(r, app));
   const conversion: Conversion = {
     time: record.time,
@@ -160,7 +175,7 @@ async function storeInstall(
     const rules = fraudRules(app);
     const installsFromIp =
       rules.maxInstallsPerIp !== null && record.ip !== undefined
-        ? await tx.countInstallsFromIp(app.app_id, record.ip, record.time - IP_FLOOD_WINDOW_MS, record.time + 1)
+        ? await tx.countInstallsFromIp(app.app_id, record.ip, ipFloodWindow(record).since, ipFloodWindow(record).until)
         : 0;
     rejection = checkFraud(
       { installedAt: record.time, touchedAt: decision.touched_at, touchKind: decision.touchpoint_kind, ip: record.ip, installsFromIpLast24h: installsFromIp },
@@ -173,7 +188,7 @@ async function storeInstall(
 }
 
 async function insertInstall(
-  tx: IngestTx,
+  tx: RecordTx,
   record: ConversionRecord,
   user: UserRow,
   kind: InstallRow['kind'],
@@ -220,7 +235,7 @@ function installActivity(event: EventRow, install: InstallRow): InstallActivity 
   };
 }
 
-function fraudRules(app: App): FraudRules {
+export function fraudRules(app: App): FraudRules {
   return {
     minCtitSeconds: app.settings.min_ctit_s ?? DEFAULT_FRAUD_RULES.minCtitSeconds,
     maxInstallsPerIp: app.settings.max_installs_per_ip ?? DEFAULT_FRAUD_RULES.maxInstallsPerIp,

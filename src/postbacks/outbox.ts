@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
 import type { DeliveryRow, InstallRow, PostbackRow, Touchpoint } from '../domain/entities.js';
-import type { IngestTx } from '../storage/store.js';
+import type { RecordTx } from '../storage/store.js';
 import { buildRequests, type Postback, type Trigger, type TriggerContext } from './formats/index.js';
 
 /** A stored postback as the formats see it. */
@@ -32,7 +32,7 @@ export function clickRefOf(install: InstallRow | undefined, touch: Touchpoint | 
  * install or event and the postbacks it owes commit together or not at all.
  */
 export async function enqueuePostbacks(
-  tx: IngestTx,
+  tx: RecordTx,
   postbacks: Postback[],
   trigger: Trigger,
   ctx: Omit<TriggerContext, 'clickRef'>,

@@ -8,12 +8,17 @@ import type { Store } from './store.js';
 
 export { databaseErrorCode };
 
+export interface StoreOptions {
+  /** Called with the SQL of every statement the store sends, as it sends it (tests count them). */
+  onStatement?: ((sql: string) => void) | undefined;
+}
+
 /** Opens the database the configuration names: PostgreSQL when DATABASE_URL is set, else SQLite. */
-export function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir' | 'sqliteSynchronous'>): Store {
+export function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir' | 'sqliteSynchronous'>, options: StoreOptions = {}): Store {
   if (config.databaseUrl !== undefined) {
-    return openPostgresStore({ url: config.databaseUrl, schema: config.databaseSchema });
+    return openPostgresStore({ url: config.databaseUrl, schema: config.databaseSchema, onStatement: options.onStatement });
   }
-  return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, onStatement: options.onStatement });
 }
 
 /** Where the data lives, for a log line: never the password of a URL. */

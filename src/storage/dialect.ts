@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { StatementRunner } from './query-templates.js';
 import type { Database, HistoryTable } from './schema.js';
 import type { DialectName } from './store.js';
 
@@ -18,16 +17,6 @@ export interface DialectHooks {
   readonly migrationSchema?: string | undefined;
   /** Whether SELECT … FOR UPDATE SKIP LOCKED exists (PostgreSQL) for claiming deliveries. */
   readonly skipLocked: boolean;
-  /** Whether hot-path LIMITs are written into the SQL rather than bound (SQLite; see IngestTxQueries). */
-  readonly inlineLimits: boolean;
-  /**
-   * Runs the compiled hot-path statements of an ingest transaction without Kysely's executor
-   * (SQLite: better-sqlite3 runs a statement synchronously on the one connection, and the
-   * executor's half-dozen promises per statement were about 10 % of POST /api/v2/open's CPU,
-   * measured 2026-12-02 in docs/performance.md). Absent: through the transaction (PostgreSQL,
-   * whose named statements go over the pool's connection).
-   */
-  readonly runStatement?: StatementRunner | undefined;
   /**
    * Runs one transaction (`run` opens it on the Kysely it is given) and answers once it is
    * durable; SQLite uses it to flush the WAL off the event loop. Absent: `run(db)`.

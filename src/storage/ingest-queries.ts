@@ -6,32 +6,33 @@ import type { Kysely } from 'kysely';
 import type { Identity } from '../domain/devices.js';
 import type { EventRow, InstallRow, Touchpoint } from '../domain/entities.js';
 import type { DialectHooks } from './dialect.js';
+import { batchStatements } from './batch-sql.js';
 import { IngestTxQueries } from './ingest-tx.js';
-import { QueryTemplates } from './query-templates.js';
 import { INSTALL_COLUMNS, type Database } from './schema.js';
-import type { IngestStore, IngestTx } from './store.js';
+import { ConcurrentWriteError, type IngestStore, type IngestTx } from './store.js';
 
 const CONFLICT_ATTEMPTS = 4;
 
 /** The IngestStore over one database, its transactions run the dialect's way. */
 export function ingestQueries(
   db: Kysely<Database>,
-  hooks: Pick<DialectHooks, 'writeConcurrency' | 'inlineLimits' | 'durableTransaction' | 'errors' | 'runStatement'>,
+  hooks: Pick<DialectHooks, 'name' | 'writeConcurrency' | 'durableTransaction' | 'errors'>,
 ): IngestStore {
-  // Hot-path queries compiled once per store (the SQL differs by dialect).
-  const templates = new QueryTemplates(hooks.runStatement);
+  const statements = batchStatements(hooks.name);
   return {
     writeConcurrency: hooks.writeConcurrency,
 
     async transaction<T>(work: (tx: IngestTx) => Promise<T>): Promise<T> {
       // Two processes touching the same users in different orders deadlock now and then; the
       // database aborts one of them whole, so running it again is safe and usually succeeds.
+      // So is a batch that found another process's rows where it meant to write its own.
       for (let attempt = 1; ; attempt++) {
         try {
-          const run = (kysely: Kysely<Database>) => kysely.transaction().execute((trx) => work(new IngestTxQueries(trx, templates, hooks.inlineLimits)));
+          const run = (kysely: Kysely<Database>) => kysely.transaction().execute((trx) => work(new IngestTxQueries(trx, statements)));
           return await (hooks.durableTransaction ? hooks.durableTransaction(db, run) : run(db));
         } catch (error) {
-          if (attempt >= CONFLICT_ATTEMPTS || !hooks.errors.isRolledBackConflict(error)) throw error;
+          const conflict = error instanceof ConcurrentWriteError || hooks.errors.isRolledBackConflict(error);
+          if (attempt >= CONFLICT_ATTEMPTS || !conflict) throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
         }
       }

@@ -1,70 +1,149 @@
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
-import { IDEMPOTENCY_KEY_PREFIX, idempotencyCutoff } from '../domain/idempotency.js';
 import { DAY_MS } from '../domain/metrics.js';
+import { CANDIDATE_MATCHES, type BatchStatements } from './batch-sql.js';
 import { networkSpelling } from './networks.js';
-import type { QueryTemplates } from './query-templates.js';
-import { EVENT_COLUMNS, INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
+import type { Database, TouchpointDaysTable } from './schema.js';
 import {
-  CANDIDATE_COLUMNS,
   DEVICE_LOOKBACK_MS,
   IP_LOOKBACK_MS,
+  type AppIdentity,
+  type CandidateLookup,
+  type CandidateMatchRow,
   type CandidateQuery,
   type CandidateRow,
   type InstallActivity,
+  type InstallInsert,
+  type InstallRejection,
   type IngestTx,
+  type IpCountLookup,
 } from './store.js';
 
-// SQLite allows 32766 bound values per statement and PostgreSQL 65535; 22 columns x 400 rows
-// stays under both.
-const INSERT_CHUNK_ROWS = 400;
-/** Candidates per lookup: the newest few are all last-touch attribution can pick from. */
-const CANDIDATE_LIMIT = 50;
+/** `app_id` NUL `key`: how the batch statements' answers are keyed. */
+export const appKey = (appId: string, key: string): string => `${appId}\u0000${key}`;
 
-/** The ingest transaction's queries (IngestTx), shared by both dialects. */
+/**
+ * The ingest transaction's queries (IngestTx), shared by both dialects. The set-wise ones run
+ * the batch statements of batch-sql.ts, one statement for all the rows given; the record-level
+ * ones (RecordTx) are those same statements with one row.
+ */
 export class IngestTxQueries implements IngestTx {
   constructor(
     private readonly trx: Transaction<Database>,
-    private readonly templates: QueryTemplates,
-    /** Whether hot-path LIMITs go into the SQL text instead of being bound (see `limit`). */
-    private readonly inlineLimits: boolean,
+    private readonly statements: BatchStatements,
   ) {}
 
-  /**
-   * SQLite runs `ORDER BY … LIMIT ?` three to seven times slower than the same query with
-   * `LIMIT 50` written out (the identity and candidate lookups: 19–37 µs against 5–7 µs), as it
-   * cannot plan for a limit it does not know. PostgreSQL went the other way: with the limits
-   * written out, POST /api/v2/open fell from 1.48k to 1.07k req/s, so there they stay bound.
-   */
-  private limit(n: number): number | RawBuilder<number> {
-    return this.inlineLimits ? sql.lit(n) : n;
+  /** Runs one batch statement with its rows as its one JSON parameter; nothing to do for no rows. */
+  private async run<R>(statement: keyof BatchStatements, rows: readonly object[]): Promise<R[]> {
+    if (rows.length === 0) return [];
+    const result = await this.trx.executeQuery(CompiledQuery.raw(this.statements[statement], [JSON.stringify(rows)]));
+    return result.rows as R[];
   }
 
-  networkSpelling(appId: string, network: string): Promise<string> {
-    return networkSpelling(this.trx, appId, network);
+  // ---- set-wise (BatchTx) ----
+
+  async findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow })[]> {
+    const rows = await this.run<{ kind: string; value: string; user_pk: string; app_id: string; created_at: number; last_seen_at: number }>('findUsers', identities);
+    return rows.map((r) => ({
+      app_id: r.app_id,
+      kind: r.kind,
+      value: r.value,
+      user: { user_pk: r.user_pk, app_id: r.app_id, created_at: Number(r.created_at), last_seen_at: Number(r.last_seen_at) },
+    }));
+  }
+
+  installsOf(users: { app_id: string; user_pk: string }[]): Promise<InstallRow[]> {
+    return this.run<InstallRow>('getInstalls', users);
+  }
+
+  candidatesFor(lookups: CandidateLookup[]): Promise<CandidateMatchRow[]> {
+    return this.run<CandidateMatchRow>('findCandidates', lookups);
+  }
+
+  async ipInstallCounts(lookups: IpCountLookup[]): Promise<Map<number, number>> {
+    const rows = await this.run<{ i: number; n: number | string }>('countInstallsFromIps', lookups);
+    return new Map(rows.map((r) => [Number(r.i), Number(r.n)]));
+  }
+
+  async eventClaimsOf(keys: { app_id: string; dedup_key: string }[]): Promise<{ app_id: string; dedup_key: string; created_at: number }[]> {
+    return this.run('findEventClaims', keys);
+  }
+
+  touchpointsOf(ids: string[]): Promise<Touchpoint[]> {
+    return this.run<Touchpoint>('getTouchpoints', ids.map((touchpoint_id) => ({ touchpoint_id })));
+  }
+
+  async insertUsers(rows: UserRow[]): Promise<void> {
+    await this.run('insertUsers', rows);
+  }
+
+  claimIdentities(rows: (AppIdentity & { user_pk: string })[]): Promise<AppIdentity[]> {
+    // In one order on every process, so two batches claiming the same identities wait for each
+    // other rather than deadlock.
+    const sorted = [...rows].sort((a, b) => compare(a.app_id, b.app_id) || compare(a.kind, b.kind) || compare(a.value, b.value));
+    return this.run<AppIdentity>('claimIdentities', sorted);
+  }
+
+  async moveIdentityOwners(moves: { app_id: string; from_pk: string; to_pk: string }[]): Promise<void> {
+    await this.run('moveIdentities', moves);
+  }
+
+  async rejectInstallsOf(rejections: InstallRejection[]): Promise<string[]> {
+    const rows = await this.run<{ install_id: string }>('rejectInstalls', rejections);
+    return rows.map((r) => r.install_id);
+  }
+
+  async insertInstalls(rows: InstallInsert[]): Promise<Set<string>> {
+    const stored = await this.run<{ install_id: string }>('insertInstalls', rows);
+    return new Set(stored.map((r) => r.install_id));
+  }
+
+  async addInstallActivities(rows: (InstallActivity & { install_id: string })[]): Promise<void> {
+    await this.run('addInstallActivity', rows);
+  }
+
+  async updateLastSeenOf(rows: { user_pk: string; seen_at: number }[]): Promise<void> {
+    await this.run('updateLastSeen', rows);
+  }
+
+  async claimEventKeys(rows: { app_id: string; dedup_key: string; event_pk: string; created_at: number }[]): Promise<Set<string>> {
+    const claimed = await this.run<{ app_id: string; dedup_key: string }>('claimEventKeys', rows);
+    return new Set(claimed.map((r) => appKey(r.app_id, r.dedup_key)));
+  }
+
+  async insertEvents(rows: EventRow[]): Promise<void> {
+    await this.run('insertEvents', rows);
+  }
+
+  async insertDeliveryRows(rows: DeliveryRow[]): Promise<Set<string>> {
+    const stored = await this.run<{ delivery_id: string }>('insertDeliveries', rows);
+    return new Set(stored.map((r) => r.delivery_id));
+  }
+
+  async claimIdempotencyKeys(claims: { app_id: string; idem_key: string; record_id: string; created_at: number }[]): Promise<Map<string, string>> {
+    await this.run('claimIdempotencyKeys', claims);
+    const rows = await this.run<{ app_id: string; idem_key: string; record_id: string }>(
+      'findIdempotencyKeys',
+      claims.map((c) => ({ app_id: c.app_id, idem_key: c.idem_key })),
+    );
+    return new Map(rows.map((r) => [appKey(r.app_id, r.idem_key), r.record_id]));
   }
 
   async insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>> {
-    const inserted = new Set<string>();
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
-      const stored = await this.trx
-        .insertInto('touchpoints')
-        .values(rows.slice(i, i + INSERT_CHUNK_ROWS))
-        // (id, time) is the key a month-partitioned table can hold (migration 0008).
-        .onConflict((oc) => oc.columns(['touchpoint_id', 'created_at']).doNothing())
-        .returning('touchpoint_id')
-        .execute();
-      for (const row of stored) inserted.add(row.touchpoint_id);
-    }
-    await this.countTouchDays(rows.filter((row) => inserted.has(row.touchpoint_id)));
+    const stored = await this.run<{ touchpoint_id: string }>('insertTouchpoints', rows);
+    const inserted = new Set(stored.map((r) => r.touchpoint_id));
+    await this.countTouchDays(rows, inserted);
     return inserted;
   }
 
-  /** Adds new touchpoints to the daily counts reports read (touchpoint_days). */
-  private async countTouchDays(rows: Touchpoint[]): Promise<void> {
+  /** Adds new touchpoints to the daily counts reports read (touchpoint_days); each id once. */
+  private async countTouchDays(rows: Touchpoint[], inserted: Set<string>): Promise<void> {
     const counts = new Map<string, TouchpointDaysTable>();
+    const counted = new Set<string>();
     for (const row of rows) {
+      if (!inserted.has(row.touchpoint_id) || counted.has(row.touchpoint_id)) continue;
+      counted.add(row.touchpoint_id);
       const day = Math.floor(row.created_at / DAY_MS);
       const campaign = row.campaign_id ?? '';
       const network = row.network ?? '';
@@ -73,227 +152,111 @@ export class IngestTxQueries implements IngestTx {
       if (entry) entry.count += 1;
       else counts.set(key, { app_id: row.app_id, day, kind: row.kind, campaign_id: campaign, network, count: 1 });
     }
-    const values = [...counts.values()];
-    for (let i = 0; i < values.length; i += INSERT_CHUNK_ROWS) {
-      await this.trx
-        .insertInto('touchpoint_days')
-        .values(values.slice(i, i + INSERT_CHUNK_ROWS))
-        .onConflict((oc) =>
-          oc.columns(['app_id', 'day', 'kind', 'campaign_id', 'network']).doUpdateSet((eb) => ({ count: eb('touchpoint_days.count', '+', eb.ref('excluded.count')) })),
-        )
-        .execute();
-    }
+    await this.run('countTouchDays', [...counts.values()]);
   }
 
-  getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined> {
-    return this.trx.selectFrom('touchpoints').selectAll().where('touchpoint_id', '=', touchpointId).executeTakeFirst();
+  // ---- record-level (RecordTx), over the set-wise statements ----
+
+  networkSpelling(appId: string, network: string): Promise<string> {
+    return networkSpelling(this.trx, appId, network);
+  }
+
+  async getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined> {
+    return (await this.touchpointsOf([touchpointId]))[0];
   }
 
   async findUser(appId: string, identities: Identity[]): Promise<UserRow | undefined> {
-    if (identities.length === 0) return undefined;
-    const values = [appId, ...identities.flatMap((id) => [id.kind, id.value])];
-    const rows = await this.templates.rows(this.trx, `findUser:${identities.length}`, values, ([app, ...pairs]) =>
-      this.trx
-        .selectFrom('user_identities')
-        .innerJoin('users', 'users.user_pk', 'user_identities.user_pk')
-        .selectAll('users')
-        .where('user_identities.app_id', '=', app!)
-        .where((eb) => eb.or(identities.map((_, i) => eb.and([eb('user_identities.kind', '=', pairs[2 * i]!), eb('user_identities.value', '=', pairs[2 * i + 1]!)]))))
-        .orderBy('users.created_at')
-        .orderBy('users.user_pk')
-        .limit(this.limit(1)),
-    );
-    return rows[0];
+    const owners = await this.findUsersOf(identities.map((id) => ({ app_id: appId, kind: id.kind, value: id.value })));
+    return oldestUser(owners.map((o) => o.user));
   }
 
-  async insertUser(row: UserRow): Promise<void> {
-    await this.templates.rows(this.trx, 'insertUser', [row.user_pk, row.app_id, row.created_at, row.last_seen_at], ([user_pk, app_id, created_at, last_seen_at]) =>
-      this.trx.insertInto('users').values({ user_pk: user_pk!, app_id: app_id!, created_at: created_at!, last_seen_at: last_seen_at! }),
-    );
+  insertUser(row: UserRow): Promise<void> {
+    return this.insertUsers([row]);
   }
 
   async addIdentities(appId: string, userPk: string, identities: Identity[]): Promise<number> {
-    if (identities.length === 0) return 0;
-    const values = [appId, userPk, ...identities.flatMap((id) => [id.kind, id.value])];
-    const claimed = await this.templates.rows(this.trx, `addIdentities:${identities.length}`, values, ([app, user, ...pairs]) =>
-      this.trx
-        .insertInto('user_identities')
-        .values(identities.map((_, i) => ({ app_id: app!, kind: pairs[2 * i]!, value: pairs[2 * i + 1]!, user_pk: user! })))
-        .onConflict((oc) => oc.columns(['app_id', 'kind', 'value']).doNothing())
-        .returning('kind'),
-    );
-    return claimed.length;
+    return (await this.claimIdentities(identities.map((id) => ({ app_id: appId, kind: id.kind, value: id.value, user_pk: userPk })))).length;
   }
 
-  async moveIdentities(appId: string, fromUserPk: string, toUserPk: string): Promise<void> {
-    await this.trx.updateTable('user_identities').set({ user_pk: toUserPk }).where('app_id', '=', appId).where('user_pk', '=', fromUserPk).execute();
+  moveIdentities(appId: string, fromUserPk: string, toUserPk: string): Promise<void> {
+    return this.moveIdentityOwners([{ app_id: appId, from_pk: fromUserPk, to_pk: toUserPk }]);
   }
 
-  async updateLastSeen(userPk: string, time: number): Promise<void> {
-    await this.templates.rows(this.trx, 'updateLastSeen', [time, userPk, time], ([t, user, t2]) =>
-      this.trx.updateTable('users').set({ last_seen_at: t! }).where('user_pk', '=', user!).where('last_seen_at', '<', t2!),
-    );
+  updateLastSeen(userPk: string, time: number): Promise<void> {
+    return this.updateLastSeenOf([{ user_pk: userPk, seen_at: time }]);
   }
 
   async findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }> {
-    const base = (app: string, until: number) =>
-      this.trx
-        .selectFrom('touchpoints')
-        .leftJoin('campaigns', 'campaigns.campaign_id', 'touchpoints.campaign_id')
-        .select(CANDIDATE_COLUMNS.map((c) => `touchpoints.${c}` as const))
-        .select([
-          'campaigns.click_window_s as campaign_click_window_s',
-          'campaigns.view_window_s as campaign_view_window_s',
-          'campaigns.probabilistic_window_s as campaign_probabilistic_window_s',
-        ])
-        .where('touchpoints.app_id', '=', app)
-        .where('touchpoints.created_at', '<=', until);
-
-    const byId =
-      query.ids.length === 0
-        ? []
-        : await this.templates.rows(this.trx, `candidatesById:${query.ids.length}`, [appId, query.until, ...query.ids], ([app, until, ...ids]) =>
-            base(app!, until!).where('touchpoints.touchpoint_id', 'in', ids),
-          );
-
-    // One indexed range scan per device id kind: (app_id, idfa, created_at) and so on.
-    const byDevice: CandidateRow[] = [];
-    for (const kind of DEVICE_ID_KINDS) {
-      const value = query.deviceIds[kind];
-      if (value === undefined) continue;
-      const rows = await this.templates.rows(this.trx, `candidatesBy:${kind}`, [appId, query.until, value, query.until - DEVICE_LOOKBACK_MS], ([app, until, v, since]) =>
-        base(app!, until!).where(`touchpoints.${kind}`, '=', v!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(this.limit(CANDIDATE_LIMIT)),
-      );
-      byDevice.push(...rows);
-    }
-
-    const byIp =
-      query.ip === undefined
-        ? []
-        : await this.templates.rows(this.trx, 'candidatesByIp', [appId, query.until, query.ip, query.until - IP_LOOKBACK_MS], ([app, until, ip, since]) =>
-            base(app!, until!).where('touchpoints.ip', '=', ip!).where('touchpoints.created_at', '>=', since!).orderBy('touchpoints.created_at', 'desc').limit(this.limit(CANDIDATE_LIMIT)),
-          );
-    return { byId, byDevice, byIp };
+    const rows = await this.candidatesFor(candidateLookups(0, appId, query));
+    return splitCandidates(rows);
   }
 
   async countInstallsFromIp(appId: string, ip: string, since: number, until: number): Promise<number> {
-    const row = await this.trx
-      .selectFrom('installs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('app_id', '=', appId)
-      .where('counted_ip', '=', ip)
-      .where('installed_at', '>=', since)
-      .where('installed_at', '<', until)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return (await this.ipInstallCounts([{ i: 0, app_id: appId, ip, since, until }])).get(0) ?? 0;
   }
 
   async insertInstall(row: InstallRow, countIp: boolean): Promise<boolean> {
-    const values = [...INSTALL_COLUMNS.map((c) => row[c]), countIp ? row.ip : null];
-    const stored = await this.templates.rows(this.trx, 'insertInstall', values, (bound) =>
-      this.trx
-        .insertInto('installs')
-        .values({ ...(Object.fromEntries(INSTALL_COLUMNS.map((c, i) => [c, bound[i]])) as unknown as InstallRow), counted_ip: bound[INSTALL_COLUMNS.length] as unknown as string | null })
-        // The conflict target repeats the partial index's predicate as a literal: SQLite only
-        // matches a partial unique index when it can see the two are the same.
-        .onConflict((oc) => oc.columns(['app_id', 'user_pk']).where('kind', '=', sql.lit('install')).doNothing())
-        .returning('install_id'),
-    );
-    return stored.length === 1;
+    return (await this.insertInstalls([{ ...row, counted_ip: countIp ? row.ip : null }])).size === 1;
   }
 
   async getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {
-    const rows = await this.templates.rows(this.trx, 'getInstall', [appId, userPk], ([app, user]) =>
-      this.trx.selectFrom('installs').select(INSTALL_COLUMNS).where('app_id', '=', app!).where('user_pk', '=', user!).where('kind', '=', sql.lit('install')),
-    );
-    return rows[0] as InstallRow | undefined;
+    return (await this.installsOf([{ app_id: appId, user_pk: userPk }]))[0];
   }
 
   async insertEvent(row: EventRow): Promise<boolean> {
     if (row.dedup_key !== null) {
-      // The key is claimed first, in its own table: events are partitioned by month on
-      // PostgreSQL, and a retry may arrive in another month than the first sighting.
-      // An Idempotency-Key (`key:`) claimed before the window is a new request: its claim is
-      // taken over. The sender's own ids (`uid:`, `import:`) stand for one event for good.
-      const values = [row.app_id, row.dedup_key, row.event_pk, row.received_at, idempotencyCutoff(row.received_at)];
-      const claimed = await this.templates.rows(this.trx, 'claimEventDedup', values, ([app_id, dedup_key, event_pk, created_at, since]) =>
-        this.trx
-          .insertInto('event_dedup')
-          .values({ app_id: app_id!, dedup_key: dedup_key!, event_pk: event_pk!, created_at: created_at! })
-          .onConflict((oc) =>
-            oc
-              .columns(['app_id', 'dedup_key'])
-              .doUpdateSet({ event_pk: (eb) => eb.ref('excluded.event_pk'), created_at: (eb) => eb.ref('excluded.created_at') })
-              .where('event_dedup.created_at', '<', since!)
-              .where('event_dedup.dedup_key', 'like', `${IDEMPOTENCY_KEY_PREFIX}%`),
-          )
-          .returning('event_pk'),
-      );
-      if (claimed.length === 0) return false;
+      const claimed = await this.claimEventKeys([{ app_id: row.app_id, dedup_key: row.dedup_key, event_pk: row.event_pk, created_at: row.received_at }]);
+      if (claimed.size === 0) return false;
     }
-    await this.templates.rows(this.trx, 'insertEvent', EVENT_COLUMNS.map((c) => row[c]), (values) =>
-      this.trx.insertInto('events').values(Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as EventRow),
-    );
+    await this.insertEvents([row]);
     return true;
   }
 
-  async claimIdempotencyKey(appId: string, key: string, recordId: string, now: number, since: number): Promise<string> {
-    await this.trx
-      .insertInto('idempotency_keys')
-      .values({ app_id: appId, idem_key: key, record_id: recordId, created_at: now })
-      // An expired claim is taken over: the key now stands for this record.
-      .onConflict((oc) =>
-        oc
-          .columns(['app_id', 'idem_key'])
-          .doUpdateSet({ record_id: recordId, created_at: now })
-          .where('idempotency_keys.created_at', '<', since),
-      )
-      .execute();
-    const row = await this.trx
-      .selectFrom('idempotency_keys')
-      .select('record_id')
-      .where('app_id', '=', appId)
-      .where('idem_key', '=', key)
-      .executeTakeFirstOrThrow();
-    return row.record_id;
-  }
-
   async insertDeliveries(rows: DeliveryRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const stored = await this.trx
-      .insertInto('deliveries')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['postback_id', 'dedup_key']).doNothing())
-      .returning('delivery_id')
-      .execute();
-    return stored.length;
+    return (await this.insertDeliveryRows(rows)).size;
   }
 
-  async addInstallActivity(installId: string, a: InstallActivity): Promise<void> {
-    const values = [a.opens, a.purchases, a.unpriced_purchases, a.revenue_usd, a.active_bit, installId];
-    await this.templates.rows(this.trx, 'addInstallActivity', values, ([opens, purchases, unpriced, revenue, bit, id]) =>
-      this.trx
-        .updateTable('installs')
-        .set((eb) => ({
-          opens: eb('opens', '+', opens!),
-          purchases: eb('purchases', '+', purchases!),
-          unpriced_purchases: eb('unpriced_purchases', '+', unpriced!),
-          revenue_usd: eb('revenue_usd', '+', revenue!),
-          active_days: sql<number>`active_days | ${bit!}`,
-        }))
-        .where('install_id', '=', id!),
-    );
+  addInstallActivity(installId: string, a: InstallActivity): Promise<void> {
+    return this.addInstallActivities([{ ...a, install_id: installId }]);
   }
 
   async rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {
-    if (touchpointIds.length === 0) return 0;
-    const result = await this.trx
-      .updateTable('installs')
-      .set({ status: 'rejected', rejected_reason: reason, rejected_value: value })
-      .where('app_id', '=', appId)
-      .where('user_pk', '=', userPk)
-      .where('touchpoint_id', 'in', touchpointIds)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const rows = touchpointIds.map((touchpoint_id) => ({ app_id: appId, user_pk: userPk, touchpoint_id, reason, detail: value }));
+    return (await this.rejectInstallsOf(rows)).length;
   }
 }
+
+/** The lookups a candidate query makes: by each id, each device id, and the IP, numbered `i`. */
+export function candidateLookups(i: number, appId: string, query: CandidateQuery): CandidateLookup[] {
+  const lookups: CandidateLookup[] = [];
+  for (const id of new Set(query.ids)) lookups.push({ i, how: 'id', app_id: appId, value: id, since: 0, until: query.until });
+  for (const kind of DEVICE_ID_KINDS) {
+    const value = query.deviceIds[kind];
+    if (value !== undefined) lookups.push({ i, how: kind, app_id: appId, value, since: query.until - DEVICE_LOOKBACK_MS, until: query.until });
+  }
+  if (query.ip !== undefined) lookups.push({ i, how: 'ip', app_id: appId, value: query.ip, since: query.until - IP_LOOKBACK_MS, until: query.until });
+  return lookups;
+}
+
+/** A lookup's rows as attribution reads them: by id, by device id, by IP. */
+export function splitCandidates(rows: CandidateMatchRow[]): { byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] } {
+  const out = { byId: [] as CandidateRow[], byDevice: [] as CandidateRow[], byIp: [] as CandidateRow[] };
+  // In the order the per-lookup queries gave them: lookups in CANDIDATE_MATCHES order, newest first.
+  const sorted = [...rows].sort((a, b) => CANDIDATE_MATCHES.indexOf(a.how) - CANDIDATE_MATCHES.indexOf(b.how) || b.created_at - a.created_at || compare(a.touchpoint_id, b.touchpoint_id));
+  for (const row of sorted) (row.how === 'id' ? out.byId : row.how === 'ip' ? out.byIp : out.byDevice).push(row);
+  return out;
+}
+
+/** The oldest of these users (by creation, then id): the one a user's identities name when they disagree. */
+export function oldestUser<U extends UserRow>(users: U[]): U | undefined {
+  let oldest: U | undefined;
+  for (const user of users) {
+    if (!oldest || user.created_at < oldest.created_at || (user.created_at === oldest.created_at && user.user_pk < oldest.user_pk)) oldest = user;
+  }
+  return oldest;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+

@@ -11,6 +11,7 @@ import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
+import type { CandidateMatch } from './batch-sql.js';
 
 // ---------------------------------------------------------------------------------------------
 // Catalog: what the operator configures (apps, tokens, campaigns, postbacks, currency rates,
@@ -139,12 +140,12 @@ export interface InstallActivity {
 }
 
 /**
- * The record-level operations of one transaction: what ingest does to store a click, an
- * install or an event. Everything done through one IngestTx commits or rolls back together.
+ * The record-level operations of one transaction: what storing one click, install or event
+ * asks of the database (ingest/conversions.ts). The batch view (ingest/batch-view.ts) answers
+ * them from memory for a whole group commit; the database's own IngestTx answers them too, one
+ * record at a time, over the set-wise statements of BatchTx.
  */
-export interface IngestTx {
-  /** Inserts touchpoints, ignoring ids already stored; returns the ids that were new. */
-  insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
+export interface RecordTx {
   /** How the app first spelt `network` (its campaigns and postbacks compare case-insensitively), else `network`. */
   networkSpelling(appId: string, network: string): Promise<string>;
   getTouchpoint(touchpointId: string): Promise<Touchpoint | undefined>;
@@ -173,18 +174,119 @@ export interface IngestTx {
   getInstall(appId: string, userPk: string): Promise<InstallRow | undefined>;
   /** Inserts an event; false when its dedup key was already stored. */
   insertEvent(row: EventRow): Promise<boolean>;
-  /**
-   * Claims an idempotency key for a record id; returns the id the key stands for — `recordId`
-   * when the claim is new or the earlier one was made before `since` (expired: the key is
-   * claimed anew), the first request's id when the key was used since.
-   */
-  claimIdempotencyKey(appId: string, key: string, recordId: string, now: number, since: number): Promise<string>;
-  /** Queues outbound requests; one per (postback, cause), a repeat is ignored. */
+  /** Queues outbound requests; one per (postback, cause), a repeat is ignored. Returns how many were new. */
   insertDeliveries(rows: DeliveryRow[]): Promise<number>;
   /** Adds a sighting's opens, purchases, revenue and activity day to the install's summary. */
   addInstallActivity(installId: string, activity: InstallActivity): Promise<void>;
   /** Marks the user's installs credited to any of these touchpoints rejected; returns how many. */
   rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
+}
+
+/** An identity of the app, as the batch statements name it. */
+export interface AppIdentity {
+  app_id: string;
+  kind: string;
+  value: string;
+}
+
+/** One candidate lookup of a batch: touchpoints of the app matching `value` by `how`, in [since, until]. */
+export interface CandidateLookup {
+  /** The caller's number for the lookup, given back with each row. */
+  i: number;
+  how: CandidateMatch;
+  app_id: string;
+  value: string;
+  since: number;
+  until: number;
+}
+
+/** A touchpoint found by a candidate lookup: the whole touchpoint, its campaign's windows, and the lookup. */
+export interface CandidateMatchRow extends Touchpoint {
+  i: number;
+  how: CandidateMatch;
+  campaign_click_window_s: number | null;
+  campaign_view_window_s: number | null;
+  campaign_probabilistic_window_s: number | null;
+}
+
+/** One count of a batch: installs of the app from `ip` with installed_at in [since, until). */
+export interface IpCountLookup {
+  i: number;
+  app_id: string;
+  ip: string;
+  since: number;
+  until: number;
+}
+
+/** An install to store, with the IP it counts under (null unless the app limits installs per IP). */
+export type InstallInsert = InstallRow & { counted_ip: string | null };
+
+/** A rejection of the installs of a user credited to one touchpoint. */
+export interface InstallRejection {
+  app_id: string;
+  user_pk: string;
+  touchpoint_id: string;
+  reason: string;
+  detail: string | null;
+}
+
+/**
+ * The set-wise operations of one transaction: every statement takes a whole group commit's rows
+ * at once, so a batch runs the same few statements however many records it holds
+ * (storage/batch-sql.ts).
+ */
+export interface BatchTx {
+  /** Which of these identities belong to a user, and to whom. */
+  findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow })[]>;
+  /** The first installs (kind `install`) of these users. */
+  installsOf(users: { app_id: string; user_pk: string }[]): Promise<InstallRow[]>;
+  candidatesFor(lookups: CandidateLookup[]): Promise<CandidateMatchRow[]>;
+  /** Each lookup's count (by its `i`), among installs stored with their IP counted. */
+  ipInstallCounts(lookups: IpCountLookup[]): Promise<Map<number, number>>;
+  /** The event dedup keys already claimed, and when. */
+  eventClaimsOf(keys: { app_id: string; dedup_key: string }[]): Promise<{ app_id: string; dedup_key: string; created_at: number }[]>;
+  touchpointsOf(ids: string[]): Promise<Touchpoint[]>;
+  insertUsers(rows: UserRow[]): Promise<void>;
+  /** Links identities to users, leaving alone those already linked; returns those that were new. */
+  claimIdentities(rows: (AppIdentity & { user_pk: string })[]): Promise<AppIdentity[]>;
+  /** Hands every identity of one user to another. */
+  moveIdentityOwners(moves: { app_id: string; from_pk: string; to_pk: string }[]): Promise<void>;
+  /** Returns the ids of the installs rejected. */
+  rejectInstallsOf(rejections: InstallRejection[]): Promise<string[]>;
+  /** Inserts installs; a first install of a user who has one already is skipped. Returns the ids stored. */
+  insertInstalls(rows: InstallInsert[]): Promise<Set<string>>;
+  addInstallActivities(rows: (InstallActivity & { install_id: string })[]): Promise<void>;
+  /** Moves each user's last_seen_at forward to `seen_at` (never back). */
+  updateLastSeenOf(rows: { user_pk: string; seen_at: number }[]): Promise<void>;
+  /**
+   * Claims event dedup keys (an expired `key:` claim is taken over); returns those claimed, as
+   * `app_id` NUL `dedup_key`.
+   */
+  claimEventKeys(rows: { app_id: string; dedup_key: string; event_pk: string; created_at: number }[]): Promise<Set<string>>;
+  insertEvents(rows: EventRow[]): Promise<void>;
+  /** Queues outbound requests, a repeated (postback, cause) ignored; returns the ids stored. */
+  insertDeliveryRows(rows: DeliveryRow[]): Promise<Set<string>>;
+  /**
+   * Claims idempotency keys for record ids (an expired claim is taken over) and returns the id
+   * each key stands for now, by `app_id` NUL `idem_key`. One claim per key.
+   */
+  claimIdempotencyKeys(claims: { app_id: string; idem_key: string; record_id: string; created_at: number }[]): Promise<Map<string, string>>;
+  /** Inserts touchpoints, ignoring ids already stored; returns the ids that were new. */
+  insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
+}
+
+/** Everything one ingest transaction can do. Everything done through it commits or rolls back together. */
+export type IngestTx = RecordTx & BatchTx;
+
+/**
+ * Another server process stored, a moment ago, a row this batch expected to store (a new
+ * user's identity, an event's dedup key): its view of the database was stale, so the whole
+ * transaction is rolled back and run again, and the second run sees that process's rows.
+ */
+export class ConcurrentWriteError extends Error {
+  constructor(what: string) {
+    super(`another process stored ${what} during this batch`);
+  }
 }
 
 export interface IngestStore {

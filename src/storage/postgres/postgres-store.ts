@@ -11,6 +11,8 @@ export interface PostgresOptions {
   /** A schema of its own (created on migrate), e.g. one per test run; default `public`. */
   schema?: string | undefined;
   poolSize?: number;
+  /** Called with every statement's SQL as it is sent (storage/db.ts StoreOptions). */
+  onStatement?: ((sql: string) => void) | undefined;
 }
 
 const INT8_OID = 20;
@@ -28,16 +30,17 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 /**
  * Sends each query as a named prepared statement, so PostgreSQL parses and plans it once per
  * connection instead of on every call (Kysely sends unnamed statements). The name is a hash of
- * the SQL text, which repeats because values are bound (and hot queries are compiled once,
- * see query-templates.ts); pg keeps the names it has prepared on each connection.
+ * the SQL text, which repeats because values are bound (and the batch statements' text never
+ * changes, see batch-sql.ts); pg keeps the names it has prepared on each connection.
  */
-function prepareNamedStatements(client: pg.PoolClient): void {
+function prepareNamedStatements(client: pg.PoolClient, onStatement?: (sql: string) => void): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   // A prepared `SELECT *` whose table gained a column (a newer version migrated while this one
   // runs) fails with 0A000 "cached plan must not change result type" for as long as the
   // connection lives; such a statement goes back to being sent unnamed.
   const stale = new Set<string>();
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string') onStatement?.(text);
     if (typeof text === 'string' && Array.isArray(values) && callback === undefined && PREPARABLE.test(text)) {
       const name = `s2s_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
       if (!stale.has(name)) {
@@ -71,7 +74,7 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
   // instead, which the request turns into a 503.
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    prepareNamedStatements(client);
+    prepareNamedStatements(client, options.onStatement);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return composeStore(db, {
@@ -80,7 +83,6 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
     skipLocked: true,
     partitions: MONTHLY_PARTITIONS,
     errors: POSTGRES_ERRORS,
-    inlineLimits: false,
     writeConcurrency: 4,
     migrationSchema: options.schema,
     prepare: async (kdb) => {

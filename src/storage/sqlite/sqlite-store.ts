@@ -16,6 +16,8 @@ export interface SqliteOptions {
   synchronous: 'FULL' | 'NORMAL';
   /** How the WAL is flushed after an ingest commit (FULL); tests stand in for it. */
   flushWal?: (handle: FileHandle) => Promise<void>;
+  /** Called with every statement's SQL as it runs (storage/db.ts StoreOptions). */
+  onStatement?: ((sql: string) => void) | undefined;
 }
 
 export const SQLITE_FILE = 's2s.sqlite';
@@ -51,9 +53,11 @@ const UNPARTITIONED: HistoryPartitions = {
  * ingest path, so prepared statements are kept by SQL text (queries bind their values, so the
  * text repeats). Each statement runs to completion before the next, so reuse is safe.
  */
-function statementCache(database: SqliteDatabase.Database, profile: StatementProfile | null): (sql: string) => SqliteDatabase.Statement {
+function statementCache(database: SqliteDatabase.Database, profile: StatementProfile | null, onStatement?: (sql: string) => void): (sql: string) => SqliteDatabase.Statement {
   const cache = new Map<string, SqliteDatabase.Statement>();
+  // Kysely's driver asks for the statement each time it runs one.
   return (sql) => {
+    onStatement?.(sql);
     let statement = cache.get(sql);
     if (!statement) {
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
@@ -104,18 +108,11 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   // A checkpoint copies the WAL into the database file and fsyncs both, inside the commit
   // that crossed the threshold (on the event loop). Fewer, larger ones cost less per page.
   database.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
-  const prepare = statementCache(database, process.env.S2S_SQL_PROFILE ? StatementProfile.untilExit() : null);
+  const prepare = statementCache(database, process.env.S2S_SQL_PROFILE ? StatementProfile.untilExit() : null, options.onStatement);
   const adapter = { close: () => database.close(), prepare } as unknown as SqliteDialectConfig['database'];
   const db = new Kysely<Database>({ dialect: new SqliteKeepingCauseDialect({ database: adapter }, database) });
   const walSync = options.synchronous === 'FULL' ? new WalSync(`${file}-wal`, options.flushWal) : null;
   return composeStore(db, {
-    // What Kysely's SQLite driver does with a statement, minus its promises (dialect.ts).
-    runStatement: (sql, parameters) => {
-      const statement = prepare(sql);
-      if (statement.reader) return statement.all(parameters);
-      statement.run(parameters);
-      return [];
-    },
     // FULL without stopping the server for fsync (wal-sync.ts): the transaction commits with
     // NORMAL on the connection it holds (no other statement can run on it meanwhile), and is
     // answered once the WAL is flushed. Every other write keeps FULL.
@@ -137,7 +134,6 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
     skipLocked: false,
     partitions: UNPARTITIONED,
     errors: SQLITE_ERRORS,
-    inlineLimits: true,
     // Batches run on the one connection one at a time; the rest of this bound is batches
     // committed and waiting for a WAL flush, which one fdatasync covers together.
     writeConcurrency: walSync ? SQLITE_BATCHES_IN_FLIGHT : 1,

@@ -1,0 +1,168 @@
+/**
+ * The statements of an ingest batch (IngestTxQueries), declared once for both databases. Each
+ * takes the whole batch as one JSON parameter, a list of row objects, and reads it as a table:
+ * PostgreSQL with `json_to_recordset`, SQLite with `json_each`. So a batch of one conversion and
+ * a batch of a thousand run the same statements, the same number of them (docs/performance.md),
+ * and each statement's text never changes: prepared once per connection (PostgreSQL's named
+ * statements, SQLite's statement cache) and never compiled again.
+ */
+import { DEVICE_ID_KINDS } from '../domain/devices.js';
+import { IDEMPOTENCY_KEY_PREFIX, IDEMPOTENCY_WINDOW_MS } from '../domain/idempotency.js';
+import { EVENT_COLUMNS, INSTALL_COLUMNS } from './schema.js';
+import type { DialectName } from './store.js';
+
+type SqlType = 'text' | 'bigint' | 'integer' | 'double precision';
+type Columns = readonly (readonly [name: string, type: SqlType])[];
+
+const TOUCHPOINT_COLUMNS: Columns = [
+  ['touchpoint_id', 'text'], ['kind', 'text'], ['app_id', 'text'], ['campaign_id', 'text'], ['network', 'text'], ['created_at', 'bigint'],
+  ['ip', 'text'], ['user_agent', 'text'], ['idfa', 'text'], ['gaid', 'text'], ['uuid', 'text'], ['fire_adid', 'text'], ['platform', 'text'],
+  ['storefront', 'text'], ['site_id', 'text'], ['publisher', 'text'], ['creative', 'text'], ['network_click_id', 'text'],
+  ['sub1', 'text'], ['sub2', 'text'], ['sub3', 'text'], ['sub4', 'text'], ['sub5', 'text'],
+];
+const INSTALL_TYPES: Record<(typeof INSTALL_COLUMNS)[number], SqlType> = {
+  install_id: 'text', app_id: 'text', user_pk: 'text', kind: 'text', installed_at: 'bigint', status: 'text', match_type: 'text',
+  campaign_id: 'text', network: 'text', touchpoint_id: 'text', touched_at: 'bigint', rejected_reason: 'text', rejected_value: 'text',
+  ip: 'text', user_agent: 'text', platform: 'text', source: 'text',
+};
+const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], SqlType> = {
+  event_pk: 'text', app_id: 'text', user_pk: 'text', kind: 'text', name: 'text', occurred_at: 'bigint', received_at: 'bigint',
+  revenue: 'double precision', currency: 'text', revenue_usd: 'double precision', aggregated_value: 'double precision',
+  event_value: 'text', product_id: 'text', ip: 'text', user_agent: 'text', source: 'text', dedup_key: 'text',
+};
+const DELIVERY_COLUMNS: Columns = [
+  ['delivery_id', 'text'], ['postback_id', 'text'], ['app_id', 'text'], ['trigger', 'text'], ['method', 'text'], ['url', 'text'],
+  ['headers', 'text'], ['body', 'text'], ['status', 'text'], ['attempts', 'integer'], ['next_attempt_at', 'bigint'], ['claimed_until', 'bigint'],
+  ['created_at', 'bigint'], ['expires_at', 'bigint'], ['finished_at', 'bigint'], ['last_status', 'integer'], ['last_error', 'text'],
+  ['dedup_key', 'text'], ['answer_rule', 'text'],
+];
+const CAMPAIGN_WINDOWS =
+  'c.click_window_s as campaign_click_window_s, c.view_window_s as campaign_view_window_s, c.probabilistic_window_s as campaign_probabilistic_window_s';
+/** Candidates per lookup: the newest few are all last-touch attribution can pick from. */
+const CANDIDATE_LIMIT = 50;
+
+/** How a candidate lookup matches touchpoints: by id, by one device id kind, or by IP. */
+export const CANDIDATE_MATCHES = ['id', ...DEVICE_ID_KINDS, 'ip'] as const;
+export type CandidateMatch = (typeof CANDIDATE_MATCHES)[number];
+
+/** The batch statements, each with its one parameter written the dialect's way. */
+export interface BatchStatements {
+  findUsers: string;
+  getInstalls: string;
+  findCandidates: string;
+  countInstallsFromIps: string;
+  findEventClaims: string;
+  getTouchpoints: string;
+  insertUsers: string;
+  claimIdentities: string;
+  moveIdentities: string;
+  rejectInstalls: string;
+  insertInstalls: string;
+  addInstallActivity: string;
+  updateLastSeen: string;
+  claimEventKeys: string;
+  insertEvents: string;
+  insertDeliveries: string;
+  claimIdempotencyKeys: string;
+  findIdempotencyKeys: string;
+  insertTouchpoints: string;
+  countTouchDays: string;
+}
+
+const cache = new Map<DialectName, BatchStatements>();
+
+export function batchStatements(dialect: DialectName): BatchStatements {
+  let statements = cache.get(dialect);
+  if (!statements) {
+    statements = build(dialect);
+    cache.set(dialect, statements);
+  }
+  return statements;
+}
+
+function build(dialect: DialectName): BatchStatements {
+  /** The parameter as a table named `alias` with these columns. */
+  const rows = (alias: string, columns: Columns): string =>
+    dialect === 'postgres'
+      ? `json_to_recordset($1::json) as ${alias}(${columns.map(([name, type]) => `"${name}" ${type}`).join(', ')})`
+      : `(select ${columns.map(([name]) => `value ->> '${name}' as "${name}"`).join(', ')} from json_each(?)) as ${alias}`;
+  const names = (columns: Columns, prefix = ''): string => columns.map(([name]) => `${prefix}"${name}"`).join(', ');
+  const installColumns: Columns = [...INSTALL_COLUMNS.map((c) => [c, INSTALL_TYPES[c]] as const), ['counted_ip', 'text']];
+  const eventColumns: Columns = EVENT_COLUMNS.map((c) => [c, EVENT_TYPES[c]] as const);
+  // SQLite reads `INSERT … SELECT … ON CONFLICT` as a join unless the SELECT has a WHERE.
+  const insertFrom = (table: string, columns: Columns) => `insert into ${table} (${names(columns)}) select ${names(columns)} from ${rows('q', columns)} where true`;
+
+  const candidateQuery: Columns = [['i', 'integer'], ['how', 'text'], ['app_id', 'text'], ['value', 'text'], ['since', 'bigint'], ['until', 'bigint']];
+  const candidateWhere = (how: CandidateMatch, t: string) =>
+    how === 'id'
+      ? `${t}.app_id = q.app_id and ${t}.touchpoint_id = q.value and ${t}.created_at <= q.until`
+      : `${t}.app_id = q.app_id and ${t}.${how} = q.value and ${t}.created_at >= q.since and ${t}.created_at <= q.until`;
+  // One indexed range scan per lookup, newest first: (app_id, gaid, created_at) and so on.
+  // PostgreSQL takes each lookup's newest rows with LATERAL; SQLite, which has no LATERAL,
+  // with a correlated subquery over rowids.
+  const candidateBranch = (how: CandidateMatch) =>
+    dialect === 'postgres'
+      ? `select q.i, q.how, m.* from q cross join lateral (
+           select t.*, ${CAMPAIGN_WINDOWS} from touchpoints t left join campaigns c on c.campaign_id = t.campaign_id
+           where ${candidateWhere(how, 't')} order by t.created_at desc limit ${CANDIDATE_LIMIT}) m where q.how = '${how}'`
+      : `select q.i, q.how, t.*, ${CAMPAIGN_WINDOWS} from q join touchpoints t on q.how = '${how}' and t.rowid in (
+           select s.rowid from touchpoints s where ${candidateWhere(how, 's')} order by s.created_at desc limit ${CANDIDATE_LIMIT})
+         left join campaigns c on c.campaign_id = t.campaign_id`;
+
+  return {
+    findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at
+      from ${rows('q', [['app_id', 'text'], ['kind', 'text'], ['value', 'text']])}
+      join user_identities ui on ui.app_id = q.app_id and ui.kind = q.kind and ui.value = q.value
+      join users u on u.user_pk = ui.user_pk`,
+    getInstalls: `select ${INSTALL_COLUMNS.map((c) => `i.${c}`).join(', ')}
+      from ${rows('q', [['app_id', 'text'], ['user_pk', 'text']])}
+      join installs i on i.app_id = q.app_id and i.user_pk = q.user_pk and i.kind = 'install'`,
+    findCandidates: `with q as (select * from ${rows('j', candidateQuery)}) ${CANDIDATE_MATCHES.map(candidateBranch).join(' union all ')}`,
+    countInstallsFromIps: `select q.i, (select count(*) from installs n
+        where n.app_id = q.app_id and n.counted_ip = q.ip and n.installed_at >= q.since and n.installed_at < q.until) as n
+      from ${rows('q', [['i', 'integer'], ['app_id', 'text'], ['ip', 'text'], ['since', 'bigint'], ['until', 'bigint']])}`,
+    findEventClaims: `select d.app_id, d.dedup_key, d.created_at
+      from ${rows('q', [['app_id', 'text'], ['dedup_key', 'text']])}
+      join event_dedup d on d.app_id = q.app_id and d.dedup_key = q.dedup_key`,
+    getTouchpoints: `select t.* from ${rows('q', [['touchpoint_id', 'text']])} join touchpoints t on t.touchpoint_id = q.touchpoint_id`,
+    insertUsers: insertFrom('users', [['user_pk', 'text'], ['app_id', 'text'], ['created_at', 'bigint'], ['last_seen_at', 'bigint']]),
+    claimIdentities: `${insertFrom('user_identities', [['app_id', 'text'], ['kind', 'text'], ['value', 'text'], ['user_pk', 'text']])}
+      on conflict (app_id, kind, value) do nothing returning app_id, kind, value`,
+    moveIdentities: `update user_identities set user_pk = q.to_pk from ${rows('q', [['app_id', 'text'], ['from_pk', 'text'], ['to_pk', 'text']])}
+      where user_identities.app_id = q.app_id and user_identities.user_pk = q.from_pk`,
+    rejectInstalls: `update installs set status = 'rejected', rejected_reason = q.reason, rejected_value = q.detail
+      from ${rows('q', [['app_id', 'text'], ['user_pk', 'text'], ['touchpoint_id', 'text'], ['reason', 'text'], ['detail', 'text']])}
+      where installs.app_id = q.app_id and installs.user_pk = q.user_pk and installs.touchpoint_id = q.touchpoint_id
+      returning installs.install_id`,
+    // The conflict target repeats the partial index's predicate as a literal: SQLite only
+    // matches a partial unique index when it can see the two are the same.
+    insertInstalls: `${insertFrom('installs', installColumns)} on conflict (app_id, user_pk) where kind = 'install' do nothing returning install_id`,
+    addInstallActivity: `update installs set opens = installs.opens + q.opens, purchases = installs.purchases + q.purchases,
+        unpriced_purchases = installs.unpriced_purchases + q.unpriced_purchases, revenue_usd = installs.revenue_usd + q.revenue_usd,
+        active_days = installs.active_days | q.active_bit
+      from ${rows('q', [['install_id', 'text'], ['opens', 'bigint'], ['purchases', 'bigint'], ['unpriced_purchases', 'bigint'], ['revenue_usd', 'double precision'], ['active_bit', 'bigint']])}
+      where installs.install_id = q.install_id`,
+    updateLastSeen: `update users set last_seen_at = q.seen_at from ${rows('q', [['user_pk', 'text'], ['seen_at', 'bigint']])}
+      where users.user_pk = q.user_pk and users.last_seen_at < q.seen_at`,
+    // The key is claimed in its own table: events are partitioned by month on PostgreSQL, and a
+    // retry may arrive in another month than the first sighting. An Idempotency-Key (`key:`)
+    // claimed before the window is a new request: its claim is taken over. The sender's own
+    // ids (`uid:`, `import:`) stand for one event for good.
+    claimEventKeys: `${insertFrom('event_dedup', [['app_id', 'text'], ['dedup_key', 'text'], ['event_pk', 'text'], ['created_at', 'bigint']])}
+      on conflict (app_id, dedup_key) do update set event_pk = excluded.event_pk, created_at = excluded.created_at
+      where event_dedup.created_at < excluded.created_at - ${IDEMPOTENCY_WINDOW_MS} and event_dedup.dedup_key like '${IDEMPOTENCY_KEY_PREFIX}%'
+      returning app_id, dedup_key`,
+    insertEvents: insertFrom('events', eventColumns),
+    insertDeliveries: `${insertFrom('deliveries', DELIVERY_COLUMNS)} on conflict (postback_id, dedup_key) do nothing returning delivery_id`,
+    // An expired claim is taken over: the key now stands for this record.
+    claimIdempotencyKeys: `${insertFrom('idempotency_keys', [['app_id', 'text'], ['idem_key', 'text'], ['record_id', 'text'], ['created_at', 'bigint']])}
+      on conflict (app_id, idem_key) do update set record_id = excluded.record_id, created_at = excluded.created_at
+      where idempotency_keys.created_at < excluded.created_at - ${IDEMPOTENCY_WINDOW_MS}`,
+    findIdempotencyKeys: `select k.app_id, k.idem_key, k.record_id from ${rows('q', [['app_id', 'text'], ['idem_key', 'text']])}
+      join idempotency_keys k on k.app_id = q.app_id and k.idem_key = q.idem_key`,
+    // (id, time) is the key a month-partitioned table can hold (migration 0008).
+    insertTouchpoints: `${insertFrom('touchpoints', TOUCHPOINT_COLUMNS)} on conflict (touchpoint_id, created_at) do nothing returning touchpoint_id`,
+    countTouchDays: `${insertFrom('touchpoint_days', [['app_id', 'text'], ['day', 'integer'], ['kind', 'text'], ['campaign_id', 'text'], ['network', 'text'], ['count', 'bigint']])}
+      on conflict (app_id, day, kind, campaign_id, network) do update set count = touchpoint_days.count + excluded.count`,
+  };
+}
