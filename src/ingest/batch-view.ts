@@ -90,11 +90,9 @@ export class BatchView implements RecordTx {
     for (const owner of await tx.findUsersOf([...identities.values()])) {
       const user = view.users.get(owner.user.user_pk) ?? owner.user;
       view.users.set(user.user_pk, user);
+      if (!view.installs.has(user.user_pk)) view.installs.set(user.user_pk, owner.install);
       view.identityOwner.set(identityKey(owner.app_id, owner.kind, owner.value), user.user_pk);
     }
-    const known = [...view.users.values()];
-    for (const user of known) view.installs.set(user.user_pk, undefined);
-    for (const install of await tx.installsOf(known.map((u) => ({ app_id: u.app_id, user_pk: u.user_pk })))) view.installs.set(install.user_pk, install);
 
     // Candidates for every conversion that may store an install: of a user not yet known, or
     // of one back after the app's absence limit. A user the batch itself creates and that comes
@@ -142,7 +140,13 @@ export class BatchView implements RecordTx {
     // Before the inserts: it is meant for installs stored before this batch (the batch's own
     // installs carry their rejection already).
     await tx.rejectInstallsOf([...this.rejections.values()]);
-    const installs = this.newInstalls.map((row) => ({ ...row, counted_ip: this.countedIp.get(row.install_id) ?? null }));
+    // A new install goes in with its summary so far; installs stored before get theirs added.
+    const installs = this.newInstalls.map((row) => {
+      const a = this.activity.get(row.install_id);
+      this.activity.delete(row.install_id);
+      const summary = { opens: a?.opens ?? 0, purchases: a?.purchases ?? 0, unpriced_purchases: a?.unpriced_purchases ?? 0, revenue_usd: a?.revenue_usd ?? 0, active_days: a?.active_bit ?? 0 };
+      return { ...row, counted_ip: this.countedIp.get(row.install_id) ?? null, ...summary };
+    });
     const stored = await tx.insertInstalls(installs);
     if (installs.some((row) => row.kind === 'install' && !stored.has(row.install_id))) throw new ConcurrentWriteError('an install');
     await tx.addInstallActivities([...this.activity.values()]);

@@ -87,7 +87,10 @@ function build(dialect: DialectName): BatchStatements {
       ? `json_to_recordset($1::json) as ${alias}(${columns.map(([name, type]) => `"${name}" ${type}`).join(', ')})`
       : `(select ${columns.map(([name]) => `value ->> '${name}' as "${name}"`).join(', ')} from json_each(?)) as ${alias}`;
   const names = (columns: Columns, prefix = ''): string => columns.map(([name]) => `${prefix}"${name}"`).join(', ');
-  const installColumns: Columns = [...INSTALL_COLUMNS.map((c) => [c, INSTALL_TYPES[c]] as const), ['counted_ip', 'text']];
+  const installColumns: Columns = [
+    ...INSTALL_COLUMNS.map((c) => [c, INSTALL_TYPES[c]] as const),
+    ['counted_ip', 'text'], ['opens', 'bigint'], ['purchases', 'bigint'], ['unpriced_purchases', 'bigint'], ['revenue_usd', 'double precision'], ['active_days', 'bigint'],
+  ];
   const eventColumns: Columns = EVENT_COLUMNS.map((c) => [c, EVENT_TYPES[c]] as const);
   // SQLite reads `INSERT … SELECT … ON CONFLICT` as a join unless the SELECT has a WHERE.
   const insertFrom = (table: string, columns: Columns) => `insert into ${table} (${names(columns)}) select ${names(columns)} from ${rows('q', columns)} where true`;
@@ -110,10 +113,12 @@ function build(dialect: DialectName): BatchStatements {
          left join campaigns c on c.campaign_id = t.campaign_id`;
 
   return {
-    findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at
+    // Each identity's user, with the user's first install (prefixed `install.`) if it has one.
+    findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at, ${INSTALL_COLUMNS.map((c) => `i.${c} as "install.${c}"`).join(', ')}
       from ${rows('q', [['app_id', 'text'], ['kind', 'text'], ['value', 'text']])}
       join user_identities ui on ui.app_id = q.app_id and ui.kind = q.kind and ui.value = q.value
-      join users u on u.user_pk = ui.user_pk`,
+      join users u on u.user_pk = ui.user_pk
+      left join installs i on i.app_id = u.app_id and i.user_pk = u.user_pk and i.kind = 'install'`,
     getInstalls: `select ${INSTALL_COLUMNS.map((c) => `i.${c}`).join(', ')}
       from ${rows('q', [['app_id', 'text'], ['user_pk', 'text']])}
       join installs i on i.app_id = q.app_id and i.user_pk = q.user_pk and i.kind = 'install'`,

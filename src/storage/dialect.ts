@@ -18,6 +18,16 @@ export interface DialectHooks {
   /** Whether SELECT … FOR UPDATE SKIP LOCKED exists (PostgreSQL) for claiming deliveries. */
   readonly skipLocked: boolean;
   /**
+   * What opens an ingest transaction, when more than `begin`: settings of that transaction
+   * only, sent in the same round trip. PostgreSQL: nested loops over indexes. The batch
+   * statements join a JSON parameter of a few rows to large tables by their keys, and
+   * PostgreSQL plans them once per connection (named statements) for "about 100 rows" of
+   * unknown values: measured, it chose hash joins over whole tables, 1.3-3.5 ms a statement at
+   * 18 k users and growing with them, where the index probes take a tenth of that
+   * (docs/performance.md).
+   */
+  readonly ingestBegin?: string | undefined;
+  /**
    * Runs one transaction (`run` opens it on the Kysely it is given) and answers once it is
    * durable; SQLite uses it to flush the WAL off the event loop. Absent: `run(db)`.
    */

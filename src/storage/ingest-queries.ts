@@ -2,21 +2,39 @@
  * The ingest side (IngestStore): the transaction every group commit runs in (its queries in
  * ingest-tx.ts), and the reads of what it stored.
  */
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Identity } from '../domain/devices.js';
 import type { EventRow, InstallRow, Touchpoint } from '../domain/entities.js';
 import type { DialectHooks } from './dialect.js';
-import { batchStatements } from './batch-sql.js';
+import { batchStatements, type BatchStatements } from './batch-sql.js';
 import { IngestTxQueries } from './ingest-tx.js';
 import { INSTALL_COLUMNS, type Database } from './schema.js';
 import { ConcurrentWriteError, type IngestStore, type IngestTx } from './store.js';
 
 const CONFLICT_ATTEMPTS = 4;
 
+/**
+ * Runs `work` between `begin` (the dialect's opening, which may set the transaction's settings
+ * in the same round trip) and COMMIT on one connection; ROLLBACK on failure, keeping the
+ * failure's own error (a database that already rolled back, as SQLite does on a full disk,
+ * refuses the ROLLBACK, and that refusal is not the news).
+ */
+async function inTransaction<T>(connection: Kysely<Database>, begin: string, statements: BatchStatements, work: (tx: IngestTx) => Promise<T>): Promise<T> {
+  await connection.executeQuery(CompiledQuery.raw(begin, []));
+  try {
+    const result = await work(new IngestTxQueries(connection, statements));
+    await connection.executeQuery(CompiledQuery.raw('commit', []));
+    return result;
+  } catch (error) {
+    await connection.executeQuery(CompiledQuery.raw('rollback', [])).catch(() => {});
+    throw error;
+  }
+}
+
 /** The IngestStore over one database, its transactions run the dialect's way. */
 export function ingestQueries(
   db: Kysely<Database>,
-  hooks: Pick<DialectHooks, 'name' | 'writeConcurrency' | 'durableTransaction' | 'errors'>,
+  hooks: Pick<DialectHooks, 'name' | 'writeConcurrency' | 'durableTransaction' | 'errors' | 'ingestBegin'>,
 ): IngestStore {
   const statements = batchStatements(hooks.name);
   return {
@@ -28,7 +46,7 @@ export function ingestQueries(
       // So is a batch that found another process's rows where it meant to write its own.
       for (let attempt = 1; ; attempt++) {
         try {
-          const run = (kysely: Kysely<Database>) => kysely.transaction().execute((trx) => work(new IngestTxQueries(trx, statements)));
+          const run = (kysely: Kysely<Database>) => kysely.connection().execute((connection) => inTransaction(connection, hooks.ingestBegin ?? 'begin', statements, work));
           return await (hooks.durableTransaction ? hooks.durableTransaction(db, run) : run(db));
         } catch (error) {
           const conflict = error instanceof ConcurrentWriteError || hooks.errors.isRolledBackConflict(error);

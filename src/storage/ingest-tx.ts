@@ -1,10 +1,10 @@
-import { CompiledQuery, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
 import { DAY_MS } from '../domain/metrics.js';
 import { CANDIDATE_MATCHES, type BatchStatements } from './batch-sql.js';
 import { networkSpelling } from './networks.js';
-import type { Database, TouchpointDaysTable } from './schema.js';
+import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
 import {
   DEVICE_LOOKBACK_MS,
   IP_LOOKBACK_MS,
@@ -20,6 +20,8 @@ import {
   type IpCountLookup,
 } from './store.js';
 
+const NO_ACTIVITY = { opens: 0, purchases: 0, unpriced_purchases: 0, revenue_usd: 0, active_days: 0 };
+
 /** `app_id` NUL `key`: how the batch statements' answers are keyed. */
 export const appKey = (appId: string, key: string): string => `${appId}\u0000${key}`;
 
@@ -30,7 +32,7 @@ export const appKey = (appId: string, key: string): string => `${appId}\u0000${k
  */
 export class IngestTxQueries implements IngestTx {
   constructor(
-    private readonly trx: Transaction<Database>,
+    private readonly trx: Kysely<Database>,
     private readonly statements: BatchStatements,
   ) {}
 
@@ -43,13 +45,14 @@ export class IngestTxQueries implements IngestTx {
 
   // ---- set-wise (BatchTx) ----
 
-  async findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow })[]> {
-    const rows = await this.run<{ kind: string; value: string; user_pk: string; app_id: string; created_at: number; last_seen_at: number }>('findUsers', identities);
+  async findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow; install: InstallRow | undefined })[]> {
+    const rows = await this.run<Record<string, unknown> & { kind: string; value: string; user_pk: string; app_id: string; created_at: number; last_seen_at: number }>('findUsers', identities);
     return rows.map((r) => ({
       app_id: r.app_id,
       kind: r.kind,
       value: r.value,
       user: { user_pk: r.user_pk, app_id: r.app_id, created_at: Number(r.created_at), last_seen_at: Number(r.last_seen_at) },
+      install: r['install.install_id'] === null ? undefined : (Object.fromEntries(INSTALL_COLUMNS.map((c) => [c, r[`install.${c}`]])) as unknown as InstallRow),
     }));
   }
 
@@ -196,7 +199,7 @@ export class IngestTxQueries implements IngestTx {
   }
 
   async insertInstall(row: InstallRow, countIp: boolean): Promise<boolean> {
-    return (await this.insertInstalls([{ ...row, counted_ip: countIp ? row.ip : null }])).size === 1;
+    return (await this.insertInstalls([{ ...row, counted_ip: countIp ? row.ip : null, ...NO_ACTIVITY }])).size === 1;
   }
 
   async getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {

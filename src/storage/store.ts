@@ -218,8 +218,18 @@ export interface IpCountLookup {
   until: number;
 }
 
-/** An install to store, with the IP it counts under (null unless the app limits installs per IP). */
-export type InstallInsert = InstallRow & { counted_ip: string | null };
+/**
+ * An install to store, with the IP it counts under (null unless the app limits installs per
+ * IP) and its summary so far (the sightings of the batch that stores it).
+ */
+export type InstallInsert = InstallRow & {
+  counted_ip: string | null;
+  opens: number;
+  purchases: number;
+  unpriced_purchases: number;
+  revenue_usd: number;
+  active_days: number;
+};
 
 /** A rejection of the installs of a user credited to one touchpoint. */
 export interface InstallRejection {
@@ -236,8 +246,8 @@ export interface InstallRejection {
  * (storage/batch-sql.ts).
  */
 export interface BatchTx {
-  /** Which of these identities belong to a user, and to whom. */
-  findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow })[]>;
+  /** Which of these identities belong to a user, to whom, and that user's first install (kind `install`) if any. */
+  findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow; install: InstallRow | undefined })[]>;
   /** The first installs (kind `install`) of these users. */
   installsOf(users: { app_id: string; user_pk: string }[]): Promise<InstallRow[]>;
   candidatesFor(lookups: CandidateLookup[]): Promise<CandidateMatchRow[]>;

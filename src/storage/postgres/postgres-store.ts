@@ -83,7 +83,12 @@ export function openPostgresStore(options: PostgresOptions): KyselyStore {
     skipLocked: true,
     partitions: MONTHLY_PARTITIONS,
     errors: POSTGRES_ERRORS,
-    writeConcurrency: 4,
+    // Fewer, larger batches: each costs a round trip per statement, and two in flight per
+    // process kept PostgreSQL's CPU per record lower than four (docs/performance.md).
+    writeConcurrency: 2,
+    // SET LOCAL: for the ingest transaction only (dialect.ts). JIT is off too, as a plan
+    // costed without seq scans can look expensive enough to be compiled, which costs ms.
+    ingestBegin: 'begin; set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local jit = off',
     migrationSchema: options.schema,
     prepare: async (kdb) => {
       if (options.schema) await sql`create schema if not exists ${sql.id(options.schema)}`.execute(kdb);
