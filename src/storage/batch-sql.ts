@@ -49,7 +49,12 @@ export type CandidateMatch = (typeof CANDIDATE_MATCHES)[number];
 export interface BatchStatements {
   findUsers: string;
   getInstalls: string;
-  findCandidates: string;
+  /**
+   * The candidate lookups of these kinds, one branch per kind. On PostgreSQL every branch
+   * starts an index scan per monthly partition each time the statement runs, whether it finds
+   * a lookup or not, so a statement names only the kinds its lookups use (at most 63 texts).
+   */
+  findCandidates(hows: readonly CandidateMatch[]): string;
   countInstallsFromIps: string;
   findEventClaims: string;
   getTouchpoints: string;
@@ -97,9 +102,7 @@ function build(dialect: DialectName): BatchStatements {
 
   const candidateQuery: Columns = [['i', 'integer'], ['how', 'text'], ['app_id', 'text'], ['value', 'text'], ['since', 'bigint'], ['until', 'bigint']];
   const candidateWhere = (how: CandidateMatch, t: string) =>
-    how === 'id'
-      ? `${t}.app_id = q.app_id and ${t}.touchpoint_id = q.value and ${t}.created_at <= q.until`
-      : `${t}.app_id = q.app_id and ${t}.${how} = q.value and ${t}.created_at >= q.since and ${t}.created_at <= q.until`;
+    `${t}.app_id = q.app_id and ${t}.${how === 'id' ? 'touchpoint_id' : how} = q.value and ${t}.created_at >= q.since and ${t}.created_at <= q.until`;
   // One indexed range scan per lookup, newest first: (app_id, gaid, created_at) and so on.
   // PostgreSQL takes each lookup's newest rows with LATERAL; SQLite, which has no LATERAL,
   // with a correlated subquery over rowids.
@@ -112,6 +115,7 @@ function build(dialect: DialectName): BatchStatements {
            select s.rowid from touchpoints s where ${candidateWhere(how, 's')} order by s.created_at desc limit ${CANDIDATE_LIMIT})
          left join campaigns c on c.campaign_id = t.campaign_id`;
 
+  const candidateTexts = new Map<string, string>();
   return {
     // Each identity's user, with the user's first install (prefixed `install.`) if it has one.
     findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at, ${INSTALL_COLUMNS.map((c) => `i.${c} as "install.${c}"`).join(', ')}
@@ -122,7 +126,15 @@ function build(dialect: DialectName): BatchStatements {
     getInstalls: `select ${INSTALL_COLUMNS.map((c) => `i.${c}`).join(', ')}
       from ${rows('q', [['app_id', 'text'], ['user_pk', 'text']])}
       join installs i on i.app_id = q.app_id and i.user_pk = q.user_pk and i.kind = 'install'`,
-    findCandidates: `with q as (select * from ${rows('j', candidateQuery)}) ${CANDIDATE_MATCHES.map(candidateBranch).join(' union all ')}`,
+    findCandidates: (hows) => {
+      const key = CANDIDATE_MATCHES.filter((how) => hows.includes(how)).join(',');
+      let text = candidateTexts.get(key);
+      if (text === undefined) {
+        text = `with q as (select * from ${rows('j', candidateQuery)}) ${CANDIDATE_MATCHES.filter((how) => hows.includes(how)).map(candidateBranch).join(' union all ')}`;
+        candidateTexts.set(key, text);
+      }
+      return text;
+    },
     countInstallsFromIps: `select q.i, (select count(*) from installs n
         where n.app_id = q.app_id and n.counted_ip = q.ip and n.installed_at >= q.since and n.installed_at < q.until) as n
       from ${rows('q', [['i', 'integer'], ['app_id', 'text'], ['ip', 'text'], ['since', 'bigint'], ['until', 'bigint']])}`,

@@ -37,9 +37,10 @@ export class IngestTxQueries implements IngestTx {
   ) {}
 
   /** Runs one batch statement with its rows as its one JSON parameter; nothing to do for no rows. */
-  private async run<R>(statement: keyof BatchStatements, rows: readonly object[]): Promise<R[]> {
+  private async run<R>(statement: Exclude<keyof BatchStatements, 'findCandidates'> | { text: string }, rows: readonly object[]): Promise<R[]> {
     if (rows.length === 0) return [];
-    const result = await this.trx.executeQuery(CompiledQuery.raw(this.statements[statement], [JSON.stringify(rows)]));
+    const text = typeof statement === 'string' ? this.statements[statement] : statement.text;
+    const result = await this.trx.executeQuery(CompiledQuery.raw(text, [JSON.stringify(rows)]));
     return result.rows as R[];
   }
 
@@ -61,7 +62,8 @@ export class IngestTxQueries implements IngestTx {
   }
 
   candidatesFor(lookups: CandidateLookup[]): Promise<CandidateMatchRow[]> {
-    return this.run<CandidateMatchRow>('findCandidates', lookups);
+    const hows = CANDIDATE_MATCHES.filter((how) => lookups.some((l) => l.how === how));
+    return this.run<CandidateMatchRow>({ text: this.statements.findCandidates(hows) }, lookups);
   }
 
   async ipInstallCounts(lookups: IpCountLookup[]): Promise<Map<number, number>> {
@@ -232,7 +234,9 @@ export class IngestTxQueries implements IngestTx {
 /** The lookups a candidate query makes: by each id, each device id, and the IP, numbered `i`. */
 export function candidateLookups(i: number, appId: string, query: CandidateQuery): CandidateLookup[] {
   const lookups: CandidateLookup[] = [];
-  for (const id of new Set(query.ids)) lookups.push({ i, how: 'id', app_id: appId, value: id, since: 0, until: query.until });
+  // No window reaches past the device lookback (admin/schemas.ts caps them), so neither does a
+  // lookup by id: on PostgreSQL it then reads the months since, not every month stored.
+  for (const id of new Set(query.ids)) lookups.push({ i, how: 'id', app_id: appId, value: id, since: query.until - DEVICE_LOOKBACK_MS, until: query.until });
   for (const kind of DEVICE_ID_KINDS) {
     const value = query.deviceIds[kind];
     if (value !== undefined) lookups.push({ i, how: kind, app_id: appId, value, since: query.until - DEVICE_LOOKBACK_MS, until: query.until });
