@@ -18,6 +18,7 @@ import type { Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
 import { IDEMPOTENCY_KEY_PREFIX, idempotencyCutoff } from '../domain/idempotency.js';
 import { appKey, candidateLookups, oldestUser, splitCandidates } from '../storage/ingest-tx.js';
+import { INSTALL_COLUMNS } from '../storage/schema.js';
 import {
   ConcurrentWriteError,
   type AppIdentity,
@@ -26,6 +27,7 @@ import {
   type CandidateQuery,
   type CandidateRow,
   type InstallActivity,
+  type InstallInsert,
   type InstallRejection,
   type IngestTx,
   type IpCountLookup,
@@ -141,11 +143,17 @@ export class BatchView implements RecordTx {
     // installs carry their rejection already).
     await tx.rejectInstallsOf([...this.rejections.values()]);
     // A new install goes in with its summary so far; installs stored before get theirs added.
-    const installs = this.newInstalls.map((row) => {
+    const installs = this.newInstalls.map((row): InstallInsert => {
       const a = this.activity.get(row.install_id);
-      this.activity.delete(row.install_id);
-      const summary = { opens: a?.opens ?? 0, purchases: a?.purchases ?? 0, unpriced_purchases: a?.unpriced_purchases ?? 0, revenue_usd: a?.revenue_usd ?? 0, active_days: a?.active_bit ?? 0 };
-      return { ...row, counted_ip: this.countedIp.get(row.install_id) ?? null, ...summary };
+      if (a) this.activity.delete(row.install_id);
+      return Object.assign(pick(row, INSTALL_COLUMNS), {
+        counted_ip: this.countedIp.get(row.install_id) ?? null,
+        opens: a?.opens ?? 0,
+        purchases: a?.purchases ?? 0,
+        unpriced_purchases: a?.unpriced_purchases ?? 0,
+        revenue_usd: a?.revenue_usd ?? 0,
+        active_days: a?.active_bit ?? 0,
+      });
     });
     const stored = await tx.insertInstalls(installs);
     if (installs.some((row) => row.kind === 'install' && !stored.has(row.install_id))) throw new ConcurrentWriteError('an install');
@@ -311,4 +319,11 @@ export class BatchView implements RecordTx {
     }
     return oldestUser(users);
   }
+}
+
+/** The named fields of a row, as a new object of the same shape every time. */
+function pick<T extends object, K extends keyof T>(row: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) out[key] = row[key];
+  return out;
 }
