@@ -4,7 +4,7 @@ import { POSTGRES_ERRORS } from './postgres/errors.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { SQLITE_ERRORS } from './sqlite/errors.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import { ConcurrentWriteError, type Store } from './store.js';
 
 export { databaseErrorCode };
 
@@ -37,6 +37,9 @@ const DIALECT_ERRORS: readonly DialectErrors[] = [SQLITE_ERRORS, POSTGRES_ERRORS
  * answered 503 so that senders retry, as seed 003 tells them to.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
+  // A batch that kept meeting another process's rows (it is run again a few times first):
+  // contention, so the sender retries later, and no outage.
+  if (error instanceof ConcurrentWriteError) return true;
   return error instanceof Error && DIALECT_ERRORS.some((errors) => errors.isTransient(error));
 }
 
@@ -47,7 +50,7 @@ export function isTransientDatabaseError(error: unknown): boolean {
  * outage fails the batch at once and fails /readyz until a commit succeeds.
  */
 export function isDatabaseOutage(error: unknown): boolean {
-  if (!isTransientDatabaseError(error)) return false;
+  if (!isTransientDatabaseError(error) || error instanceof ConcurrentWriteError) return false;
   const code = databaseErrorCode(error);
   return code === undefined || !DIALECT_ERRORS.some((errors) => errors.isContention(code));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDatabaseOutage, isTransientDatabaseError } from '../../../src/storage/db.js';
+import { ConcurrentWriteError } from '../../../src/storage/store.js';
 
 describe('what counts as an outage (isTransientDatabaseError)', () => {
   const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -28,5 +29,8 @@ describe('what counts as an outage (isTransientDatabaseError)', () => {
     }
     expect(isDatabaseOutage(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseOutage(coded('23505'))).toBe(false);
+    // A batch that kept meeting another process's rows: retry later, no outage.
+    expect(isTransientDatabaseError(new ConcurrentWriteError('a user identity'))).toBe(true);
+    expect(isDatabaseOutage(new ConcurrentWriteError('a user identity'))).toBe(false);
   });
 });
