@@ -111,18 +111,20 @@ export class BatchView implements RecordTx {
         counts.push({ i: n, app_id: record.app.app_id, ip: record.ip, ...ipFloodWindow(record) });
       }
     }
-    for (const row of await tx.candidatesFor(lookups)) {
-      view.candidates.get(row.i)!.push(row);
-      view.touchpoints.set(row.touchpoint_id, row);
-    }
+    for (const row of await tx.candidatesFor(lookups)) view.candidates.get(row.i)!.push(row);
     for (const [n, count] of await tx.ipInstallCounts(counts)) view.ipCounts.set(n, count);
 
     const keys = conversions.flatMap(({ record }) => (record.event?.dedupKey === undefined ? [] : [{ app_id: record.app.app_id, dedup_key: record.event.dedupKey }]));
     for (const claim of await tx.eventClaimsOf(keys)) view.storedEventKeys.set(appKey(claim.app_id, claim.dedup_key), Number(claim.created_at));
 
-    // The touchpoints known installs are credited to, which their postbacks name.
-    const credited = [...view.installs.values()].flatMap((i) => (i?.touchpoint_id && postbackApps.has(i.app_id) && !view.touchpoints.has(i.touchpoint_id) ? [i.touchpoint_id] : []));
-    for (const touch of await tx.touchpointsOf([...new Set(credited)])) view.touchpoints.set(touch.touchpoint_id, touch);
+    // The touchpoints a postback may name, whole: those known installs are credited to, and the
+    // candidates of conversions whose app has postbacks (one of them may win).
+    const wanted = new Set<string>();
+    for (const install of view.installs.values()) if (install?.touchpoint_id && postbackApps.has(install.app_id)) wanted.add(install.touchpoint_id);
+    for (const [n, rows] of view.candidates) {
+      if (postbackApps.has(conversions[n]!.record.app.app_id)) for (const row of rows) wanted.add(row.touchpoint_id);
+    }
+    for (const touch of await tx.touchpointsOf([...wanted])) view.touchpoints.set(touch.touchpoint_id, touch);
     return view;
   }
 
@@ -226,7 +228,6 @@ export class BatchView implements RecordTx {
     let rows = this.candidates.get(this.current.conversion);
     if (!rows) {
       rows = await this.tx.candidatesFor(candidateLookups(this.current.conversion, appId, query));
-      for (const row of rows) this.touchpoints.set(row.touchpoint_id, row);
     }
     // Touchpoints this batch stores for a later request are not there yet for this one.
     const op = this.current.op;

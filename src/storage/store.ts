@@ -200,13 +200,10 @@ export interface CandidateLookup {
   until: number;
 }
 
-/** A touchpoint found by a candidate lookup: the whole touchpoint, its campaign's windows, and the lookup. */
-export interface CandidateMatchRow extends Touchpoint {
+/** A touchpoint found by a candidate lookup, as attribution reads it, with the lookup. */
+export interface CandidateMatchRow extends CandidateRow {
   i: number;
   how: CandidateMatch;
-  campaign_click_window_s: number | null;
-  campaign_view_window_s: number | null;
-  campaign_probabilistic_window_s: number | null;
 }
 
 /** One count of a batch: installs of the app from `ip` with installed_at in [since, until). */
