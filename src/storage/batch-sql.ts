@@ -106,18 +106,26 @@ function build(dialect: DialectName): BatchStatements {
   const candidateWhere = (how: CandidateMatch, t: string) =>
     `${t}.app_id = q.app_id and ${t}.${how === 'id' ? 'touchpoint_id' : how} = q.value and ${t}.created_at >= q.since and ${t}.created_at <= q.until`;
   // One indexed range scan per lookup, newest first: (app_id, gaid, created_at) and so on.
-  // PostgreSQL takes each lookup's newest rows with LATERAL; SQLite, which has no LATERAL,
-  // with a correlated subquery over rowids. Only the columns attribution reads: whole
-  // touchpoints made SQLite's statement half as dear again (25–33 against 15–20 µs a record,
-  // measured); the few a postback names are read by id afterwards (BatchView.load).
+  // PostgreSQL takes each lookup's newest rows with LATERAL. SQLite has no LATERAL: an id
+  // names one touchpoint, so its lookup is a plain join; a device id or an IP joins the range
+  // from its newest row down to its 50th newest, found by a scalar subquery on the same index
+  // (a tie at the 50th may add a row). A correlated `rowid IN (… limit 50)` built a temporary
+  // table per lookup: 22–39 against 12–15 µs a lookup, measured (docs/performance.md).
+  // Only the columns attribution reads: whole touchpoints made SQLite's statement half as dear
+  // again (25–33 against 15–20 µs a record); the few a postback names are read by id afterwards
+  // (BatchView.load).
   const candidateColumns = (t: string) => CANDIDATE_COLUMNS.map((c) => `${t}.${c}`).join(', ');
+  const sqliteCandidateJoin = (how: CandidateMatch) =>
+    how === 'id'
+      ? candidateWhere(how, 't')
+      : `t.app_id = q.app_id and t.${how} = q.value and t.created_at <= q.until and t.created_at >= max(q.since, coalesce((
+           select s.created_at from touchpoints s where ${candidateWhere(how, 's')} order by s.created_at desc limit 1 offset ${CANDIDATE_LIMIT - 1}), q.since))`;
   const candidateBranch = (how: CandidateMatch) =>
     dialect === 'postgres'
       ? `select q.i, q.how, m.* from q cross join lateral (
            select ${candidateColumns('t')}, ${CAMPAIGN_WINDOWS} from touchpoints t left join campaigns c on c.campaign_id = t.campaign_id
            where ${candidateWhere(how, 't')} order by t.created_at desc limit ${CANDIDATE_LIMIT}) m where q.how = '${how}'`
-      : `select q.i, q.how, ${candidateColumns('t')}, ${CAMPAIGN_WINDOWS} from q join touchpoints t on q.how = '${how}' and t.rowid in (
-           select s.rowid from touchpoints s where ${candidateWhere(how, 's')} order by s.created_at desc limit ${CANDIDATE_LIMIT})
+      : `select q.i, q.how, ${candidateColumns('t')}, ${CAMPAIGN_WINDOWS} from q join touchpoints t on q.how = '${how}' and ${sqliteCandidateJoin(how)}
          left join campaigns c on c.campaign_id = t.campaign_id`;
 
   const candidateTexts = new Map<string, string>();

@@ -254,6 +254,27 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     expect(found.byIp[0]).toMatchObject({ campaign_click_window_s: 100, campaign_view_window_s: null });
   });
 
+  it('reads the newest 50 candidates of a device id or an IP that has more, and every batch lookup its own', async () => {
+    const app = await db.store.createApp({ name: 'A', platform: 'android', store: 'google_play', store_url: null });
+    const now = Date.now();
+    // 60 clicks on one IP and one device id (the newest last), 3 on another IP.
+    const crowd = Array.from({ length: 60 }, (_, i) => touchpoint(app.app_id, null, { gaid: 'shared', ip: '198.51.100.9', created_at: now - 60_000 + i * 1000 }));
+    const few = Array.from({ length: 3 }, (_, i) => touchpoint(app.app_id, null, { ip: '198.51.100.10', created_at: now - 30_000 + i * 1000 }));
+    await db.store.transaction((tx) => tx.insertTouchpoints([...crowd, ...few]));
+    const newest = crowd.slice(-50).reverse().map((t) => t.touchpoint_id);
+    const found = await db.store.transaction((tx) => tx.findCandidates(app.app_id, { ids: [], deviceIds: { gaid: 'shared' }, ip: '198.51.100.9', until: now }));
+    expect(found.byDevice.map((r) => r.touchpoint_id)).toEqual(newest);
+    expect(found.byIp.map((r) => r.touchpoint_id)).toEqual(newest);
+    const both = await db.store.transaction((tx) =>
+      tx.candidatesFor([
+        { i: 0, how: 'ip', app_id: app.app_id, value: '198.51.100.9', since: now - 86_400_000, until: now },
+        { i: 1, how: 'ip', app_id: app.app_id, value: '198.51.100.10', since: now - 86_400_000, until: now },
+        { i: 2, how: 'ip', app_id: app.app_id, value: '198.51.100.10', since: now - 29_500, until: now },
+      ]),
+    );
+    expect([0, 1, 2].map((i) => both.filter((r) => r.i === i).length)).toEqual([50, 3, 2]);
+  });
+
   it('stores app settings and campaign windows', async () => {
     const app = await db.store.createApp({ name: 'A', platform: 'pc', store: 'steam', store_url: null });
     expect(app.settings).toEqual({ click_window_s: null, view_window_s: null, probabilistic_window_s: null, min_ctit_s: null, max_installs_per_ip: null, blocked_cidrs: [], reinstall_after_days: null });
