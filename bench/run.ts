@@ -254,6 +254,12 @@ async function main(): Promise<void> {
   const pcToken = await admin('/admin/tokens', { app_ids: [pcApp.app_id] });
   const store = openStore(loadConfig(env));
   const run = Date.now().toString(36);
+  const adjustAppToken = `bench${run}`.slice(0, 64);
+  await fetch(`${server.url}/admin/apps/${app.app_id}/aliases`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ protocol: 'adjust', app: adjustAppToken, events: { f0ob4r: 'purchase' } }),
+  });
 
   const scenarios: Scenario[] = [
     {
@@ -284,6 +290,14 @@ async function main(): Promise<void> {
       name: '/s2sevent (attribution vs stored clicks)',
       method: 'GET',
       request: (n) => ({ path: `/s2sevent?token=${token.token}&user_id=s2s-${run}-${n}&user_ip=10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}&user_ua=UA&event_id=__open` }),
+    },
+    {
+      name: 'GET /event (Adjust S2S, new device each)',
+      method: 'GET',
+      request: (n) => ({
+        path: `/event?s2s=1&app_token=${adjustAppToken}&event_token=f0ob4r&gps_adid=ad-${run}-${n}&revenue=0.99&currency=EUR&ip_address=10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        headers: { authorization: `Bearer ${token.token}` },
+      }),
     },
     {
       name: 'POST /measure (batches of 100)',

@@ -7,6 +7,8 @@ import * as ops from './operations.js';
 import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
 import {
+  AliasesInput,
+  AliasesOutput,
   AppInput,
   AppOutput,
   AppSettingsInput,
@@ -85,6 +87,43 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
     },
     async (request) => {
       const updated = await ops.configureApp(ctx.store, (request.params as { app_id: string }).app_id, request.body);
+      ctx.onAppChanged();
+      return updated;
+    },
+  );
+
+  app.get(
+    '/apps/:app_id/aliases',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: "The app's names in other trackers' protocols (its Adjust app token) and their event tokens",
+        params: Type.Object({ app_id: IdString }),
+        response: { 200: AliasesOutput, ...errors },
+      },
+    },
+    async (request) => {
+      const { app_id } = request.params as { app_id: string };
+      if (!(await ctx.store.getApp(app_id))) throw notFound(`app_id: unknown app ${app_id}`);
+      return ctx.store.listAliases(app_id);
+    },
+  );
+
+  app.patch(
+    '/apps/:app_id/aliases',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: "Sets the app's name in a protocol (`app`, e.g. its Adjust app token) and event tokens → event ids; null removes one, fields not sent keep their value",
+        params: Type.Object({ app_id: IdString }),
+        body: AliasesInput,
+        response: { 200: AliasesOutput, ...errors, 409: ErrorOutput },
+      },
+    },
+    async (request) => {
+      const updated = await ops.configureAliases(ctx.store, (request.params as { app_id: string }).app_id, request.body);
       ctx.onAppChanged();
       return updated;
     },

@@ -6,10 +6,10 @@ import { TOKEN_PREFIX_LENGTH, hashToken, newSecret, newToken } from '../auth/cre
 import { defaultStore, type App, type Campaign, type TokenInfo } from '../domain/apps.js';
 import { isId } from '../domain/ids.js';
 import { AppError, badRequest, notFound } from '../errors.js';
-import type { CatalogStore } from '../storage/store.js';
+import type { AppAliases, CatalogStore } from '../storage/store.js';
 import { parseCidr } from '../domain/fraud.js';
 import { CURRENCY_PATTERN } from '../domain/currency.js';
-import { AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
+import { AliasesInput, AppInput, AppSettingsInput, CampaignInput, TokenInput } from './schemas.js';
 import { parseHttpUrl } from '../domain/urls.js';
 import { validate } from './validate.js';
 
@@ -49,6 +49,18 @@ export async function configureApp(store: CatalogStore, appId: string, input: un
   const app = await store.updateAppSettings(appId, { ...settings, ...(blocked ? { blocked_cidrs: blocked } : {}) });
   if (!app) throw notFound(`app_id: unknown app ${appId}`);
   return app;
+}
+
+/**
+ * Sets an app's names in another protocol: its alias (Adjust's app token) and event aliases
+ * (Adjust's event tokens → event ids); null removes one. 409 when the alias names another app.
+ */
+export async function configureAliases(store: CatalogStore, appId: string, input: unknown): Promise<AppAliases> {
+  const change = validate(AliasesInput, input);
+  await requireApp(store, appId, 'app_id');
+  const done = await store.setAliases(appId, change.protocol, { app: change.app, events: change.events });
+  if (!done) throw new AppError(409, `app: "${change.app}" already names another app in ${change.protocol}`);
+  return store.listAliases(appId);
 }
 
 /** Issues a token (and optionally its signing secret) for the given apps; both are shown only now. */

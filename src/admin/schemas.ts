@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ALIAS_PATTERN, ALIAS_PROTOCOLS } from '../domain/aliases.js';
 import { PLATFORMS, STORES } from '../domain/apps.js';
 
 /** A string limited to a fixed list; Ajv names the allowed values when it fails. */
@@ -69,6 +70,29 @@ export const AppSettingsInput = Type.Object(
   { additionalProperties: false },
 );
 export type AppSettingsInput = Static<typeof AppSettingsInput>;
+
+const Alias = Type.String({ pattern: ALIAS_PATTERN, description: 'letters, digits, _ . -; at most 64' });
+
+/** An app's names in another tracker's protocol (its Adjust app token and event tokens); null removes one. */
+export const AliasesInput = Type.Object(
+  {
+    protocol: stringEnum(ALIAS_PROTOCOLS, 'the protocol whose names these are'),
+    app: Type.Optional(Nullable(Alias)),
+    events: Type.Optional(
+      Type.Record(Type.String({ pattern: ALIAS_PATTERN }), Nullable(Type.String({ minLength: 1, maxLength: 256, description: 'the event id stored for this token' })), {
+        maxProperties: 1000,
+        description: 'event token → event id',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AliasesInput = Static<typeof AliasesInput>;
+
+export const AliasesOutput = Type.Object({
+  apps: Type.Record(Type.String(), Type.String(), { description: 'protocol → the app alias' }),
+  events: Type.Record(Type.String(), Type.Record(Type.String(), Type.String()), { description: 'protocol → event token → event id' }),
+});
 
 const Timestamp = Type.String({ format: 'date-time' });
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { configureApp, createApp } from '../admin/operations.js';
+import { configureAliases, configureApp, createApp } from '../admin/operations.js';
 import type { App } from '../domain/apps.js';
-import { action, withStore } from './context.js';
+import { badRequest } from '../errors.js';
+import { action, collect, withStore } from './context.js';
 import { duration, orWords, wholeNumber } from './options.js';
 import { printRecord, printResult, type Column } from './output.js';
 
@@ -24,7 +25,21 @@ interface ConfigureOptions {
   maxInstallsPerIp?: number | null;
   reinstallAfter?: number | null;
   blockedIps?: string;
+  adjustAppToken?: string;
+  adjustEvent?: string[];
   json?: boolean;
+}
+
+/** `--adjust-event f0ob4r=purchase`, repeatable; `f0ob4r=` removes the mapping. */
+function eventAliases(pairs: string[] | undefined): Record<string, string | null> | undefined {
+  if (pairs === undefined) return undefined;
+  const out: Record<string, string | null> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw badRequest(`--adjust-event: "${pair}" is not TOKEN=EVENT (e.g. f0ob4r=purchase; f0ob4r= removes it)`);
+    out[pair.slice(0, at)] = pair.slice(at + 1) || null;
+  }
+  return out;
 }
 
 export function registerAppsCommand(program: Command): void {
@@ -67,6 +82,8 @@ export function registerAppsCommand(program: Command): void {
     .option('--max-installs-per-ip <n>', 'reject installs beyond n per IP in 24 h ("off" by default)', orWords(wholeNumber('--max-installs-per-ip'), 'default', 'off'))
     .option('--blocked-ips <cidrs>', 'comma-separated CIDR ranges whose installs are rejected ("" clears)')
     .option('--reinstall-after <duration>', 'a user back after this long is a reinstall (default 30d); whole days', orWords(duration('--reinstall-after', '30d or 365d'), 'default'))
+    .option('--adjust-app-token <token>', 'the Adjust app token its S2S integration sends (app_token); "none" removes it')
+    .option('--adjust-event <token=event>', 'an Adjust event token and the event id stored for it, e.g. f0ob4r=purchase (repeatable; f0ob4r= removes it)', collect)
     .option('--json', 'print JSON')
     .action(
       action(async (opts: ConfigureOptions) => {
@@ -80,8 +97,17 @@ export function registerAppsCommand(program: Command): void {
           blocked_cidrs: opts.blockedIps?.split(',').map((s) => s.trim()).filter(Boolean),
         };
         for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
-        const app = await withStore((store) => configureApp(store, opts.app, settings));
-        printRecord(Boolean(opts.json), { ...app, settings: JSON.stringify(app.settings) }, { ...app });
+        const events = eventAliases(opts.adjustEvent);
+        const { app, aliases } = await withStore(async (store) => {
+          const configured = await configureApp(store, opts.app, settings);
+          const aliasChange = {
+            protocol: 'adjust',
+            ...(opts.adjustAppToken === undefined ? {} : { app: opts.adjustAppToken === 'none' ? null : opts.adjustAppToken }),
+            ...(events === undefined ? {} : { events }),
+          };
+          return { app: configured, aliases: Object.keys(aliasChange).length > 1 ? await configureAliases(store, opts.app, aliasChange) : await store.listAliases(opts.app) };
+        });
+        printRecord(Boolean(opts.json), { ...app, settings: JSON.stringify(app.settings), aliases: JSON.stringify(aliases) }, { ...app, aliases });
       }),
     );
 

@@ -21,9 +21,11 @@ export class Catalog {
   private readonly campaigns = new Map<string, Entry<Campaign>>();
   private readonly postbacks = new Map<string, Entry<Postback[]>>();
   private readonly rates = new Map<string, Entry<Map<string, number>>>();
+  private readonly aliases = new Map<string, Entry<App>>();
+  private readonly eventAliases = new Map<string, Entry<Record<string, Record<string, string>>>>();
 
   constructor(
-    private readonly store: Pick<CatalogStore, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates'>,
+    private readonly store: Pick<CatalogStore, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates' | 'findAppByAlias' | 'listAliases'>,
     private readonly ttlMs: number,
     private readonly clock: Clock = systemClock,
   ) {}
@@ -34,6 +36,20 @@ export class Catalog {
 
   getCampaign(campaignId: string): Promise<Campaign | undefined> {
     return this.cached(this.campaigns, campaignId, () => this.store.getCampaign(campaignId));
+  }
+
+  /** The app another protocol's alias names (Adjust's app token), if any. */
+  appByAlias(protocol: string, alias: string): Promise<App | undefined> {
+    return this.cached(this.aliases, `${protocol}\u0000${alias}`, async () => {
+      const appId = await this.store.findAppByAlias(protocol, alias);
+      return appId === undefined ? undefined : this.store.getApp(appId);
+    });
+  }
+
+  /** The event name an event alias of this protocol stands for (Adjust's event token), if mapped. */
+  async eventAlias(appId: string, protocol: string, alias: string): Promise<string | undefined> {
+    const all = await this.cached(this.eventAliases, appId, async () => (await this.store.listAliases(appId)).events);
+    return all?.[protocol]?.[alias];
   }
 
   /** The app's active postbacks (empty when none). */
@@ -48,6 +64,8 @@ export class Catalog {
 
   invalidate(): void {
     this.rates.clear();
+    this.aliases.clear();
+    this.eventAliases.clear();
     this.apps.clear();
     this.campaigns.clear();
     this.postbacks.clear();

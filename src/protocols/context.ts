@@ -15,8 +15,8 @@ export interface ProtocolContext {
   /** Tokens and the apps they are granted (cached). */
   tokens: Pick<TokenAuthenticator, 'authorize' | 'grantedApps'>;
   rateLimiter: Pick<RateLimiter, 'take' | 'perSecond'>;
-  /** Apps and campaigns (cached). */
-  catalog: Pick<Catalog, 'getApp' | 'getCampaign'>;
+  /** Apps and campaigns, and the names other trackers' protocols give them (cached). */
+  catalog: Pick<Catalog, 'getApp' | 'getCampaign' | 'appByAlias' | 'eventAlias'>;
   ingest: Pick<IngestPipeline, 'record' | 'recordAll' | 'recordTouch'>;
   /** The read a protocol needs beyond the catalog: a stored click or view by id. */
   touchpoints: {

@@ -1,3 +1,4 @@
+import { adjust } from './adjust/index.js';
 import { chartboost } from './chartboost/index.js';
 import type { Protocol } from './context.js';
 import { swaarm } from './swaarm/index.js';
@@ -5,4 +6,4 @@ import { tracking } from './tracking/index.js';
 import { tracks } from './tracks/index.js';
 
 /** Every wire protocol the server speaks: app.ts registers each, the logger redacts their credentials. */
-export const PROTOCOLS: readonly Protocol[] = [tracking, swaarm, tracks, chartboost];
+export const PROTOCOLS: readonly Protocol[] = [tracking, swaarm, tracks, chartboost, adjust];

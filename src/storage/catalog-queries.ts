@@ -7,7 +7,7 @@ import { newAppSignature, newId } from '../domain/ids.js';
 import type { SegmentRule } from '../domain/segments.js';
 import { networkSpelling } from './networks.js';
 import type { AppsTable, CampaignsTable, Database, TokensTable } from './schema.js';
-import type { CatalogStore, CurrencyRate, NewApp, NewCampaign, NewToken, SegmentRow, TokenGrant } from './store.js';
+import type { AliasChange, AppAliases, CatalogStore, CurrencyRate, NewApp, NewCampaign, NewToken, SegmentRow, TokenGrant } from './store.js';
 
 /** The CatalogStore over one database. */
 export function catalogQueries(db: Kysely<Database>): CatalogStore {
@@ -54,6 +54,47 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
         });
       }
       return catalog.getApp(appId);
+    },
+
+    async setAliases(appId: string, protocol: string, change: AliasChange): Promise<boolean> {
+      const taken = new Error('alias taken');
+      try {
+        await db.transaction().execute(async (trx) => {
+          if (change.app !== undefined) {
+            await trx.deleteFrom('app_aliases').where('app_id', '=', appId).where('protocol', '=', protocol).execute();
+            if (change.app !== null) {
+              // Another app's alias (or one set a moment ago by another process) is refused.
+              const inserted = await trx
+                .insertInto('app_aliases')
+                .values({ protocol, alias: change.app, app_id: appId, created_at: Date.now() })
+                .onConflict((oc) => oc.doNothing())
+                .executeTakeFirst();
+              if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw taken;
+            }
+          }
+          for (const [alias, eventName] of Object.entries(change.events ?? {})) {
+            await trx.deleteFrom('event_aliases').where('app_id', '=', appId).where('protocol', '=', protocol).where('alias', '=', alias).execute();
+            if (eventName !== null) await trx.insertInto('event_aliases').values({ app_id: appId, protocol, alias, event_name: eventName }).execute();
+          }
+        });
+      } catch (error) {
+        if (error === taken) return false;
+        throw error;
+      }
+      return true;
+    },
+
+    async findAppByAlias(protocol: string, alias: string): Promise<string | undefined> {
+      const row = await db.selectFrom('app_aliases').select('app_id').where('protocol', '=', protocol).where('alias', '=', alias).executeTakeFirst();
+      return row?.app_id;
+    },
+
+    async listAliases(appId: string): Promise<AppAliases> {
+      const out: AppAliases = { apps: {}, events: {} };
+      for (const row of await db.selectFrom('app_aliases').select(['protocol', 'alias']).where('app_id', '=', appId).orderBy('protocol').execute()) out.apps[row.protocol] = row.alias;
+      const events = await db.selectFrom('event_aliases').select(['protocol', 'alias', 'event_name']).where('app_id', '=', appId).orderBy('protocol').orderBy('alias').execute();
+      for (const row of events) (out.events[row.protocol] ??= {})[row.alias] = row.event_name;
+      return out;
     },
 
     async getApp(appId: string): Promise<App | undefined> {

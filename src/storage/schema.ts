@@ -24,6 +24,22 @@ export interface AppsTable {
   blocked_cidrs: string | null;
 }
 
+/** An app's name in another tracker's protocol (migration 0014). */
+export interface AppAliasesTable {
+  protocol: string;
+  alias: string;
+  app_id: string;
+  created_at: number;
+}
+
+/** An event's name in another tracker's protocol: Adjust's event token → the event id stored. */
+export interface EventAliasesTable {
+  app_id: string;
+  protocol: string;
+  alias: string;
+  event_name: string;
+}
+
 export interface TokensTable {
   token_id: string;
   name: string | null;
@@ -167,4 +183,6 @@ export interface Database {
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;
+  app_aliases: AppAliasesTable;
+  event_aliases: EventAliasesTable;
 }

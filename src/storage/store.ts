@@ -98,6 +98,29 @@ export interface CatalogStore {
   createSegment(row: SegmentRow): Promise<void>;
   getSegment(segmentId: string): Promise<SegmentRow | undefined>;
   listSegments(appId: string): Promise<SegmentRow[]>;
+
+  /**
+   * Sets (or, with null, removes) the app's name in another protocol, and the event names that
+   * protocol's event tokens stand for (null removes one). In one transaction; false when the
+   * alias already names another app.
+   */
+  setAliases(appId: string, protocol: string, change: AliasChange): Promise<boolean>;
+  /** The app an alias names in a protocol. */
+  findAppByAlias(protocol: string, alias: string): Promise<string | undefined>;
+  /** The app's aliases in every protocol, and its event aliases. */
+  listAliases(appId: string): Promise<AppAliases>;
+}
+
+/** What `setAliases` changes: the app's alias (undefined: unchanged), and event aliases by token. */
+export interface AliasChange {
+  app?: string | null;
+  events?: Record<string, string | null>;
+}
+
+/** An app's names in other protocols: `{ adjust: '4w565xzmb54d' }`, and `{ adjust: { f0ob4r: 'purchase' } }`. */
+export interface AppAliases {
+  apps: Record<string, string>;
+  events: Record<string, Record<string, string>>;
 }
 
 // ---------------------------------------------------------------------------------------------

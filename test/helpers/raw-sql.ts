@@ -2,6 +2,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
+import { migrationProvider } from '../../src/storage/migrations/index.js';
 import type { TestDatabase } from './backends.js';
 
 /** Runs SQL on the test database behind the product's back ($1-style parameters). */
@@ -43,4 +44,19 @@ export async function undoMigration(db: TestDatabase, migration: Migration): Pro
   } finally {
     await kysely.destroy();
   }
+}
+
+/**
+ * The database as the version whose last migration was `last` left it: every later migration
+ * undone, newest first (its `down` and its kysely_migration row). Returns their names, oldest
+ * first, which is what the next `migrate` applies.
+ */
+export async function rewindTo(db: TestDatabase, last: string): Promise<string[]> {
+  const migrations = await migrationProvider.getMigrations();
+  const later = Object.keys(migrations).sort().filter((name) => name > last);
+  for (const name of [...later].reverse()) {
+    await undoMigration(db, migrations[name]!);
+    await rawQuery(db, 'delete from kysely_migration where name = $1', [name]);
+  }
+  return later;
 }

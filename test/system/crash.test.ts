@@ -14,7 +14,9 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       const app = await cliJson(['apps', 'create', '--name', 'A', '--platform', 'android'], env);
       const campaign = await cliJson(['campaigns', 'create', '--app', app.app_id, '--network', 'cb', '--name', 'c'], env);
       const token = (await cliJson(['tokens', 'create', '--app', app.app_id], env)).token as string;
+      await cliJson(['apps', 'configure', '--app', app.app_id, '--adjust-app-token', 'crashadjust1'], env);
       const opens: string[] = [];
+      const sessions: string[] = [];
       const events: string[] = [];
       const clicks: string[] = [];
       let refused = 0;
@@ -23,15 +25,18 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
         const server = await startServerProcess(env);
         let stop = false;
         let n = 0;
-        // 12 clients in a loop: opens of new devices (installs), keyed events, clicks.
+        // 12 clients in a loop: opens of new devices (installs), keyed events, clicks, Adjust sessions of new devices.
         const clients = Array.from({ length: 12 }, async (_, c) => {
           while (!stop) {
             const i = `${round}-${c}-${n++}`;
             try {
-              if (n % 3 === 0) {
+              if (n % 4 === 3) {
+                const res = await call(`${server.url}/session?s2s=1&app_token=crashadjust1&gps_adid=adj-${i}`, { headers: { authorization: `Bearer ${token}` } });
+                if (res.status === 200) sessions.push(`adj-${i}`);
+              } else if (n % 4 === 0) {
                 const res = await call(`${server.url}/api/v2/open?token=${token}&app_id=${app.app_id}&gaid=dev-${i}`);
                 if (res.status === 200) opens.push(`dev-${i}`);
-              } else if (n % 3 === 1) {
+              } else if (n % 4 === 1) {
                 const res = await call(`${server.url}/postback?s2s_token=${token}&user_id=user-${c}&event_id=level&event_uid=ev-${i}`);
                 if (res.status === 200) events.push(`ev-${i}`);
               } else {
@@ -46,16 +51,17 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
         });
         // Killed at a different moment each round, and only once the round has had its share
         // of acknowledged records (a slow machine takes longer to get there; at most 10 s).
-        const before = opens.length + events.length + clicks.length;
+        const before = opens.length + events.length + clicks.length + sessions.length;
         await new Promise((r) => setTimeout(r, 300 + round * 50));
         const deadline = Date.now() + 10_000;
-        while (opens.length + events.length + clicks.length - before <= 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (opens.length + events.length + clicks.length + sessions.length - before <= 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         server.child.kill('SIGKILL');
         stop = true;
         await Promise.all(clients);
         await server.exited;
       }
-      expect(opens.length + events.length + clicks.length).toBeGreaterThan(ROUNDS * 50);
+      expect(opens.length + events.length + clicks.length + sessions.length).toBeGreaterThan(ROUNDS * 50);
+      expect(sessions.length).toBeGreaterThan(0);
 
       // Restarted once more: the database opens (WAL recovery) and everything acknowledged is there.
       const last = await startServerProcess(env);
@@ -77,7 +83,7 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
 
         const opensByUser = new Map<string, number>();
         for (const e of allEvents.filter((x) => x.kind === 'open')) opensByUser.set(e.user_pk, (opensByUser.get(e.user_pk) ?? 0) + 1);
-        for (const gaid of opens) {
+        for (const gaid of [...opens, ...sessions]) {
           const install = await store.getInstallByUser(app.app_id, { kind: 'gaid', value: gaid });
           expect(install, gaid).toBeDefined();
           expect(opensByUser.get(install!.user_pk), gaid).toBe(1);
@@ -89,7 +95,7 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       } finally {
         await store.close();
       }
-      console.log(`kill -9 on ${backend.name}: ${opens.length} opens, ${events.length} events, ${clicks.length} clicks acknowledged and found; ${refused} requests cut`);
+      console.log(`kill -9 on ${backend.name}: ${opens.length} opens, ${events.length} events, ${clicks.length} clicks, ${sessions.length} Adjust sessions acknowledged and found; ${refused} requests cut`);
     } finally {
       await backend.cleanup(env);
     }

@@ -12,6 +12,7 @@ import * as m0010 from './0010-ingest-journal.js';
 import * as m0011 from './0011-install-lookups.js';
 import * as m0012 from './0012-delivery-answer-rule.js';
 import * as m0013 from './0013-drop-ingest-journal.js';
+import * as m0014 from './0014-app-aliases.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-install-lookups': m0011,
   '0012-delivery-answer-rule': m0012,
   '0013-drop-ingest-journal': m0013,
+  '0014-app-aliases': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

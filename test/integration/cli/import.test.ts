@@ -5,11 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../../helpers/backends.js';
 import { cliJson, runCli } from '../../helpers/cli.js';
-import { rawQuery, rawSql, undoMigration } from '../../helpers/raw-sql.js';
-import * as m0010 from '../../../src/storage/migrations/0010-ingest-journal.js';
-import * as m0013 from '../../../src/storage/migrations/0013-drop-ingest-journal.js';
-import * as m0011 from '../../../src/storage/migrations/0011-install-lookups.js';
-import * as m0012 from '../../../src/storage/migrations/0012-delivery-answer-rule.js';
+import { rawQuery, rawSql, rewindTo } from '../../helpers/raw-sql.js';
 
 describe.each(BACKENDS)('s2s import on $name', (backend) => {
   let db: TestDatabase;
@@ -94,11 +90,8 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
       for (const table of ['event_dedup', 'events']) statements.push([`update ${table} set dedup_key = $1 where dedup_key = $2`, [`import:${sha(line)}`, current]]);
     }
     // Later migrations are undone too, so that 0009 is the next one again.
-    statements.push([`delete from kysely_migration where name in ($1, $2, $3, $4, $5)`, ['0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups', '0012-delivery-answer-rule', '0013-drop-ingest-journal']]);
-    await undoMigration(db, m0013);
-    await undoMigration(db, m0012);
-    await undoMigration(db, m0011);
-    await undoMigration(db, m0010);
+    statements.push([`delete from kysely_migration where name = $1`, ['0009-import-dedup-keys']]);
+    await rewindTo(db, '0009-import-dedup-keys');
     await rawSql(db, statements);
     const keyLengths = async () => (await rawQuery(db, 'select length(dedup_key) as n from event_dedup where app_id = $1 order by 1', [app.app_id])).map((r) => Number(r.n));
     expect(await keyLengths()).toEqual([71, 71]);

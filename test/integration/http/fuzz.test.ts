@@ -53,6 +53,9 @@ const KNOWN_KEYS = [
   'user_id', 'event_id', 'user_ip', 'user_ua', 'ip_address', 'user_agent', 'sale_amount', 'sale_amount_currency', 'event_value',
   'aggregated_event_value', 'claim', 'organic', 'timestamp', 'rejected_reason', 'iap', 'event_name', 'ip', 'time_stamp', 'platform',
   'storefront', 'no_redirect', 'event_uid', '__proto__', 'constructor',
+  // Adjust S2S
+  's2s', 'app_token', 'event_token', 'gps_adid', 'idfv', 'adid', 'created_at_unix', 'created_at', 'revenue', 'currency', 'callback_params',
+  'partner_params', 'environment',
 ];
 
 const params = fc.dictionary(
@@ -62,6 +65,10 @@ const params = fc.dictionary(
 );
 
 type Style = 'query' | 'json' | 'form' | 'raw';
+
+/** The fuzzed app's Adjust app token, so that Adjust requests reach validation past auth. */
+const ADJUST_APP_TOKEN = 'fuzzadjust01';
+const ADJUST_PATHS = ['/event', '/session'];
 
 const PROTOCOL_ENDPOINTS = await protocolEndpoints();
 
@@ -89,6 +96,8 @@ describe('fuzz targets', () => {
       '/postback': ['GET', 'POST'],
       '/s2sevent': ['GET', 'POST'],
       '/measure': ['POST'],
+      '/event': ['GET', 'POST'],
+      '/session': ['GET', 'POST'],
     });
   });
 });
@@ -113,6 +122,7 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
     const admin = { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' };
     app = await (await fetch(`${server.url}/admin/apps`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'F', platform: 'ios' }) })).json();
     token = await (await fetch(`${server.url}/admin/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ app_ids: [app.app_id], secret: true }) })).json();
+    await fetch(`${server.url}/admin/apps/${app.app_id}/aliases`, { method: 'PATCH', headers: admin, body: JSON.stringify({ protocol: 'adjust', app: ADJUST_APP_TOKEN }) });
   });
   afterAll(async () => {
     await server.close();
@@ -140,7 +150,7 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
           fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml', 'application/json; charset=latin1'),
           async (p, style, method, useCredentials, duplicate, rawBytes, rawType) => {
             // Half the cases carry real credentials, so validation past auth is reached too.
-            const withAuth: Record<string, unknown> = useCredentials ? { token: token.token, s2s_token: token.token, app_id: app.app_id, ...p } : p;
+            const withAuth: Record<string, unknown> = useCredentials ? { token: token.token, s2s_token: token.token, app_id: app.app_id, s2s: '1', app_token: ADJUST_APP_TOKEN, ...p } : p;
             const headers: Record<string, string> = {};
             if (useCredentials) {
               headers.authorization = endpoint.path.startsWith('/admin') ? 'Bearer test-admin-token-0123456789' : `Bearer ${token.token}`;
@@ -171,7 +181,13 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
             expect(() => (json = JSON.parse(text)), text).not.toThrow();
             const refused = res.status >= 400 || (typeof json?.status === 'number' && json.status >= 400);
             if (refused) {
-              expect(json).toEqual({ status: expect.any(Number), message: expect.any(String), ...(json.errors ? { errors: json.errors, accepted: json.accepted } : {}) });
+              // Adjust's routes add its own `error` beside them.
+              expect(json).toEqual({
+                status: expect.any(Number),
+                message: expect.any(String),
+                ...(json.errors ? { errors: json.errors, accepted: json.accepted } : {}),
+                ...(ADJUST_PATHS.includes(endpoint.path) ? { error: expect.stringMatching(/^(Event|Session) request failed \(.+\)$/) } : {}),
+              });
               expect(json.message, text).toMatch(/^[\w.\-[\]]+: |^no route for /);
               expect(await snapshot(), `${method} ${url} changed stored data though refused`).toBe(before);
             }

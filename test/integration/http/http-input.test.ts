@@ -194,7 +194,9 @@ describe.each(BACKENDS)('strict, honest input handling on $name', (backend) => {
         expect(a.status === 405, `${method} ${p}: ${a.status}, Allow: ${allow}`).toBe(!listed);
         if (a.status === 405) {
           expect(a.allow, `${method} ${p}`).toBe(allow);
-          expect(a.body, `${method} ${p}`).toEqual({ status: 405, message: expect.stringMatching(/^method: /) });
+          // Adjust's routes answer in Adjust's shape, its `error` beside ours.
+          const adjust = p === '/event' || p === '/session' ? { error: expect.stringMatching(/^(Event|Session) request failed \(Method not allowed\)$/) } : {};
+          expect(a.body, `${method} ${p}`).toEqual({ status: 405, message: expect.stringMatching(/^method: /), ...adjust });
         }
       }
     }

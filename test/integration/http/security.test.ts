@@ -54,6 +54,7 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
     tokenA = (await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [a.app_id], secret: true } })).body;
     campaignB = (await call(`${server.url}/admin/campaigns`, { admin: true, body: { app_id: b.app_id, network: 'n', name: 'c' } })).body;
     clickB = (await call(`${server.url}/click?campaign_id=${campaignB.campaign_id}&no_redirect=true`)).body.id;
+    await call(`${server.url}/admin/apps/${b.app_id}/aliases`, { admin: true, method: 'PATCH', body: { protocol: 'adjust', app: 'securityb001' } });
   });
   afterAll(async () => {
     await server.close();
@@ -73,7 +74,8 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
       });
     };
     const t = tokenA.token;
-    const attempts: [string, () => Promise<{ status: number; body: any }>, number][] = [
+    // [name, request, HTTP status, the status in the body (the HTTP one unless given)]
+    const attempts: [string, () => Promise<{ status: number; body: any }>, number, number?][] = [
       ['v1', () => signed('/api/v1/install.json', 'attribution', { app_id: b.app_id, gaid: 'x1', claim: 1 }), 200],
       ['v2 open', () => call(`${server.url}/api/v2/open?token=${t}&app_id=${b.app_id}&gaid=x2`), 403],
       ['v2 attributed_install', () => call(`${server.url}/api/v2/attributed_install?token=${t}&click_id=${clickB}`), 403],
@@ -82,11 +84,14 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
       ['swaarm s2sevent', () => call(`${server.url}/s2sevent?token=${t}&app_id=${b.app_id}&user_id=u&user_ip=1.2.3.4&user_ua=x`), 403],
       ['tracks measure', () => call(`${server.url}/measure`, { body: { app_id: b.app_id, user_id: 'u', event_name: 'game_open', ip: '1.2.3.4', time_stamp: 1795600000, platform: 'pc', storefront: 'steam' }, headers: { authorization: `Bearer ${t}` } }), 403],
       ['tracking s2stoken', () => call(`${server.url}/click?campaign_id=${campaignB.campaign_id}&s2stoken=${t}&no_redirect=true`), 403],
+      // Adjust answers a token that does not match its app 401 (dev.adjust.com/en/api/s2s-api).
+      ['adjust event', () => call(`${server.url}/event?s2s=1&app_token=securityb001&event_token=abc123&gps_adid=x4`, { headers: { authorization: `Bearer ${t}` } }), 401, 401],
+      ['adjust session', () => call(`${server.url}/session?s2s=1&app_token=securityb001&gps_adid=x5`, { headers: { authorization: `Bearer ${t}` } }), 401, 401],
     ];
-    for (const [name, send, httpStatus] of attempts) {
+    for (const [name, send, httpStatus, bodyStatus = 403] of attempts) {
       const res = await send();
       expect(res.status, name).toBe(httpStatus);
-      expect(res.body.status, name).toBe(403);
+      expect(res.body.status, name).toBe(bodyStatus);
       expect(res.body.message, name).toContain(`may not write to app ${b.app_id}`);
     }
     expect(await server.db.store.listInstalls(b.app_id)).toEqual([]);

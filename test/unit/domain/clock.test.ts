@@ -14,6 +14,8 @@ describe('time-dependent code reads its clock', () => {
       getCampaign: async () => undefined,
       listPostbacks: async () => [],
       listRates: async () => [],
+      findAppByAlias: async () => undefined,
+      listAliases: async () => ({ apps: {}, events: {} }),
     };
     const catalog = new Catalog(store, 2000, clock);
     expect((await catalog.getApp('a'))?.name).toBe('first');
