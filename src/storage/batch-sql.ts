@@ -1,7 +1,7 @@
 /**
  * The statements of an ingest batch (IngestTxQueries), declared once for both databases. Each
- * takes the whole batch as one JSON parameter, a list of row objects, and reads it as a table:
- * PostgreSQL with `json_to_recordset`, SQLite with `jsonb_each`. So a batch of one conversion and
+ * takes the whole batch as one parameter, a list of row objects, and reads it as a table:
+ * PostgreSQL as JSON with `json_to_recordset`, SQLite through a table-valued function. So a batch of one conversion and
  * a batch of a thousand run the same statements, the same number of them (docs/performance.md),
  * and each statement's text never changes: prepared once per connection (PostgreSQL's named
  * statements, SQLite's statement cache) and never compiled again.
@@ -85,14 +85,41 @@ export function batchStatements(dialect: DialectName): BatchStatements {
   return statements;
 }
 
+/**
+ * SQLite's batch tables: table-valued functions, one per row shape, that the SQLite store
+ * registers on its connection (`database.table`). A statement names one with the rows' handle
+ * as its argument, `batch_rows_3(?)`, and it yields the rows the statement was given, read in
+ * memory: JSON through `jsonb_each` cost 11–12 against 5.5–7 µs a row of 17 columns in a batch
+ * of 6, measured, and was the dearest part of a small batch (docs/performance.md).
+ */
+export interface SqliteBatchTable {
+  name: string;
+  columns: string[];
+}
+
+export function sqliteBatchTables(): SqliteBatchTable[] {
+  batchStatements('sqlite');
+  return [...sqliteTables.values()];
+}
+
+const sqliteTables = new Map<string, SqliteBatchTable>();
+
+function sqliteTable(columns: Columns): string {
+  const key = columns.map(([name]) => name).join(',');
+  let table = sqliteTables.get(key);
+  if (!table) {
+    table = { name: `batch_rows_${sqliteTables.size}`, columns: columns.map(([name]) => name) };
+    sqliteTables.set(key, table);
+  }
+  return table.name;
+}
+
 function build(dialect: DialectName): BatchStatements {
   /** The parameter as a table named `alias` with these columns. */
   const rows = (alias: string, columns: Columns): string =>
     dialect === 'postgres'
       ? `json_to_recordset($1::json) as ${alias}(${columns.map(([name, type]) => `"${name}" ${type}`).join(', ')})`
-      : // jsonb_each: each row's fields read from SQLite's binary JSON. With json_each every
-        // `->>` parsed the row's text again: 22 against 9 µs a row of 23 columns, measured.
-        `(select ${columns.map(([name]) => `value ->> '${name}' as "${name}"`).join(', ')} from jsonb_each(jsonb(?))) as ${alias}`;
+      : `${sqliteTable(columns)}(?) as ${alias}`;
   const names = (columns: Columns, prefix = ''): string => columns.map(([name]) => `${prefix}"${name}"`).join(', ');
   const installColumns: Columns = [
     ...INSTALL_COLUMNS.map((c) => [c, INSTALL_TYPES[c]] as const),
@@ -129,6 +156,8 @@ function build(dialect: DialectName): BatchStatements {
          left join campaigns c on c.campaign_id = t.campaign_id`;
 
   const candidateTexts = new Map<string, string>();
+  // Named now, with the other statements' tables: the texts below are built when first asked.
+  const candidateRows = rows('j', candidateQuery);
   return {
     // Each identity's user, with the user's first install (prefixed `install.`) if it has one.
     findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at, ${INSTALL_COLUMNS.map((c) => `i.${c} as "install.${c}"`).join(', ')}
@@ -143,7 +172,7 @@ function build(dialect: DialectName): BatchStatements {
       const key = CANDIDATE_MATCHES.filter((how) => hows.includes(how)).join(',');
       let text = candidateTexts.get(key);
       if (text === undefined) {
-        text = `with q as (select * from ${rows('j', candidateQuery)}) ${CANDIDATE_MATCHES.filter((how) => hows.includes(how)).map(candidateBranch).join(' union all ')}`;
+        text = `with q as (select * from ${candidateRows}) ${CANDIDATE_MATCHES.filter((how) => hows.includes(how)).map(candidateBranch).join(' union all ')}`;
         candidateTexts.set(key, text);
       }
       return text;

@@ -7,6 +7,12 @@ import type { DialectName } from './store.js';
  * (catalog-queries.ts, ingest-queries.ts, …) runs the same Kysely queries over any dialect and
  * asks its hooks where the databases part ways.
  */
+/** A batch statement's rows as its parameter (DialectHooks.batchParameter). */
+export interface BatchParameter {
+  value: unknown;
+  release(): void;
+}
+
 export interface DialectHooks {
   readonly name: DialectName;
   readonly writeConcurrency: number;
@@ -27,6 +33,12 @@ export interface DialectHooks {
    * (docs/performance.md).
    */
   readonly ingestBegin?: string | undefined;
+  /**
+   * How a batch statement (batch-sql.ts) receives its rows: the value bound to its one
+   * parameter, and what to do once it ran. Absent: the rows as JSON text. SQLite hands them
+   * over in memory (a table-valued function reads them), without writing or parsing JSON.
+   */
+  readonly batchParameter?: ((rows: readonly object[]) => BatchParameter) | undefined;
   /**
    * Runs one transaction (`run` opens it on the Kysely it is given) and answers once it is
    * durable; SQLite uses it to flush the WAL off the event loop. Absent: `run(db)`.

@@ -6,7 +6,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Identity } from '../domain/devices.js';
 import type { EventRow, InstallRow, Touchpoint } from '../domain/entities.js';
 import type { DialectHooks } from './dialect.js';
-import { batchStatements, type BatchStatements } from './batch-sql.js';
+import { batchStatements } from './batch-sql.js';
 import { IngestTxQueries } from './ingest-tx.js';
 import { INSTALL_COLUMNS, type Database } from './schema.js';
 import { ConcurrentWriteError, type IngestStore, type IngestTx } from './store.js';
@@ -19,10 +19,10 @@ const CONFLICT_ATTEMPTS = 4;
  * failure's own error (a database that already rolled back, as SQLite does on a full disk,
  * refuses the ROLLBACK, and that refusal is not the news).
  */
-async function inTransaction<T>(connection: Kysely<Database>, begin: string, statements: BatchStatements, work: (tx: IngestTx) => Promise<T>): Promise<T> {
+async function inTransaction<T>(connection: Kysely<Database>, begin: string, queries: (connection: Kysely<Database>) => IngestTx, work: (tx: IngestTx) => Promise<T>): Promise<T> {
   await connection.executeQuery(CompiledQuery.raw(begin, []));
   try {
-    const result = await work(new IngestTxQueries(connection, statements));
+    const result = await work(queries(connection));
     await connection.executeQuery(CompiledQuery.raw('commit', []));
     return result;
   } catch (error) {
@@ -34,9 +34,10 @@ async function inTransaction<T>(connection: Kysely<Database>, begin: string, sta
 /** The IngestStore over one database, its transactions run the dialect's way. */
 export function ingestQueries(
   db: Kysely<Database>,
-  hooks: Pick<DialectHooks, 'name' | 'writeConcurrency' | 'durableTransaction' | 'errors' | 'ingestBegin'>,
+  hooks: Pick<DialectHooks, 'name' | 'writeConcurrency' | 'durableTransaction' | 'errors' | 'ingestBegin' | 'batchParameter'>,
 ): IngestStore {
   const statements = batchStatements(hooks.name);
+  const queries = (connection: Kysely<Database>) => new IngestTxQueries(connection, statements, hooks.batchParameter);
   return {
     writeConcurrency: hooks.writeConcurrency,
 
@@ -46,7 +47,7 @@ export function ingestQueries(
       // So is a batch that found another process's rows where it meant to write its own.
       for (let attempt = 1; ; attempt++) {
         try {
-          const run = (kysely: Kysely<Database>) => kysely.connection().execute((connection) => inTransaction(connection, hooks.ingestBegin ?? 'begin', statements, work));
+          const run = (kysely: Kysely<Database>) => kysely.connection().execute((connection) => inTransaction(connection, hooks.ingestBegin ?? 'begin', queries, work));
           return await (hooks.durableTransaction ? hooks.durableTransaction(db, run) : run(db));
         } catch (error) {
           const conflict = error instanceof ConcurrentWriteError || hooks.errors.isRolledBackConflict(error);

@@ -3,6 +3,7 @@ import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
 import { DAY_MS } from '../domain/metrics.js';
 import { CANDIDATE_MATCHES, type BatchStatements } from './batch-sql.js';
+import type { BatchParameter } from './dialect.js';
 import { networkSpelling } from './networks.js';
 import { INSTALL_COLUMNS, type Database, type TouchpointDaysTable } from './schema.js';
 import {
@@ -20,6 +21,9 @@ import {
   type IpCountLookup,
 } from './store.js';
 
+/** The rows as JSON text, which PostgreSQL reads with json_to_recordset. */
+const jsonParameter = (rows: readonly object[]): BatchParameter => ({ value: JSON.stringify(rows), release: () => {} });
+
 const NO_ACTIVITY = { opens: 0, purchases: 0, unpriced_purchases: 0, revenue_usd: 0, active_days: 0 };
 
 /** `app_id` NUL `key`: how the batch statements' answers are keyed. */
@@ -34,14 +38,19 @@ export class IngestTxQueries implements IngestTx {
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly statements: BatchStatements,
+    private readonly bind: (rows: readonly object[]) => BatchParameter = jsonParameter,
   ) {}
 
-  /** Runs one batch statement with its rows as its one JSON parameter; nothing to do for no rows. */
+  /** Runs one batch statement with its rows as its one parameter (the dialect's way); nothing to do for no rows. */
   private async run<R>(statement: Exclude<keyof BatchStatements, 'findCandidates'> | { text: string }, rows: readonly object[]): Promise<R[]> {
     if (rows.length === 0) return [];
     const text = typeof statement === 'string' ? this.statements[statement] : statement.text;
-    const result = await this.trx.executeQuery(CompiledQuery.raw(text, [JSON.stringify(rows)]));
-    return result.rows as R[];
+    const parameter = this.bind(rows);
+    try {
+      return (await this.trx.executeQuery(CompiledQuery.raw(text, [parameter.value]))).rows as R[];
+    } finally {
+      parameter.release();
+    }
   }
 
   // ---- set-wise (BatchTx) ----

@@ -3,7 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
-import type { HistoryPartitions } from '../dialect.js';
+import { sqliteBatchTables } from '../batch-sql.js';
+import type { BatchParameter, HistoryPartitions } from '../dialect.js';
 import { composeStore, type KyselyStore } from '../kysely-store.js';
 import { SQLITE_ERRORS } from './errors.js';
 import { StatementProfile } from './statement-profile.js';
@@ -94,6 +95,39 @@ class SqliteKeepingCauseDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Registers the batch statements' tables (batch-sql.ts, SqliteBatchTable) on the connection:
+ * each yields, in its columns' order, the rows handed over under the handle it is called with.
+ * Returns how a batch statement's rows become its parameter: a handle, released once it ran.
+ */
+function registerBatchTables(database: SqliteDatabase.Database): (rows: readonly object[]) => BatchParameter {
+  const handed = new Map<number, readonly object[]>();
+  let last = 0;
+  for (const table of sqliteBatchTables()) {
+    const columns = table.columns;
+    database.table(table.name, {
+      columns,
+      parameters: ['handle'],
+      *rows(handle: unknown) {
+        for (const row of handed.get(Number(handle)) ?? []) yield columns.map((c) => sqliteValue((row as Record<string, unknown>)[c]));
+      },
+    });
+  }
+  return (rows) => {
+    const handle = ++last;
+    handed.set(handle, rows);
+    return { value: handle, release: () => handed.delete(handle) };
+  };
+}
+
+/** A row field as SQLite takes it: absent is NULL, a boolean 0 or 1, an object its JSON, as PostgreSQL's JSON parameter has it. */
+function sqliteValue(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
 /** The embedded default: one better-sqlite3 connection in WAL mode. */
 export function openSqliteStore(options: SqliteOptions): KyselyStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
@@ -108,6 +142,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   // A checkpoint copies the WAL into the database file and fsyncs both, inside the commit
   // that crossed the threshold (on the event loop). Fewer, larger ones cost less per page.
   database.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+  const batchParameter = registerBatchTables(database);
   const prepare = statementCache(database, process.env.S2S_SQL_PROFILE ? StatementProfile.untilExit() : null, options.onStatement);
   const adapter = { close: () => database.close(), prepare } as unknown as SqliteDialectConfig['database'];
   const db = new Kysely<Database>({ dialect: new SqliteKeepingCauseDialect({ database: adapter }, database) });
@@ -131,6 +166,7 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
         }
       : undefined,
     name: 'sqlite',
+    batchParameter,
     skipLocked: false,
     partitions: UNPARTITIONED,
     errors: SQLITE_ERRORS,
