@@ -30,6 +30,8 @@ const CONNECTIONS = 50;
  */
 const PAIRED_BASELINE_S = Number(process.env.BENCH_PAIRED_BASELINE_S ?? 3);
 const HISTORY_SIZES = [10_000, 1_000_000];
+/** Network names ad revenue rotates through, as MAX reports them. */
+const AD_NETWORKS = ['APPLOVIN_BIDDING', 'ADMOB_BIDDING', 'UNITY_BIDDING', 'IRONSOURCE_NETWORK'];
 const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_000)].filter((n) => n > 0);
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -296,6 +298,16 @@ async function main(): Promise<void> {
       method: 'GET',
       request: (n) => ({
         path: `/event?s2s=1&app_token=${adjustAppToken}&event_token=f0ob4r&gps_adid=ad-${run}-${n}&revenue=0.99&currency=EUR&ip_address=10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        headers: { authorization: `Bearer ${token.token}` },
+      }),
+    },
+    {
+      // Impression-level ad revenue as mediation sends it: many small amounts for the same
+      // players (1 000 devices), each a returning user after its first.
+      name: 'GET /ad_revenue (Adjust S2S, an impression each, 1 000 devices)',
+      method: 'GET',
+      request: (n) => ({
+        path: `/ad_revenue?s2s=1&app_token=${adjustAppToken}&source=publisher&gps_adid=adr-${run}-${n % 1000}&revenue=0.00${(n % 9) + 1}&currency=USD&ad_impressions_count=1&ad_revenue_network=${AD_NETWORKS[n % AD_NETWORKS.length]}&ad_revenue_unit=rewarded&ad_revenue_placement=level_end`,
         headers: { authorization: `Bearer ${token.token}` },
       }),
     },

@@ -64,7 +64,7 @@ export interface EventRow {
   event_pk: string;
   app_id: string;
   user_pk: string;
-  kind: 'open' | 'event' | 'purchase';
+  kind: EventKind;
   name: string;
   occurred_at: number;
   received_at: number;
@@ -79,7 +79,18 @@ export interface EventRow {
   user_agent: string | null;
   source: string;
   dedup_key: string | null;
+  /** Ad revenue (kind `ad_revenue`): where it was measured (Adjust's `source`, e.g. `applovin_max_sdk`), else null. */
+  ad_source: string | null;
+  /** The ad network that served the impressions, the ad unit and the placement. */
+  ad_network: string | null;
+  ad_unit: string | null;
+  ad_placement: string | null;
+  /** How many impressions the revenue is for. */
+  ad_impressions: number | null;
 }
+
+/** What an event is for reports: a session, a purchase (revenue from the store), ad revenue, or another event. */
+export type EventKind = 'open' | 'event' | 'purchase' | 'ad_revenue';
 
 /** A network's postback as configured (postbacks/formats/ build its requests). */
 export interface PostbackRow {

@@ -17,6 +17,7 @@
 import type { Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
 import { IDEMPOTENCY_KEY_PREFIX, idempotencyCutoff } from '../domain/idempotency.js';
+import { addSummary, emptySummary, SUMMARY_COLUMN_NAMES, type InstallSummary } from '../domain/install-summary.js';
 import { appKey, candidateLookups, oldestUser, splitCandidates } from '../storage/ingest-tx.js';
 import { INSTALL_COLUMNS } from '../storage/schema.js';
 import {
@@ -26,7 +27,6 @@ import {
   type CandidateMatchRow,
   type CandidateQuery,
   type CandidateRow,
-  type InstallActivity,
   type InstallInsert,
   type InstallRejection,
   type IngestTx,
@@ -63,7 +63,7 @@ export class BatchView implements RecordTx {
   private readonly newInstalls: InstallRow[] = [];
   private readonly countedIp = new Map<string, string | null>();
   private readonly rejections = new Map<string, InstallRejection>();
-  private readonly activity = new Map<string, InstallActivity & { install_id: string }>();
+  private readonly activity = new Map<string, InstallSummary & { install_id: string }>();
   private readonly lastSeen = new Map<string, number>();
   private readonly eventClaims = new Map<string, { app_id: string; dedup_key: string; event_pk: string; created_at: number }>();
   private readonly events: EventRow[] = [];
@@ -148,13 +148,8 @@ export class BatchView implements RecordTx {
     const installs = this.newInstalls.map((row): InstallInsert => {
       const a = this.activity.get(row.install_id);
       if (a) this.activity.delete(row.install_id);
-      return Object.assign(pick(row, INSTALL_COLUMNS), {
+      return Object.assign(pick(row, INSTALL_COLUMNS), pick(a ?? emptySummary(), SUMMARY_COLUMN_NAMES), {
         counted_ip: this.countedIp.get(row.install_id) ?? null,
-        opens: a?.opens ?? 0,
-        purchases: a?.purchases ?? 0,
-        unpriced_purchases: a?.unpriced_purchases ?? 0,
-        revenue_usd: a?.revenue_usd ?? 0,
-        active_days: a?.active_bit ?? 0,
       });
     });
     const stored = await tx.insertInstalls(installs);
@@ -277,17 +272,10 @@ export class BatchView implements RecordTx {
     return rows.length;
   }
 
-  async addInstallActivity(installId: string, a: InstallActivity): Promise<void> {
+  async addInstallActivity(installId: string, a: InstallSummary): Promise<void> {
     const sum = this.activity.get(installId);
-    if (!sum) {
-      this.activity.set(installId, { ...a, install_id: installId });
-      return;
-    }
-    sum.opens += a.opens;
-    sum.purchases += a.purchases;
-    sum.unpriced_purchases += a.unpriced_purchases;
-    sum.revenue_usd += a.revenue_usd;
-    sum.active_bit |= a.active_bit;
+    if (sum) addSummary(sum, a);
+    else this.activity.set(installId, { ...a, install_id: installId });
   }
 
   async rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number> {

@@ -12,8 +12,8 @@ import { newId } from '../domain/ids.js';
 import { toUsd } from '../domain/currency.js';
 import { resolveWindows } from '../domain/windows.js';
 import { badRequest } from '../errors.js';
-import type { CandidateQuery, CandidateRow, InstallActivity, RecordTx } from '../storage/store.js';
-import { activityBit, dayNumber } from '../domain/metrics.js';
+import type { CandidateQuery, CandidateRow, RecordTx } from '../storage/store.js';
+import { eventSummary } from '../domain/install-summary.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
 import type { AttributionSummary, ConversionOutcome, ConversionRecord } from './records.js';
@@ -108,10 +108,15 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
       user_agent: record.userAgent ?? null,
       source: record.source,
       dedup_key: e.dedupKey ?? null,
+      ad_source: e.ad?.source ?? null,
+      ad_network: e.ad?.network ?? null,
+      ad_unit: e.ad?.unit ?? null,
+      ad_placement: e.ad?.placement ?? null,
+      ad_impressions: e.ad?.impressions ?? null,
     };
     eventStored = await tx.insertEvent(event);
     if (eventStored) {
-      if (install?.kind === 'install') await tx.addInstallActivity(install.install_id, installActivity(event, install));
+      if (install?.kind === 'install') await tx.addInstallActivity(install.install_id, eventSummary(event, install.installed_at));
       postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
     }
   }
@@ -221,18 +226,6 @@ async function insertInstall(
   }
   if (kind === 'reinstall') await tx.insertInstall(row, countIp);
   return row;
-}
-
-/** What one stored event adds to its user's install summary, which reports read. */
-function installActivity(event: EventRow, install: InstallRow): InstallActivity {
-  const purchase = event.kind === 'purchase' ? 1 : 0;
-  return {
-    opens: event.kind === 'open' ? 1 : 0,
-    purchases: purchase,
-    unpriced_purchases: purchase && event.revenue_usd === null ? 1 : 0,
-    revenue_usd: event.revenue_usd ?? 0,
-    active_bit: event.kind === 'open' ? activityBit(dayNumber(event.occurred_at) - dayNumber(install.installed_at)) : 0,
-  };
 }
 
 export function fraudRules(app: App): FraudRules {

@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import type { App } from '../domain/apps.js';
 import { isId } from '../domain/ids.js';
 import { AppError } from '../errors.js';
-import { optionalEventTime, optionalIp, optionalString, readDeviceIds, readFreeText, readRevenue, type Params } from './normalise.js';
+import { optionalEventTime, optionalIp, optionalNumber, optionalString, readDeviceIds, readFreeText, readRevenue, type Params } from './normalise.js';
 import { buildTouchpoint } from './touchpoints.js';
 import { eventKind, type ConversionRecord, type WriteOp } from './records.js';
 
-export const IMPORT_TYPES = ['click', 'view', 'install', 'open', 'event'] as const;
+export const IMPORT_TYPES = ['click', 'view', 'install', 'open', 'event', 'ad_revenue'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
 
 export class ImportLineError extends Error {}
@@ -113,8 +113,29 @@ function readLine(app: App, record: Params, rawLine: string, campaigns: Campaign
   };
   if (type === 'install') return { kind: 'conversion', conversion };
 
-  const eventId = optionalString(record, 'event_id', { max: 256 }) ?? (type === 'open' ? 'open' : fail('event_id: is required'));
   const { revenue, currency } = readRevenue(record, 'revenue', 'currency');
+  if (type === 'ad_revenue') {
+    if (revenue === undefined) fail('revenue: is required for ad_revenue');
+    const impressions = optionalNumber(record, 'ad_impressions', { min: 0, max: 1e9 });
+    if (impressions !== undefined && !Number.isInteger(impressions)) fail('ad_impressions: must be a whole number');
+    conversion.event = {
+      kind: 'ad_revenue',
+      name: optionalString(record, 'event_id', { max: 256 }) ?? 'ad_revenue',
+      revenue,
+      currency,
+      eventValue: readFreeText(record, 'event_value'),
+      dedupKey: importDedupKey(time, rawLine),
+      ad: {
+        source: optionalString(record, 'ad_source', { max: 64 }),
+        network: optionalString(record, 'ad_network', { max: 128 }),
+        unit: optionalString(record, 'ad_unit', { max: 128 }),
+        placement: optionalString(record, 'ad_placement', { max: 128 }),
+        impressions,
+      },
+    };
+    return { kind: 'conversion', conversion };
+  }
+  const eventId = optionalString(record, 'event_id', { max: 256 }) ?? (type === 'open' ? 'open' : fail('event_id: is required'));
   conversion.event = {
     kind: eventKind(type === 'open', revenue),
     name: eventId,

@@ -5,10 +5,10 @@
 import type { App } from '../domain/apps.js';
 import type { AttributionStatus, Decision, MatchType } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
-import type { Touchpoint } from '../domain/entities.js';
+import type { EventKind, Touchpoint } from '../domain/entities.js';
 
 export interface EventRecord {
-  kind: 'open' | 'event' | 'purchase';
+  kind: EventKind;
   name: string;
   revenue?: number | undefined;
   currency?: string | undefined;
@@ -17,10 +17,22 @@ export interface EventRecord {
   productId?: string | undefined;
   /** Identifies a retried delivery of the same event (Idempotency-Key, transaction id). */
   dedupKey?: string | undefined;
+  /** For kind `ad_revenue`: what the revenue was earned with. */
+  ad?: AdRevenueDetails | undefined;
+}
+
+/** Ad revenue's details, as Adjust's `/ad_revenue` and AppLovin MAX's impression postback name them. */
+export interface AdRevenueDetails {
+  /** Where it was measured: Adjust's `source` (`publisher`, `applovin_max_sdk`, …), `applovin_max` for MAX's postback. */
+  source?: string | undefined;
+  network?: string | undefined;
+  unit?: string | undefined;
+  placement?: string | undefined;
+  impressions?: number | undefined;
 }
 
 /** What an event is for reports: a session (open), a purchase (it carries revenue), or another event. */
-export function eventKind(isOpen: boolean, revenue: number | undefined): EventRecord['kind'] {
+export function eventKind(isOpen: boolean, revenue: number | undefined): 'open' | 'purchase' | 'event' {
   if (isOpen) return 'open';
   return revenue !== undefined && revenue > 0 ? 'purchase' : 'event';
 }

@@ -8,6 +8,7 @@
  */
 import { DEVICE_ID_KINDS } from '../domain/devices.js';
 import { IDEMPOTENCY_KEY_PREFIX, IDEMPOTENCY_WINDOW_MS } from '../domain/idempotency.js';
+import { SUMMARY_COLUMN_NAMES, SUMMARY_COLUMNS } from '../domain/install-summary.js';
 import { EVENT_COLUMNS, INSTALL_COLUMNS } from './schema.js';
 import { CANDIDATE_COLUMNS, type DialectName } from './store.js';
 
@@ -29,7 +30,9 @@ const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], SqlType> = {
   event_pk: 'text', app_id: 'text', user_pk: 'text', kind: 'text', name: 'text', occurred_at: 'bigint', received_at: 'bigint',
   revenue: 'double precision', currency: 'text', revenue_usd: 'double precision', aggregated_value: 'double precision',
   event_value: 'text', product_id: 'text', ip: 'text', user_agent: 'text', source: 'text', dedup_key: 'text',
+  ad_source: 'text', ad_network: 'text', ad_unit: 'text', ad_placement: 'text', ad_impressions: 'bigint',
 };
+const SUMMARY_TYPES: Columns = SUMMARY_COLUMN_NAMES.map((c) => [c, c.endsWith('_usd') ? 'double precision' : 'bigint'] as const);
 const DELIVERY_COLUMNS: Columns = [
   ['delivery_id', 'text'], ['postback_id', 'text'], ['app_id', 'text'], ['trigger', 'text'], ['method', 'text'], ['url', 'text'],
   ['headers', 'text'], ['body', 'text'], ['status', 'text'], ['attempts', 'integer'], ['next_attempt_at', 'bigint'], ['claimed_until', 'bigint'],
@@ -123,7 +126,7 @@ function build(dialect: DialectName): BatchStatements {
   const names = (columns: Columns, prefix = ''): string => columns.map(([name]) => `${prefix}"${name}"`).join(', ');
   const installColumns: Columns = [
     ...INSTALL_COLUMNS.map((c) => [c, INSTALL_TYPES[c]] as const),
-    ['counted_ip', 'text'], ['opens', 'bigint'], ['purchases', 'bigint'], ['unpriced_purchases', 'bigint'], ['revenue_usd', 'double precision'], ['active_days', 'bigint'],
+    ['counted_ip', 'text'], ...SUMMARY_TYPES,
   ];
   const eventColumns: Columns = EVENT_COLUMNS.map((c) => [c, EVENT_TYPES[c]] as const);
   // SQLite reads `INSERT … SELECT … ON CONFLICT` as a join unless the SELECT has a WHERE.
@@ -196,10 +199,8 @@ function build(dialect: DialectName): BatchStatements {
     // The conflict target repeats the partial index's predicate as a literal: SQLite only
     // matches a partial unique index when it can see the two are the same.
     insertInstalls: `${insertFrom('installs', installColumns)} on conflict (app_id, user_pk) where kind = 'install' do nothing returning install_id`,
-    addInstallActivity: `update installs set opens = installs.opens + q.opens, purchases = installs.purchases + q.purchases,
-        unpriced_purchases = installs.unpriced_purchases + q.unpriced_purchases, revenue_usd = installs.revenue_usd + q.revenue_usd,
-        active_days = installs.active_days | q.active_bit
-      from ${rows('q', [['install_id', 'text'], ['opens', 'bigint'], ['purchases', 'bigint'], ['unpriced_purchases', 'bigint'], ['revenue_usd', 'double precision'], ['active_bit', 'bigint']])}
+    addInstallActivity: `update installs set ${SUMMARY_COLUMN_NAMES.map((c) => `${c} = installs.${c} ${SUMMARY_COLUMNS[c] === 'or' ? '|' : '+'} q.${c}`).join(', ')}
+      from ${rows('q', [['install_id', 'text'], ...SUMMARY_TYPES])}
       where installs.install_id = q.install_id`,
     updateLastSeen: `update users set last_seen_at = q.seen_at from ${rows('q', [['user_pk', 'text'], ['seen_at', 'bigint']])}
       where users.user_pk = q.user_pk and users.last_seen_at < q.seen_at`,

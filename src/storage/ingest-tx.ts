@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
+import { emptySummary, type InstallSummary } from '../domain/install-summary.js';
 import { DAY_MS } from '../domain/metrics.js';
 import { CANDIDATE_MATCHES, type BatchStatements } from './batch-sql.js';
 import type { BatchParameter } from './dialect.js';
@@ -14,7 +15,6 @@ import {
   type CandidateMatchRow,
   type CandidateQuery,
   type CandidateRow,
-  type InstallActivity,
   type InstallInsert,
   type InstallRejection,
   type IngestTx,
@@ -24,7 +24,6 @@ import {
 /** The rows as JSON text, which PostgreSQL reads with json_to_recordset. */
 const jsonParameter = (rows: readonly object[]): BatchParameter => ({ value: JSON.stringify(rows), release: () => {} });
 
-const NO_ACTIVITY = { opens: 0, purchases: 0, unpriced_purchases: 0, revenue_usd: 0, active_days: 0 };
 
 /** `app_id` NUL `key`: how the batch statements' answers are keyed. */
 export const appKey = (appId: string, key: string): string => `${appId}\u0000${key}`;
@@ -113,7 +112,7 @@ export class IngestTxQueries implements IngestTx {
     return new Set(stored.map((r) => r.install_id));
   }
 
-  async addInstallActivities(rows: (InstallActivity & { install_id: string })[]): Promise<void> {
+  async addInstallActivities(rows: (InstallSummary & { install_id: string })[]): Promise<void> {
     await this.run('addInstallActivity', rows);
   }
 
@@ -210,7 +209,7 @@ export class IngestTxQueries implements IngestTx {
   }
 
   async insertInstall(row: InstallRow, countIp: boolean): Promise<boolean> {
-    return (await this.insertInstalls([{ ...row, counted_ip: countIp ? row.ip : null, ...NO_ACTIVITY }])).size === 1;
+    return (await this.insertInstalls([{ ...row, counted_ip: countIp ? row.ip : null, ...emptySummary() }])).size === 1;
   }
 
   async getInstall(appId: string, userPk: string): Promise<InstallRow | undefined> {
@@ -230,7 +229,7 @@ export class IngestTxQueries implements IngestTx {
     return (await this.insertDeliveryRows(rows)).size;
   }
 
-  addInstallActivity(installId: string, a: InstallActivity): Promise<void> {
+  addInstallActivity(installId: string, a: InstallSummary): Promise<void> {
     return this.addInstallActivities([{ ...a, install_id: installId }]);
   }
 

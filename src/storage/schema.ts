@@ -4,6 +4,7 @@
  * whichever database runs.
  */
 import type { Generated } from 'kysely';
+import type { SummaryColumn } from '../domain/install-summary.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 
 export interface AppsTable {
@@ -113,6 +114,7 @@ export const INSTALL_COLUMNS = [
 export const EVENT_COLUMNS = [
   'event_pk', 'app_id', 'user_pk', 'kind', 'name', 'occurred_at', 'received_at', 'revenue', 'currency', 'revenue_usd',
   'aggregated_value', 'event_value', 'product_id', 'ip', 'user_agent', 'source', 'dedup_key',
+  'ad_source', 'ad_network', 'ad_unit', 'ad_placement', 'ad_impressions',
 ] as const satisfies readonly (keyof EventsTable)[];
 
 /**
@@ -122,15 +124,8 @@ export const EVENT_COLUMNS = [
 export const HISTORY_TABLES = { touchpoints: 'created_at', events: 'occurred_at' } as const;
 export type HistoryTable = keyof typeof HISTORY_TABLES;
 
-/** Kept up to date by ingest (one row per first install), read by reports; see migration 0007. */
-export interface InstallSummaryColumns {
-  opens: Generated<number>;
-  purchases: Generated<number>;
-  unpriced_purchases: Generated<number>;
-  revenue_usd: Generated<number>;
-  /** Bit N set: the user opened the app on UTC day install day + N (N = 0..30). */
-  active_days: Generated<number>;
-}
+/** Kept up to date by ingest (one row per first install), read by reports: domain/install-summary.ts. */
+export type InstallSummaryColumns = { [column in SummaryColumn]: Generated<number> };
 
 /** What the max-installs-per-IP rule counts (migration 0011). */
 export interface InstallCountedIpColumn {

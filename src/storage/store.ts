@@ -9,6 +9,7 @@
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
+import type { InstallSummary } from '../domain/install-summary.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
 import type { CandidateMatch } from './batch-sql.js';
@@ -152,15 +153,6 @@ export interface CandidateQuery {
 export const DEVICE_LOOKBACK_MS = 90 * 86_400_000;
 export const IP_LOOKBACK_MS = 7 * 86_400_000;
 
-/** What an install's sighting adds to its summary (see InstallSummaryColumns). */
-export interface InstallActivity {
-  opens: number;
-  purchases: number;
-  unpriced_purchases: number;
-  revenue_usd: number;
-  /** OR-ed into active_days; 0 for none. */
-  active_bit: number;
-}
 
 /**
  * The record-level operations of one transaction: what storing one click, install or event
@@ -200,7 +192,7 @@ export interface RecordTx {
   /** Queues outbound requests; one per (postback, cause), a repeat is ignored. Returns how many were new. */
   insertDeliveries(rows: DeliveryRow[]): Promise<number>;
   /** Adds a sighting's opens, purchases, revenue and activity day to the install's summary. */
-  addInstallActivity(installId: string, activity: InstallActivity): Promise<void>;
+  addInstallActivity(installId: string, activity: InstallSummary): Promise<void>;
   /** Marks the user's installs credited to any of these touchpoints rejected; returns how many. */
   rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
 }
@@ -242,14 +234,7 @@ export interface IpCountLookup {
  * An install to store, with the IP it counts under (null unless the app limits installs per
  * IP) and its summary so far (the sightings of the batch that stores it).
  */
-export type InstallInsert = InstallRow & {
-  counted_ip: string | null;
-  opens: number;
-  purchases: number;
-  unpriced_purchases: number;
-  revenue_usd: number;
-  active_days: number;
-};
+export type InstallInsert = InstallRow & InstallSummary & { counted_ip: string | null };
 
 /** A rejection of the installs of a user credited to one touchpoint. */
 export interface InstallRejection {
@@ -285,7 +270,7 @@ export interface BatchTx {
   rejectInstallsOf(rejections: InstallRejection[]): Promise<string[]>;
   /** Inserts installs; a first install of a user who has one already is skipped. Returns the ids stored. */
   insertInstalls(rows: InstallInsert[]): Promise<Set<string>>;
-  addInstallActivities(rows: (InstallActivity & { install_id: string })[]): Promise<void>;
+  addInstallActivities(rows: (InstallSummary & { install_id: string })[]): Promise<void>;
   /** Moves each user's last_seen_at forward to `seen_at` (never back). */
   updateLastSeenOf(rows: { user_pk: string; seen_at: number }[]): Promise<void>;
   /**

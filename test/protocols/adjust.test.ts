@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickOn, setupApp } from '../helpers/apps.js';
 import { BACKENDS, type TestBackend } from '../helpers/backends.js';
 import { cliJson, runCli } from '../helpers/cli.js';
+import { rawQuery } from '../helpers/raw-sql.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 let seq = 0;
@@ -13,7 +14,7 @@ const appToken = () => `t${Date.now().toString(36)}${++seq}`.padEnd(12, 'x').sli
  * named by its Adjust app token, authorized by `Authorization: Bearer <token>`, URL parameters
  * or a form body, and Adjust's answers and error shape.
  */
-describe.each(BACKENDS)('Adjust S2S receiver (/event, /session) on $name', (backend: TestBackend) => {
+describe.each(BACKENDS)('Adjust S2S receiver (/event, /session, /ad_revenue) on $name', (backend: TestBackend) => {
   let server: TestServer;
 
   beforeAll(async () => {
@@ -124,6 +125,58 @@ describe.each(BACKENDS)('Adjust S2S receiver (/event, /session) on $name', (back
     expect(method.body).toMatchObject({ status: 405, error: 'Event request failed (Method not allowed)' });
     expect(await server.db.store.listEvents(app.app_id)).toHaveLength(0);
     expect(await server.db.store.listInstalls(app.app_id)).toHaveLength(0);
+  });
+
+  it('stores ad revenue with its source, network, unit, placement and impressions, in the install summary apart from purchases', async () => {
+    const { app, token, adjustToken } = await setup({ f0ob4r: 'purchase' });
+    const device = { s2s: '1', app_token: adjustToken, gps_adid: '9a8b7c6d-0000-4000-8000-00000000ad01' };
+    const params = {
+      ...device, source: 'publisher', revenue: '0.01', currency: 'EUR', ad_impressions_count: '2', ad_revenue_network: 'AdMob',
+      ad_revenue_unit: 'rewarded_main', ad_revenue_placement: 'level_end', environment: 'sandbox', callback_params: '{"k":"v"}',
+    };
+    expect(await send('/ad_revenue', token, params)).toMatchObject({ status: 200, body: { status: 'OK' } });
+    // `amount` instead of `revenue`, in a form body, from an SDK source.
+    const { revenue: _r, ...rest } = params;
+    expect((await send('/ad_revenue', token, { ...rest, amount: '0.02', currency: 'USD', source: 'applovin_max_sdk', ad_impressions_count: '1' }, 'form')).status).toBe(200);
+    expect((await send('/event', token, { ...device, event_token: 'f0ob4r', revenue: '4.99', currency: 'USD' })).status).toBe(200);
+
+    const events = await server.db.store.listEvents(app.app_id);
+    expect(events.map((e) => [e.kind, e.name, e.source, e.ad_source, e.ad_impressions])).toEqual([
+      ['ad_revenue', 'ad_revenue', 'adjust-ad-revenue', 'publisher', 2],
+      ['ad_revenue', 'ad_revenue', 'adjust-ad-revenue', 'applovin_max_sdk', 1],
+      ['purchase', 'purchase', 'adjust-event', null, null],
+    ]);
+    expect(events[0]).toMatchObject({ revenue: 0.01, currency: 'EUR', ad_network: 'AdMob', ad_unit: 'rewarded_main', ad_placement: 'level_end' });
+    expect(JSON.parse(events[0]!.event_value!)).toEqual({ environment: 'sandbox', callback_params: { k: 'v' } });
+    const [summary] = await rawQuery(server.db, 'select purchases, revenue_usd, ad_revenue_usd, ad_impressions, revenue_d0_usd from installs where app_id = $1', [app.app_id]);
+    const eurUsd = events[0]!.revenue_usd!;
+    expect(eurUsd).toBeGreaterThan(0.01);
+    expect(Number(summary!.purchases)).toBe(1);
+    expect(Number(summary!.ad_impressions)).toBe(3);
+    expect(Number(summary!.ad_revenue_usd)).toBeCloseTo(eurUsd + 0.02, 9);
+    expect(Number(summary!.revenue_usd)).toBeCloseTo(eurUsd + 0.02 + 4.99, 9);
+    expect(Number(summary!.revenue_d0_usd)).toBeCloseTo(eurUsd + 0.02 + 4.99, 9);
+  });
+
+  it('refuses ad revenue without what Adjust requires, in its error shape', async () => {
+    const { app, token, adjustToken } = await setup();
+    const ok = { s2s: '1', app_token: adjustToken, idfa: 'd2cadb5f-410f-4963-ac0c-2a78534bdf1e', source: 'publisher', revenue: '0.5', currency: 'USD', ad_impressions_count: '1' };
+    const cases: [Record<string, string>, number, string, string][] = [
+      [{ ...ok, source: '' }, 400, 'Bad event state', 'source: is required'],
+      [{ ...ok, revenue: '' }, 400, 'Invalid revenue', 'revenue: is required'],
+      [{ ...ok, revenue: 'lots' }, 400, 'Invalid revenue', 'revenue: must be a number'],
+      [{ ...ok, currency: '' }, 400, 'Invalid revenue', 'currency: is required with revenue'],
+      [{ ...ok, ad_impressions_count: '' }, 400, 'Bad event state', 'ad_impressions_count: is required'],
+      [{ ...ok, ad_impressions_count: '1.5' }, 400, 'Bad event state', 'ad_impressions_count: must be a whole number'],
+      [{ ...ok, ad_revenue_network: 'x'.repeat(129) }, 400, 'Bad event state', 'ad_revenue_network: longer than 128'],
+      [{ ...ok, idfa: '' }, 404, 'Device not found', 'idfa: at least one device id'],
+    ];
+    for (const [params, status, reason, message] of cases) {
+      const res = await send('/ad_revenue', token, params);
+      expect(res.body, JSON.stringify(params)).toEqual({ status, message: expect.stringContaining(message), error: `Ad revenue request failed (${reason})` });
+    }
+    expect((await send('/ad_revenue', undefined, ok)).body).toMatchObject({ status: 401, error: 'Ad revenue request failed (Failed to authorize request)' });
+    expect(await server.db.store.listEvents(app.app_id)).toHaveLength(0);
   });
 
   it('counts a retried event once with an Idempotency-Key', async () => {

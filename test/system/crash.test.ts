@@ -19,20 +19,26 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       const sessions: string[] = [];
       const events: string[] = [];
       const clicks: string[] = [];
+      const adRevenue: string[] = [];
       let refused = 0;
 
       for (let round = 0; round < ROUNDS; round++) {
         const server = await startServerProcess(env);
         let stop = false;
         let n = 0;
-        // 12 clients in a loop: opens of new devices (installs), keyed events, clicks, Adjust sessions of new devices.
+        // 12 clients in a loop: opens of new devices (installs), keyed events, clicks, Adjust sessions and ad revenue of new devices.
         const clients = Array.from({ length: 12 }, async (_, c) => {
           while (!stop) {
             const i = `${round}-${c}-${n++}`;
             try {
-              if (n % 4 === 3) {
+              if (n % 8 === 3) {
                 const res = await call(`${server.url}/session?s2s=1&app_token=crashadjust1&gps_adid=adj-${i}`, { headers: { authorization: `Bearer ${token}` } });
                 if (res.status === 200) sessions.push(`adj-${i}`);
+              } else if (n % 8 === 7) {
+                const res = await call(`${server.url}/ad_revenue?s2s=1&app_token=crashadjust1&gps_adid=adr-${i}&source=publisher&revenue=0.002&currency=USD&ad_impressions_count=1`, {
+                  headers: { authorization: `Bearer ${token}` },
+                });
+                if (res.status === 200) adRevenue.push(`adr-${i}`);
               } else if (n % 4 === 0) {
                 const res = await call(`${server.url}/api/v2/open?token=${token}&app_id=${app.app_id}&gaid=dev-${i}`);
                 if (res.status === 200) opens.push(`dev-${i}`);
@@ -51,10 +57,10 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
         });
         // Killed at a different moment each round, and only once the round has had its share
         // of acknowledged records (a slow machine takes longer to get there; at most 10 s).
-        const before = opens.length + events.length + clicks.length + sessions.length;
+        const before = opens.length + events.length + clicks.length + sessions.length + adRevenue.length;
         await new Promise((r) => setTimeout(r, 300 + round * 50));
         const deadline = Date.now() + 10_000;
-        while (opens.length + events.length + clicks.length + sessions.length - before <= 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (opens.length + events.length + clicks.length + sessions.length + adRevenue.length - before <= 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         server.child.kill('SIGKILL');
         stop = true;
         await Promise.all(clients);
@@ -62,6 +68,7 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       }
       expect(opens.length + events.length + clicks.length + sessions.length).toBeGreaterThan(ROUNDS * 50);
       expect(sessions.length).toBeGreaterThan(0);
+      expect(adRevenue.length).toBeGreaterThan(0);
 
       // Restarted once more: the database opens (WAL recovery) and everything acknowledged is there.
       const last = await startServerProcess(env);
@@ -92,10 +99,17 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
         for (const e of allEvents) if (e.dedup_key) keyed.set(e.dedup_key, (keyed.get(e.dedup_key) ?? 0) + 1);
         for (const uid of events) expect(keyed.get(`uid:${uid}`), uid).toBe(1);
         for (const id of clicks) expect(await store.getTouchpoint(id), id).toBeDefined();
+        const adByUser = new Map<string, number>();
+        for (const e of allEvents.filter((x) => x.kind === 'ad_revenue')) adByUser.set(e.user_pk, (adByUser.get(e.user_pk) ?? 0) + 1);
+        for (const gaid of adRevenue) {
+          const install = await store.getInstallByUser(app.app_id, { kind: 'gaid', value: gaid });
+          expect(install, gaid).toBeDefined();
+          expect(adByUser.get(install!.user_pk), gaid).toBe(1);
+        }
       } finally {
         await store.close();
       }
-      console.log(`kill -9 on ${backend.name}: ${opens.length} opens, ${events.length} events, ${clicks.length} clicks, ${sessions.length} Adjust sessions acknowledged and found; ${refused} requests cut`);
+      console.log(`kill -9 on ${backend.name}: ${opens.length} opens, ${events.length} events, ${clicks.length} clicks, ${sessions.length} Adjust sessions, ${adRevenue.length} ad revenues acknowledged and found; ${refused} requests cut`);
     } finally {
       await backend.cleanup(env);
     }

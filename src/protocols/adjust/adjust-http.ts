@@ -12,10 +12,14 @@ import { futureTimeProblem, MIN_EPOCH_SECONDS } from '../../domain/times.js';
 import { AppError, badRequest } from '../../errors.js';
 import { describeError, logError } from '../../http/error-handler.js';
 import type { ProtocolContext } from '../context.js';
-import { isPlainObject, optionalString, type Params } from '../params.js';
+import type { ConversionRecord } from '../../ingest/records.js';
+import { isPlainObject, optionalString, readParams, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
 export const ADJUST = 'adjust';
+
+/** Adjust's revenue limit (dev.adjust.com/en/api/s2s-api: "Invalid revenue … limit = 100,000,000,000"). */
+export const MAX_REVENUE = 100_000_000_000;
 
 /**
  * Device ids Adjust accepts (dev.adjust.com/en/api/s2s-api, "Device identifiers"): the
@@ -76,6 +80,30 @@ export async function adjustAccess(ctx: ProtocolContext, request: FastifyRequest
   const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
   if (header !== undefined && bearer === undefined) throw new AppError(401, 'authorization: must be "Bearer <token>"');
   return (await resolveAppAccess(ctx, bearer, app.app_id, 401, 'authorization')).app;
+}
+
+/**
+ * What every Adjust request carries, read in the order Adjust checks it: the app and its
+ * authorization, then the device, the time and the environment. `base` is the conversion
+ * record they make; the route adds its IP and event.
+ */
+export async function readAdjustRequest(ctx: ProtocolContext, request: FastifyRequest, source: string) {
+  const params = readParams(request);
+  const app = await adjustAccess(ctx, request, params);
+  const { deviceIds, identities } = adjustDevice(params);
+  const now = ctx.clock();
+  const base = {
+    app,
+    time: adjustTime(params, now),
+    receivedAt: now,
+    source,
+    deviceIds,
+    extraIdentities: identities,
+    userAgent: undefined,
+    clickIds: [],
+    viewIds: [],
+  } satisfies Omit<ConversionRecord, 'ip'>;
+  return { params, base, environment: adjustEnvironment(params) };
 }
 
 /** The device ids: advertising ids for attribution, the others as identities. At least one (404 "Device not found" otherwise). */

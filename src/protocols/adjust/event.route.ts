@@ -3,12 +3,9 @@ import { eventKind } from '../../ingest/records.js';
 import { badRequest } from '../../errors.js';
 import type { ProtocolContext } from '../context.js';
 import { dedupKey } from '../conversion.js';
-import { optionalIp, optionalNumber, optionalString, readParams } from '../params.js';
-import { ADJUST, adjustAccess, adjustDevice, adjustEnvironment, adjustErrorHandler, adjustParamsObject, adjustTime } from './adjust-http.js';
+import { optionalIp, optionalNumber, optionalString } from '../params.js';
+import { ADJUST, adjustErrorHandler, adjustParamsObject, MAX_REVENUE, readAdjustRequest } from './adjust-http.js';
 import { AdjustEventAnswer, AdjustEventQuery } from './schemas.js';
-
-/** Adjust's revenue limit (dev.adjust.com/en/api/s2s-api: "Invalid revenue … limit = 100,000,000,000"). */
-const MAX_REVENUE = 100_000_000_000;
 
 /**
  * Adjust `GET/POST /event` (dev.adjust.com/en/api/s2s-api/events): `s2s=1`, `app_token`,
@@ -24,34 +21,21 @@ export async function eventRoute(app: FastifyInstance, ctx: ProtocolContext): Pr
     errorHandler: adjustErrorHandler('Event'),
     schema: { tags: ['adjust'], querystring: AdjustEventQuery, response: { 200: AdjustEventAnswer } },
     handler: async (request) => {
-      const params = readParams(request);
-      const target = await adjustAccess(ctx, request, params);
+      const { params, base, environment } = await readAdjustRequest(ctx, request, 'adjust-event');
       const eventToken = optionalString(params, 'event_token', { max: 64, pattern: /^[A-Za-z0-9_.-]+$/, hint: 'must be an Adjust event token (letters and digits)' });
       if (eventToken === undefined) throw badRequest('event_token: is required');
-      const { deviceIds, identities } = adjustDevice(params);
-      const now = ctx.clock();
-      const time = adjustTime(params, now);
       const revenue = optionalNumber(params, 'revenue', { min: 0, max: MAX_REVENUE });
       const currency = optionalString(params, 'currency', { max: 16, pattern: /^[A-Za-z]{3}$/, hint: 'must be a 3-letter currency code such as EUR' });
       if (revenue !== undefined && currency === undefined) throw badRequest('currency: is required with revenue');
       const callbackParams = adjustParamsObject(params, 'callback_params');
       const partnerParams = adjustParamsObject(params, 'partner_params');
-      const environment = adjustEnvironment(params);
       const details = { event_token: eventToken, environment, callback_params: callbackParams, partner_params: partnerParams };
       await ctx.ingest.record({
-        app: target,
-        time,
-        receivedAt: now,
-        source: 'adjust-event',
-        deviceIds,
-        extraIdentities: identities,
+        ...base,
         ip: optionalIp(params, 'ip_address'),
-        userAgent: undefined,
-        clickIds: [],
-        viewIds: [],
         event: {
           kind: eventKind(false, revenue),
-          name: (await ctx.catalog.eventAlias(target.app_id, ADJUST, eventToken)) ?? eventToken,
+          name: (await ctx.catalog.eventAlias(base.app.app_id, ADJUST, eventToken)) ?? eventToken,
           revenue,
           currency: revenue === undefined ? undefined : currency!.toUpperCase(),
           eventValue: JSON.stringify(details),

@@ -31,6 +31,19 @@ export const AdjustEventQuery = Type.Object({
 
 export const AdjustSessionQuery = Type.Object(Common);
 
+export const AdjustAdRevenueQuery = Type.Object({
+  ...Common,
+  source: Param('required: where the revenue was measured; publisher for server-to-server ad revenue'),
+  revenue: Param('required (or amount): the ad revenue'),
+  amount: Param('the ad revenue, when revenue is not given'),
+  currency: Param('required: 3-letter currency code'),
+  ad_impressions_count: Param('required: how many impressions the revenue is for'),
+  ad_revenue_network: Param('the ad network that served the impressions'),
+  ad_revenue_unit: Param('the ad unit'),
+  ad_revenue_placement: Param('the placement'),
+  callback_params: Param('JSON object of strings'),
+});
+
 export const AdjustEventAnswer = Type.Object({ status: Type.Literal('OK') });
 
 export const AdjustSessionAnswer = Type.Object({

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProtocolContext } from '../context.js';
-import { optionalIp, readParams } from '../params.js';
-import { adjustAccess, adjustDevice, adjustEnvironment, adjustErrorHandler, adjustTime } from './adjust-http.js';
+import { optionalIp } from '../params.js';
+import { adjustErrorHandler, readAdjustRequest } from './adjust-http.js';
 import { AdjustSessionAnswer, AdjustSessionQuery } from './schemas.js';
 
 /**
@@ -19,33 +19,19 @@ export async function sessionRoute(app: FastifyInstance, ctx: ProtocolContext): 
     errorHandler: adjustErrorHandler('Session'),
     schema: { tags: ['adjust'], querystring: AdjustSessionQuery, response: { 200: AdjustSessionAnswer } },
     handler: async (request) => {
-      const params = readParams(request);
-      const target = await adjustAccess(ctx, request, params);
-      const { deviceIds, identities } = adjustDevice(params);
-      const now = ctx.clock();
-      const time = adjustTime(params, now);
+      const { params, base, environment } = await readAdjustRequest(ctx, request, 'adjust-session');
       // The header Adjust documents for the device's IP; its first address if a list.
       const forwarded = request.headers['x-adjust-forwarded-for'];
       const fromHeader = typeof forwarded === 'string' ? optionalIp({ 'x-adjust-forwarded-for': forwarded.split(',')[0]!.trim() }, 'x-adjust-forwarded-for') : undefined;
-      const ip = fromHeader ?? optionalIp(params, 'ip_address');
-      const environment = adjustEnvironment(params);
       const outcome = await ctx.ingest.record({
-        app: target,
-        time,
-        receivedAt: now,
-        source: 'adjust-session',
-        deviceIds,
-        extraIdentities: identities,
-        ip,
-        userAgent: undefined,
-        clickIds: [],
-        viewIds: [],
+        ...base,
+        ip: fromHeader ?? optionalIp(params, 'ip_address'),
         event: { kind: 'open', name: 'session', eventValue: JSON.stringify({ environment }) },
       });
       return {
         app_token: String(params.app_token).trim(),
         adid: outcome.userPk,
-        timestamp: `${new Date(now).toISOString()}+0000`,
+        timestamp: `${new Date(base.receivedAt).toISOString()}+0000`,
         message: outcome.newUser ? 'Install tracked' : 'Session tracked',
       };
     },

@@ -39,9 +39,9 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
       ].join('\n'),
     );
     const summary = await cliJson(['import', '--app', app.app_id, '--file', file], db.env);
-    expect(summary.imported).toEqual({ click: 1, view: 0, install: 0, open: 1, event: 1 });
+    expect(summary.imported).toEqual({ click: 1, view: 0, install: 0, open: 1, event: 1, ad_revenue: 0 });
     expect(summary.errors).toEqual([
-      { line: 5, message: 'type: must be one of click, view, install, open, event' },
+      { line: 5, message: 'type: must be one of click, view, install, open, event, ad_revenue' },
       { line: 6, message: 'time: "yesterday" is neither ISO 8601 nor epoch seconds' },
       { line: 7, message: `campaign_id: unknown campaign ${'0'.repeat(24)}` },
       { line: 8, message: 'user_id: a user id or a device id is required' },
@@ -57,6 +57,34 @@ describe.each(BACKENDS)('s2s import on $name', (backend) => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/duplicates\s+3/);
     expect(table.stdout).toContain('line 5: type: must be one of');
+  });
+
+  it('imports ad revenue with its details, once, into the install summary', async () => {
+    const app = await cliJson(['apps', 'create', '--name', 'A', '--platform', 'android'], db.env);
+    const t0 = Math.floor(Date.now() / 1000) - 10 * 86_400;
+    const file = path.join(dir, 'ads.ndjson');
+    const lines = [
+      { type: 'open', time: t0, gaid: 'ads-1' },
+      { type: 'ad_revenue', time: t0 + 60, gaid: 'ads-1', revenue: 0.004, currency: 'USD', ad_source: 'applovin_max', ad_network: 'APPLOVIN_BIDDING', ad_unit: '9ad0816ac071552a', ad_placement: 'menu', ad_impressions: 1 },
+      { type: 'ad_revenue', time: t0 + 8 * 86_400, gaid: 'ads-1', revenue: 0.5 },
+      { type: 'ad_revenue', time: t0, gaid: 'ads-1' },
+      { type: 'ad_revenue', time: t0, gaid: 'ads-1', revenue: 1, ad_impressions: 0.5 },
+    ];
+    fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+    const summary = await cliJson(['import', '--app', app.app_id, '--file', file], db.env);
+    expect(summary.imported).toMatchObject({ open: 1, ad_revenue: 2 });
+    expect(summary.errors).toEqual([
+      { line: 4, message: 'revenue: is required for ad_revenue' },
+      { line: 5, message: 'ad_impressions: must be a whole number' },
+    ]);
+    expect((await cliJson(['import', '--app', app.app_id, '--file', file], db.env)).imported).toMatchObject({ ad_revenue: 0 });
+    const events = (await db.store.listEvents(app.app_id)).filter((e) => e.kind === 'ad_revenue');
+    expect(events.map((e) => [e.name, e.revenue, e.currency, e.ad_source, e.ad_network, e.ad_unit, e.ad_placement, e.ad_impressions])).toEqual([
+      ['ad_revenue', 0.004, 'USD', 'applovin_max', 'APPLOVIN_BIDDING', '9ad0816ac071552a', 'menu', 1],
+      ['ad_revenue', 0.5, 'USD', null, null, null, null, null],
+    ]);
+    const [row] = await rawQuery(db, 'select ad_revenue_usd, ad_impressions, revenue_d0_usd, revenue_d7_usd, revenue_d30_usd from installs where app_id = $1', [app.app_id]);
+    expect([row!.ad_revenue_usd, row!.ad_impressions, row!.revenue_d0_usd, row!.revenue_d7_usd, row!.revenue_d30_usd].map(Number)).toEqual([0.504, 1, 0.004, 0.004, 0.504]);
   });
 
   it('refuses an unknown app, a missing file and malformed NDJSON lines', async () => {

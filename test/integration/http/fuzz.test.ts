@@ -55,7 +55,7 @@ const KNOWN_KEYS = [
   'storefront', 'no_redirect', 'event_uid', '__proto__', 'constructor',
   // Adjust S2S
   's2s', 'app_token', 'event_token', 'gps_adid', 'idfv', 'adid', 'created_at_unix', 'created_at', 'revenue', 'currency', 'callback_params',
-  'partner_params', 'environment',
+  'partner_params', 'environment', 'source', 'amount', 'ad_impressions_count', 'ad_revenue_network', 'ad_revenue_unit', 'ad_revenue_placement',
 ];
 
 const params = fc.dictionary(
@@ -68,7 +68,7 @@ type Style = 'query' | 'json' | 'form' | 'raw';
 
 /** The fuzzed app's Adjust app token, so that Adjust requests reach validation past auth. */
 const ADJUST_APP_TOKEN = 'fuzzadjust01';
-const ADJUST_PATHS = ['/event', '/session'];
+const ADJUST_PATHS = ['/event', '/session', '/ad_revenue'];
 
 const PROTOCOL_ENDPOINTS = await protocolEndpoints();
 
@@ -98,6 +98,7 @@ describe('fuzz targets', () => {
       '/measure': ['POST'],
       '/event': ['GET', 'POST'],
       '/session': ['GET', 'POST'],
+      '/ad_revenue': ['GET', 'POST'],
     });
   });
 });
@@ -186,7 +187,7 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
                 status: expect.any(Number),
                 message: expect.any(String),
                 ...(json.errors ? { errors: json.errors, accepted: json.accepted } : {}),
-                ...(ADJUST_PATHS.includes(endpoint.path) ? { error: expect.stringMatching(/^(Event|Session) request failed \(.+\)$/) } : {}),
+                ...(ADJUST_PATHS.includes(endpoint.path) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue) request failed \(.+\)$/) } : {}),
               });
               expect(json.message, text).toMatch(/^[\w.\-[\]]+: |^no route for /);
               expect(await snapshot(), `${method} ${url} changed stored data though refused`).toBe(before);

@@ -195,7 +195,7 @@ describe.each(BACKENDS)('strict, honest input handling on $name', (backend) => {
         if (a.status === 405) {
           expect(a.allow, `${method} ${p}`).toBe(allow);
           // Adjust's routes answer in Adjust's shape, its `error` beside ours.
-          const adjust = p === '/event' || p === '/session' ? { error: expect.stringMatching(/^(Event|Session) request failed \(Method not allowed\)$/) } : {};
+          const adjust = ['/event', '/session', '/ad_revenue'].includes(p) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue) request failed \(Method not allowed\)$/) } : {};
           expect(a.body, `${method} ${p}`).toEqual({ status: 405, message: expect.stringMatching(/^method: /), ...adjust });
         }
       }

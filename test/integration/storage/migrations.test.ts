@@ -37,3 +37,34 @@ describe.each(BACKENDS)('migration 0013 (the ingest journal removed) on $name', 
     expect(await tables(db)).not.toContain('ingest_journal');
   });
 });
+
+describe.each(BACKENDS)('migration 0015 (ad revenue, LTV by day) on $name', (backend) => {
+  let db: TestDatabase | undefined;
+  afterEach(async () => {
+    await db?.dispose();
+    db = undefined;
+  });
+
+  it("fills in each install's revenue by day 0, 7 and 30 from the events stored before it", async () => {
+    db = await openTestDatabase(backend);
+    await rewindTo(db, '0014-app-aliases');
+    const day = 86_400_000;
+    const installed = Date.UTC(2026, 9, 1, 12);
+    const event = (pk: string, at: number, usd: number | null) => [
+      `insert into events (event_pk, app_id, user_pk, kind, name, occurred_at, received_at, revenue, currency, revenue_usd, source)
+       values ($1, 'app', 'u1', 'purchase', 'buy', $2, $2, $3, 'USD', $3, 'test')`,
+      [pk, at, usd],
+    ] as [string, unknown[]];
+    await rawSql(db, [
+      [`insert into installs (install_id, app_id, user_pk, kind, installed_at, status, match_type, source, revenue_usd)
+        values ('i1', 'app', 'u1', 'install', $1, 'organic', 'organic', 'test', 7)`, [installed]],
+      event('e1', installed + 1000, 1),
+      event('e2', installed + 5 * day, 2),
+      event('e3', installed + 20 * day, 4),
+      event('e4', installed + 40 * day, null),
+    ]);
+    await db.store.migrate();
+    const [row] = await rawQuery(db, `select revenue_d0_usd, revenue_d7_usd, revenue_d30_usd, ad_revenue_usd, ad_impressions from installs where install_id = 'i1'`, []);
+    expect(Object.values(row!).map(Number)).toEqual([1, 3, 7, 0, 0]);
+  });
+});

@@ -153,6 +153,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
         event_pk: newId(), app_id: app.app_id, user_pk: user.user_pk, kind: 'purchase' as const, name: 'buy', occurred_at: 1000,
         received_at: 1000, revenue: 1.99, currency: 'USD', revenue_usd: 1.99, aggregated_value: null, event_value: '{"a":1}', product_id: 'gems',
         ip: null, user_agent: null, source: 'test', dedup_key: 'tx-1',
+        ad_source: null, ad_network: null, ad_unit: null, ad_placement: null, ad_impressions: null,
       };
       expect(await tx.insertEvent(event)).toBe(true);
       expect(await tx.insertEvent({ ...event, event_pk: newId() })).toBe(false);

@@ -26,6 +26,7 @@ const PURCHASE: EventRow = {
   event_pk: 'e'.repeat(24), app_id: APP.app_id, user_pk: 'u1', kind: 'purchase', name: 'purchase', occurred_at: INSTALL.installed_at + 60_000,
   received_at: INSTALL.installed_at + 60_000, revenue: 1.99, currency: 'USD', revenue_usd: 1.99, aggregated_value: null, event_value: null,
   product_id: 'gems', ip: null, user_agent: null, source: 'test', dedup_key: null,
+  ad_source: null, ad_network: null, ad_unit: null, ad_placement: null, ad_impressions: null,
 };
 const CTX: TriggerContext = {
   app: APP, install: INSTALL, clickRef: { click_id: 'cb-click' }, deviceIds: { gaid: '8df6c9bf-0000-4000-8000-000000000001' },
