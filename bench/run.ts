@@ -312,6 +312,13 @@ async function main(): Promise<void> {
       }),
     },
     {
+      name: 'GET /ad_revenue/max (MAX impression postback, 1 000 devices)',
+      method: 'GET',
+      request: (n) => ({
+        path: `/ad_revenue/max?token=${token.token}&event_id=${run}${n.toString(16).padStart(32, '0')}&revenue=0.000${(n % 9) + 1}2&ts=${Math.floor(Date.now() / 1000)}&idfa=${(n % 1000).toString(16).padStart(8, '0')}-0000-4000-8000-${run.padStart(12, '0').slice(-12)}&network=${AD_NETWORKS[n % AD_NETWORKS.length]}&ad_unit_id=9ad0816ac071552a&placement=level_end&ad_format=REWARDED&country=GB`,
+      }),
+    },
+    {
       name: 'POST /measure (batches of 100)',
       method: 'POST',
       recordsPerRequest: 100,

@@ -36,9 +36,13 @@ export const DEFAULT_RATES: Readonly<Record<string, number>> = {
 
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
-/** The amount in USD, rounded to micro-dollars, or null when the currency has no rate. */
+/**
+ * The amount in USD, rounded to nano-dollars, or null when the currency has no rate. Not
+ * coarser: one ad impression earns a few thousandths of a cent (MAX's `0.000012`), and micro-
+ * dollars would keep two digits of it.
+ */
 export function toUsd(amount: number, currency: string, rates: ReadonlyMap<string, number>): number | null {
   const rate = rates.get(currency.toUpperCase()) ?? DEFAULT_RATES[currency.toUpperCase()];
   if (rate === undefined) return null;
-  return Math.round(amount * rate * 1e6) / 1e6;
+  return Math.round(amount * rate * 1e9) / 1e9;
 }

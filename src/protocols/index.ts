@@ -1,4 +1,5 @@
 import { adjust } from './adjust/index.js';
+import { applovin } from './applovin/index.js';
 import { chartboost } from './chartboost/index.js';
 import type { Protocol } from './context.js';
 import { swaarm } from './swaarm/index.js';
@@ -6,4 +7,4 @@ import { tracking } from './tracking/index.js';
 import { tracks } from './tracks/index.js';
 
 /** Every wire protocol the server speaks: app.ts registers each, the logger redacts their credentials. */
-export const PROTOCOLS: readonly Protocol[] = [tracking, swaarm, tracks, chartboost, adjust];
+export const PROTOCOLS: readonly Protocol[] = [tracking, swaarm, tracks, chartboost, adjust, applovin];

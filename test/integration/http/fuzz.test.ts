@@ -56,6 +56,8 @@ const KNOWN_KEYS = [
   // Adjust S2S
   's2s', 'app_token', 'event_token', 'gps_adid', 'idfv', 'adid', 'created_at_unix', 'created_at', 'revenue', 'currency', 'callback_params',
   'partner_params', 'environment', 'source', 'amount', 'ad_impressions_count', 'ad_revenue_network', 'ad_revenue_unit', 'ad_revenue_placement',
+  // AppLovin MAX impression postback
+  'ts', 'network', 'ad_unit_id', 'placement', 'ad_format', 'country',
 ];
 
 const params = fc.dictionary(
@@ -99,6 +101,7 @@ describe('fuzz targets', () => {
       '/event': ['GET', 'POST'],
       '/session': ['GET', 'POST'],
       '/ad_revenue': ['GET', 'POST'],
+      '/ad_revenue/max': ['GET'],
     });
   });
 });
