@@ -312,6 +312,15 @@ async function main(): Promise<void> {
       }),
     },
     {
+      name: 'POST /inappevent/{app_id} (AppsFlyer S2S, new device each)',
+      method: 'POST',
+      request: (n) => ({
+        path: `/inappevent/${app.app_id}`,
+        headers: { authentication: token.token },
+        body: JSON.stringify({ appsflyer_id: `${run}-${n}`, advertising_id: `af-${run}-${n}`, eventName: 'af_purchase', eventValue: '{"af_revenue":"0.99"}', eventCurrency: 'USD', ip: '10.1.2.3' }),
+      }),
+    },
+    {
       name: 'GET /ad_revenue/max (MAX impression postback, 1 000 devices)',
       method: 'GET',
       request: (n) => ({

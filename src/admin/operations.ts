@@ -4,6 +4,7 @@
  */
 import { TOKEN_PREFIX_LENGTH, hashToken, newSecret, newToken } from '../auth/credentials.js';
 import { defaultStore, type App, type Campaign, type TokenInfo } from '../domain/apps.js';
+import { EVENT_ALIAS_PROTOCOLS } from '../domain/aliases.js';
 import { isId } from '../domain/ids.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { AppAliases, CatalogStore } from '../storage/store.js';
@@ -57,6 +58,9 @@ export async function configureApp(store: CatalogStore, appId: string, input: un
  */
 export async function configureAliases(store: CatalogStore, appId: string, input: unknown): Promise<AppAliases> {
   const change = validate(AliasesInput, input);
+  if (change.events !== undefined && !EVENT_ALIAS_PROTOCOLS.includes(change.protocol)) {
+    throw badRequest(`events: ${change.protocol} events carry their own names; only ${EVENT_ALIAS_PROTOCOLS.join(', ')} maps event tokens`);
+  }
   await requireApp(store, appId, 'app_id');
   const done = await store.setAliases(appId, change.protocol, { app: change.app, events: change.events });
   if (!done) throw new AppError(409, `app: "${change.app}" already names another app in ${change.protocol}`);

@@ -27,6 +27,7 @@ interface ConfigureOptions {
   blockedIps?: string;
   adjustAppToken?: string;
   adjustEvent?: string[];
+  appsflyerAppId?: string;
   json?: boolean;
 }
 
@@ -40,6 +41,11 @@ function eventAliases(pairs: string[] | undefined): Record<string, string | null
     out[pair.slice(0, at)] = pair.slice(at + 1) || null;
   }
   return out;
+}
+
+/** An app alias option: absent leaves it, `none` removes it. */
+function appAlias(value: string | undefined): { app?: string | null } {
+  return value === undefined ? {} : { app: value === 'none' ? null : value };
 }
 
 export function registerAppsCommand(program: Command): void {
@@ -84,6 +90,7 @@ export function registerAppsCommand(program: Command): void {
     .option('--reinstall-after <duration>', 'a user back after this long is a reinstall (default 30d); whole days', orWords(duration('--reinstall-after', '30d or 365d'), 'default'))
     .option('--adjust-app-token <token>', 'the Adjust app token its S2S integration sends (app_token); "none" removes it')
     .option('--adjust-event <token=event>', 'an Adjust event token and the event id stored for it, e.g. f0ob4r=purchase (repeatable; f0ob4r= removes it)', collect)
+    .option('--appsflyer-app-id <id>', 'the app id its AppsFlyer S2S integration posts to (/inappevent/{app_id}), e.g. id123456789; "none" removes it')
     .option('--json', 'print JSON')
     .action(
       action(async (opts: ConfigureOptions) => {
@@ -100,12 +107,12 @@ export function registerAppsCommand(program: Command): void {
         const events = eventAliases(opts.adjustEvent);
         const { app, aliases } = await withStore(async (store) => {
           const configured = await configureApp(store, opts.app, settings);
-          const aliasChange = {
-            protocol: 'adjust',
-            ...(opts.adjustAppToken === undefined ? {} : { app: opts.adjustAppToken === 'none' ? null : opts.adjustAppToken }),
-            ...(events === undefined ? {} : { events }),
-          };
-          return { app: configured, aliases: Object.keys(aliasChange).length > 1 ? await configureAliases(store, opts.app, aliasChange) : await store.listAliases(opts.app) };
+          const changes = [
+            { protocol: 'adjust', ...appAlias(opts.adjustAppToken), ...(events === undefined ? {} : { events }) },
+            { protocol: 'appsflyer', ...appAlias(opts.appsflyerAppId) },
+          ];
+          for (const change of changes) if (Object.keys(change).length > 1) await configureAliases(store, opts.app, change);
+          return { app: configured, aliases: await store.listAliases(opts.app) };
         });
         printRecord(Boolean(opts.json), { ...app, settings: JSON.stringify(app.settings), aliases: JSON.stringify(aliases) }, { ...app, aliases });
       }),

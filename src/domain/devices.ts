@@ -8,9 +8,10 @@ export type DeviceIds = Partial<Record<DeviceIdKind, string>>;
  * Identities a user is known by within an app: its device ids, the sender's user id, for an
  * install known only by its click (Chartboost's attributed_install) that click's id, and ids
  * that name a device but match no click: the vendor id (`idfv`), the Android id, the OAID, a
- * web id and Adjust's own device id (`adjust_adid`), which Adjust's S2S API carries.
+ * web id, Adjust's own device id (`adjust_adid`), which Adjust's S2S API carries, and
+ * AppsFlyer's (`appsflyer_id`), which its S2S events API carries.
  */
-export const IDENTITY_KINDS = [...DEVICE_ID_KINDS, 'user_id', 'click_id', 'idfv', 'android_id', 'oaid', 'web_uuid', 'adjust_adid'] as const;
+export const IDENTITY_KINDS = [...DEVICE_ID_KINDS, 'user_id', 'click_id', 'idfv', 'android_id', 'oaid', 'web_uuid', 'adjust_adid', 'appsflyer_id'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 export type Identity = { kind: IdentityKind; value: string };
 

@@ -77,6 +77,24 @@ export function logError(request: FastifyRequest, error: Error, answer: ErrorAns
 }
 
 /**
+ * A route's error handler for a protocol that names its errors its own way: the answer is ours,
+ * `{"status": N, "message": "<field>: …"}`, plus what `vendorWords(status, message)` adds in the
+ * protocol's words (Adjust's `error`, AppsFlyer's). A 403 (a token granted another app) is a
+ * 401 where the protocol answers a key that does not match its app so.
+ */
+export function vendorErrorHandler(vendorWords: (status: number, message: string) => Record<string, string>) {
+  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+    const answer = describeError(error);
+    logError(request, error, answer);
+    const status = answer.status === 403 ? 401 : answer.status;
+    void reply
+      .code(status)
+      .headers(answer.headers)
+      .send({ status, message: answer.message, ...vendorWords(status, answer.message) });
+  };
+}
+
+/**
  * The one error handler. Every error leaves as `{"status": N, "message": "…"}` with the same N
  * in the HTTP status; 4xx are logged at warn, 5xx at error, and a 500 never says what broke.
  */

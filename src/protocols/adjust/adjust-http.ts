@@ -4,13 +4,13 @@
  * shape. Rules from dev.adjust.com/en/api/s2s-api (device ids, errors),
  * /api/s2s-api/events (parameters, created_at) and /api/s2s-api/sessions.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../../domain/apps.js';
 import type { DeviceIds, Identity } from '../../domain/devices.js';
 import { normalizeDeviceId } from '../../domain/devices.js';
 import { futureTimeProblem, MIN_EPOCH_SECONDS } from '../../domain/times.js';
 import { AppError, badRequest } from '../../errors.js';
-import { describeError, logError } from '../../http/error-handler.js';
+import { vendorErrorHandler } from '../../http/error-handler.js';
 import type { ProtocolContext } from '../context.js';
 import type { ConversionRecord } from '../../ingest/records.js';
 import { isPlainObject, optionalString, readParams, type Params } from '../params.js';
@@ -53,15 +53,7 @@ function reasonOf(status: number, message: string): string {
  * server's `status` and `message` (which names the field) beside it. `what` is the request kind.
  */
 export function adjustErrorHandler(what: 'Event' | 'Session' | 'Ad revenue') {
-  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
-    const answer = describeError(error);
-    logError(request, error, answer);
-    const status = answer.status === 403 ? 401 : answer.status;
-    void reply
-      .code(status)
-      .headers(answer.headers)
-      .send({ status, message: answer.message, error: `${what} request failed (${reasonOf(status, answer.message)})` });
-  };
+  return vendorErrorHandler((status, message) => ({ error: `${what} request failed (${reasonOf(status, message)})` }));
 }
 
 /**

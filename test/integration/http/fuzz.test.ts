@@ -56,6 +56,9 @@ const KNOWN_KEYS = [
   // Adjust S2S
   's2s', 'app_token', 'event_token', 'gps_adid', 'idfv', 'adid', 'created_at_unix', 'created_at', 'revenue', 'currency', 'callback_params',
   'partner_params', 'environment', 'source', 'amount', 'ad_impressions_count', 'ad_revenue_network', 'ad_revenue_unit', 'ad_revenue_placement',
+  // AppsFlyer S2S events
+  'appsflyer_id', 'customer_user_id', 'eventName', 'eventValue', 'eventCurrency', 'eventTime', 'event_name', 'event_currency', 'event_time',
+  'advertising_id', 'amazon_aid', 'oaid',
   // AppLovin MAX impression postback
   'ts', 'network', 'ad_unit_id', 'placement', 'ad_format', 'country',
 ];
@@ -71,6 +74,8 @@ type Style = 'query' | 'json' | 'form' | 'raw';
 /** The fuzzed app's Adjust app token, so that Adjust requests reach validation past auth. */
 const ADJUST_APP_TOKEN = 'fuzzadjust01';
 const ADJUST_PATHS = ['/event', '/session', '/ad_revenue'];
+/** AppsFlyer's route: its `{app_id}` is the fuzzed app's, its token goes in `authentication`, its errors carry AppsFlyer's words. */
+const APPSFLYER_PATH = '/inappevent/:app_id';
 
 const PROTOCOL_ENDPOINTS = await protocolEndpoints();
 
@@ -102,6 +107,7 @@ describe('fuzz targets', () => {
       '/session': ['GET', 'POST'],
       '/ad_revenue': ['GET', 'POST'],
       '/ad_revenue/max': ['GET'],
+      '/inappevent/:app_id': ['POST'],
     });
   });
 });
@@ -159,8 +165,9 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
             if (useCredentials) {
               headers.authorization = endpoint.path.startsWith('/admin') ? 'Bearer test-admin-token-0123456789' : `Bearer ${token.token}`;
               headers['x-chartboost-token'] = token.token;
+              headers.authentication = token.token;
             }
-            let url = `${server.url}${endpoint.path}`;
+            let url = `${server.url}${endpoint.path.replace(':app_id', app.app_id)}`;
             let body: string | Uint8Array | undefined;
             if (method === 'GET' || style === 'query') {
               url += `?${toQuery(withAuth, duplicate)}`;
@@ -182,7 +189,9 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
             const text = await res.text();
             expect(res.status, `${method} ${url} ${String(body).slice(0, 200)} → ${text}`).toBeLessThan(500);
             let json: any;
-            expect(() => (json = JSON.parse(text)), text).not.toThrow();
+            // AppsFlyer answers success as the text OK, as its API does.
+            if (endpoint.path === APPSFLYER_PATH && res.status === 200) expect(text).toBe('OK');
+            else expect(() => (json = JSON.parse(text)), text).not.toThrow();
             const refused = res.status >= 400 || (typeof json?.status === 'number' && json.status >= 400);
             if (refused) {
               // Adjust's routes add its own `error` beside them.
@@ -191,6 +200,7 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
                 message: expect.any(String),
                 ...(json.errors ? { errors: json.errors, accepted: json.accepted } : {}),
                 ...(ADJUST_PATHS.includes(endpoint.path) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue) request failed \(.+\)$/) } : {}),
+                ...(endpoint.path === APPSFLYER_PATH ? { error: expect.any(String) } : {}),
               });
               expect(json.message, text).toMatch(/^[\w.\-[\]]+: |^no route for /);
               expect(await snapshot(), `${method} ${url} changed stored data though refused`).toBe(before);

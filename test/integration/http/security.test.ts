@@ -87,6 +87,8 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
       // Adjust answers a token that does not match its app 401 (dev.adjust.com/en/api/s2s-api).
       ['adjust event', () => call(`${server.url}/event?s2s=1&app_token=securityb001&event_token=abc123&gps_adid=x4`, { headers: { authorization: `Bearer ${t}` } }), 401, 401],
       ['adjust session', () => call(`${server.url}/session?s2s=1&app_token=securityb001&gps_adid=x5`, { headers: { authorization: `Bearer ${t}` } }), 401, 401],
+      // AppsFlyer answers a key that is not this app's 401 Unauthorized (dev.appsflyer.com, S2S events API).
+      ['appsflyer inappevent', () => call(`${server.url}/inappevent/${b.app_id}`, { body: { appsflyer_id: '1234567890123-1234567', eventName: 'af_purchase', eventValue: '' }, headers: { authentication: t } }), 401, 401],
       ['max impression', () => call(`${server.url}/ad_revenue/max?token=${t}&app_id=${b.app_id}&event_id=e1&revenue=0.1&idfa=x7`), 403],
       ['adjust ad revenue', () => call(`${server.url}/ad_revenue?s2s=1&app_token=securityb001&gps_adid=x6&source=publisher&revenue=0.01&currency=USD&ad_impressions_count=1`, { headers: { authorization: `Bearer ${t}` } }), 401, 401],
     ];
