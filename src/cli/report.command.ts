@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { badRequest } from '../errors.js';
-import { METRIC_COLUMNS, buildCohorts, buildReport, keyColumns, type CohortReport, type Report } from '../reports/report.js';
+import { METRIC_COLUMNS, buildCohorts, buildReport, defaultRange, keyColumns, type CohortReport, type Report } from '../reports/report.js';
 import { action, withStore } from './context.js';
 import { formatCsv, formatTable, type Column } from './output.js';
 
 interface ReportOptions {
   app: string;
-  from: string;
-  to: string;
+  from?: string;
+  to?: string;
   groupBy: string;
   cohorts?: boolean;
   json?: boolean;
@@ -22,8 +22,8 @@ export function registerReportCommand(program: Command): void {
     .command('report')
     .description('installs, retention, revenue and ROAS of the users who installed in a range of UTC days (definitions in docs/reports.md)')
     .requiredOption('--app <app_id>', 'the app')
-    .requiredOption('--from <date>', 'first install day, YYYY-MM-DD (UTC)')
-    .requiredOption('--to <date>', 'last install day, YYYY-MM-DD (UTC), included')
+    .option('--from <date>', 'first install day, YYYY-MM-DD (UTC); with --to. Neither: the last 7 full days and today')
+    .option('--to <date>', 'last install day, YYYY-MM-DD (UTC), included')
     .option('--group-by <key>', 'day, campaign or network', 'day')
     .option('--cohorts', 'the retention matrix instead: install day x day N (0..30)')
     .option('--json', 'print {"rows": [...], "totals": {...}} (or {"cohorts": [...]})')
@@ -31,14 +31,21 @@ export function registerReportCommand(program: Command): void {
     .action(
       action(async (opts: ReportOptions) => {
         if (opts.json && opts.csv) throw badRequest('--json and --csv: choose one');
-        const request = { app_id: opts.app, from: opts.from, to: opts.to, group_by: opts.groupBy };
+        if ((opts.from === undefined) !== (opts.to === undefined)) throw badRequest(`${opts.from === undefined ? '--from' : '--to'}: give --from and --to together, or neither for the last 7 full days and today`);
+        const range = opts.from === undefined ? defaultRange(Date.now()) : { from: opts.from, to: opts.to! };
+        // Said where a person reads it, and on stderr beside CSV so the CSV stays CSV.
+        const note = opts.from === undefined ? `${range.from} to ${range.to}: the last 7 full UTC days and today (--from/--to for others)\n` : '';
+        if (opts.csv) process.stderr.write(note);
+        else if (!opts.json) process.stdout.write(note);
+        const request = { app_id: opts.app, from: range.from, to: range.to, group_by: opts.groupBy };
         if (opts.cohorts) {
           const cohorts = await withStore((store) => buildCohorts(store, request));
           process.stdout.write(opts.json ? `${JSON.stringify(cohorts, null, 2)}\n` : opts.csv ? cohortsCsv(cohorts) : cohortsTable(cohorts));
           return;
         }
         const report = await withStore((store) => buildReport(store, request));
-        process.stdout.write(opts.json ? `${JSON.stringify({ rows: report.rows, totals: report.totals }, null, 2)}\n` : opts.csv ? reportCsv(report) : reportTable(report));
+        const json = { ...(note ? { from: report.from, to: report.to, range: 'the last 7 full UTC days and today' } : {}), rows: report.rows, totals: report.totals };
+        process.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : opts.csv ? reportCsv(report) : reportTable(report));
       }),
     );
 }

@@ -4,7 +4,7 @@
  * here: storage builds its columns and statements from this list, ingest sums with it.
  */
 import type { EventRow } from './entities.js';
-import { activityBit, dayNumber } from './metrics.js';
+import { activityBit, dayNumber, LTV_DAYS } from './metrics.js';
 
 /** Each summary column, and how a sighting's value joins it: added, or OR-ed (a bit mask). */
 export const SUMMARY_COLUMNS = {
@@ -29,8 +29,6 @@ export type SummaryColumn = keyof typeof SUMMARY_COLUMNS;
 export type InstallSummary = Record<SummaryColumn, number>;
 export const SUMMARY_COLUMN_NAMES = Object.keys(SUMMARY_COLUMNS) as SummaryColumn[];
 
-/** The days whose cumulative revenue per install is kept: LTV on day 0, 7 and 30. */
-export const LTV_DAYS = [0, 7, 30] as const;
 const LTV_COLUMN = { 0: 'revenue_d0_usd', 7: 'revenue_d7_usd', 30: 'revenue_d30_usd' } as const satisfies Record<(typeof LTV_DAYS)[number], SummaryColumn>;
 export const ltvColumn = (day: (typeof LTV_DAYS)[number]): SummaryColumn => LTV_COLUMN[day];
 

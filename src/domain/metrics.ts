@@ -9,12 +9,16 @@
  * - Every rate divides by the cohort (or by payers, by spend, by matured users); a division by
  *   zero is null, never 0 or Infinity. A numerator counts only users of its denominator:
  *   retention on day N counts the matured users (day N has begun) that opened on day N; ROAS
- *   divides the revenue of campaigns with spend by that spend.
+ *   divides the revenue of campaigns with spend by that spend; LTV on day N divides what the
+ *   matured users of day N earned by the end of day N by their number.
  * - Totals are summed from the same counters as the rows, so each total rate is a weighted
  *   mean of the rows' rates.
  */
 
 export const DAY_MS = 86_400_000;
+
+/** The days whose cumulative revenue per user is reported: LTV on day 0, 7 and 30 (kept per install, domain/install-summary.ts). */
+export const LTV_DAYS = [0, 7, 30] as const;
 
 /** Retention days reported as columns of every row. */
 export const RETENTION_DAYS = [1, 7, 30] as const;
@@ -35,7 +39,10 @@ interface Counts {
   opens: number;
   purchases: number;
   unpriced_purchases: number;
+  /** Purchases and ad revenue. */
   revenue_usd: number;
+  ad_revenue_usd: number;
+  ad_impressions: number;
   payers: number;
   spend: number;
 }
@@ -46,11 +53,19 @@ export interface ReportCounters extends Counts {
   attributed_revenue_usd: number;
   /** The part of attributed_revenue_usd with spend behind it (see withSpend): what ROAS compares spend with. */
   roas_revenue_usd: number;
+  /** The ad revenue parts of the two above. */
+  attributed_ad_revenue_usd: number;
+  roas_ad_revenue_usd: number;
   /** Cohort users with an open on install day + N, for each N of RETENTION_DAYS. */
   retained: Record<string, number>;
-  /** Cohort users whose day N has begun (a cohort from yesterday has no day 7 yet). */
+  /** Cohort users whose day N has begun (a cohort from yesterday has no day 7 yet), for each N of MATURED_DAYS. */
   matured: Record<string, number>;
+  /** Revenue the matured users of day N earned by the end of day N, for each N of LTV_DAYS. */
+  ltv_revenue: Record<string, number>;
 }
+
+/** The days whose matured users are counted: retention's and LTV's. */
+export const MATURED_DAYS = [...new Set([...LTV_DAYS, ...RETENTION_DAYS])].sort((a, b) => a - b);
 
 /** Counts plus the rates derived from them; `unpriced_purchases` counts purchases whose currency had no rate. */
 export interface ReportMetrics extends Counts {
@@ -60,7 +75,17 @@ export interface ReportMetrics extends Counts {
   payer_rate: number | null;
   arpu: number | null;
   arppu: number | null;
+  /** Revenue from the stores: revenue_usd less ad revenue. */
+  iap_revenue_usd: number;
+  /** Cumulative revenue per cohort user by the end of day N after install, of the users whose day N has begun. */
+  ltv_d0: number | null;
+  ltv_d7: number | null;
+  ltv_d30: number | null;
+  /** Effective cost per install: spend / installs. */
+  ecpi: number | null;
   roas: number | null;
+  roas_iap: number | null;
+  roas_ad: number | null;
 }
 
 export function emptyCounters(): ReportCounters {
@@ -75,20 +100,27 @@ export function emptyCounters(): ReportCounters {
     purchases: 0,
     unpriced_purchases: 0,
     revenue_usd: 0,
+    ad_revenue_usd: 0,
+    ad_impressions: 0,
     attributed_revenue_usd: 0,
     roas_revenue_usd: 0,
+    attributed_ad_revenue_usd: 0,
+    roas_ad_revenue_usd: 0,
     payers: 0,
     spend: 0,
     retained: Object.fromEntries(RETENTION_DAYS.map((n) => [n, 0])),
-    matured: Object.fromEntries(RETENTION_DAYS.map((n) => [n, 0])),
+    matured: Object.fromEntries(MATURED_DAYS.map((n) => [n, 0])),
+    ltv_revenue: Object.fromEntries(LTV_DAYS.map((n) => [n, 0])),
   };
 }
+
+const PER_DAY = ['retained', 'matured', 'ltv_revenue'] as const;
 
 /** Adds `from` into `into` (both are counters; nothing is derived yet). */
 export function addCounters(into: ReportCounters, from: ReportCounters): ReportCounters {
   for (const key of Object.keys(from) as (keyof ReportCounters)[]) {
-    if (key === 'retained' || key === 'matured') {
-      for (const n of RETENTION_DAYS) into[key][n] = (into[key][n] ?? 0) + (from[key][n] ?? 0);
+    if (key === 'retained' || key === 'matured' || key === 'ltv_revenue') {
+      for (const n of Object.keys(from[key])) into[key][n] = (into[key][n] ?? 0) + (from[key][n] ?? 0);
     } else {
       into[key] += from[key];
     }
@@ -104,7 +136,7 @@ export function addCounters(into: ReportCounters, from: ReportCounters): ReportC
  */
 export function withSpend(c: ReportCounters, cpi: number | null): ReportCounters {
   const spend = (cpi ?? 0) * c.installs;
-  return { ...c, spend, roas_revenue_usd: spend > 0 ? c.attributed_revenue_usd : 0 };
+  return { ...c, spend, roas_revenue_usd: spend > 0 ? c.attributed_revenue_usd : 0, roas_ad_revenue_usd: spend > 0 ? c.attributed_ad_revenue_usd : 0 };
 }
 
 /** `a / b`, or null when b is 0. */
@@ -126,6 +158,7 @@ function roundRate(value: number | null): number | null {
 export function deriveMetrics(c: ReportCounters): ReportMetrics {
   const cohort = c.installs + c.organic_installs;
   const retention = (n: number) => roundRate(ratio(c.retained[n] ?? 0, c.matured[n] ?? 0));
+  const ltv = (n: (typeof LTV_DAYS)[number]) => roundRate(ratio(c.ltv_revenue[n] ?? 0, c.matured[n] ?? 0));
   return {
     clicks: c.clicks,
     views: c.views,
@@ -140,12 +173,21 @@ export function deriveMetrics(c: ReportCounters): ReportMetrics {
     purchases: c.purchases,
     unpriced_purchases: c.unpriced_purchases,
     revenue_usd: round(c.revenue_usd, 2),
+    iap_revenue_usd: round(c.revenue_usd - c.ad_revenue_usd, 2),
+    ad_revenue_usd: round(c.ad_revenue_usd, 2),
+    ad_impressions: c.ad_impressions,
     payers: c.payers,
     payer_rate: roundRate(ratio(c.payers, cohort)),
     arpu: roundRate(ratio(c.revenue_usd, cohort)),
     arppu: roundRate(ratio(c.revenue_usd, c.payers)),
+    ltv_d0: ltv(0),
+    ltv_d7: ltv(7),
+    ltv_d30: ltv(30),
     spend: round(c.spend, 2),
+    ecpi: roundRate(ratio(c.spend, c.installs)),
     roas: roundRate(ratio(c.roas_revenue_usd, c.spend)),
+    roas_iap: roundRate(ratio(c.roas_revenue_usd - c.roas_ad_revenue_usd, c.spend)),
+    roas_ad: roundRate(ratio(c.roas_ad_revenue_usd, c.spend)),
   };
 }
 

@@ -62,6 +62,15 @@ function requireString(value: unknown, field: string, hint: string): string {
   return value;
 }
 
+/**
+ * The range a report covers when none is asked for: the last 7 full UTC days and today, as MMP
+ * dashboards open.
+ */
+export function defaultRange(now: number): { from: string; to: string } {
+  const today = dayNumber(now);
+  return { from: formatDay(today - 7), to: formatDay(today) };
+}
+
 /** Checks the app and the date range; throws a 400 naming the field. */
 export async function readRange(store: CatalogStore, request: ReportRequest): Promise<ReportRange> {
   const appId = requireString(request.app_id, 'app_id', 'the app to report on');
@@ -184,7 +193,7 @@ function describeKey(groupBy: GroupBy, key: GroupKey, campaigns: Map<string, Cam
 }
 
 /** The columns of a report row, in the order CSV and tables print them. */
-export const METRIC_COLUMNS: (keyof ReportMetrics)[] = [
+export const METRIC_COLUMNS = [
   'clicks',
   'views',
   'installs',
@@ -198,13 +207,26 @@ export const METRIC_COLUMNS: (keyof ReportMetrics)[] = [
   'purchases',
   'unpriced_purchases',
   'revenue_usd',
+  'iap_revenue_usd',
+  'ad_revenue_usd',
+  'ad_impressions',
   'payers',
   'payer_rate',
   'arpu',
   'arppu',
+  'ltv_d0',
+  'ltv_d7',
+  'ltv_d30',
   'spend',
+  'ecpi',
   'roas',
-];
+  'roas_iap',
+  'roas_ad',
+] as const satisfies readonly (keyof ReportMetrics)[];
+// Every metric has its column: a metric added to ReportMetrics and not listed fails to compile.
+type Unlisted = Exclude<keyof ReportMetrics, (typeof METRIC_COLUMNS)[number]>;
+const everyMetricListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyMetricListed;
 
 export function keyColumns(groupBy: GroupBy): ('day' | 'campaign_id' | 'campaign_name' | 'network')[] {
   if (groupBy === 'day') return ['day'];

@@ -5,7 +5,8 @@
  * range, not with events.
  */
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
-import { DAY_MS, RETENTION_DAYS, emptyCounters } from '../domain/metrics.js';
+import { ltvColumn } from '../domain/install-summary.js';
+import { DAY_MS, LTV_DAYS, MATURED_DAYS, RETENTION_DAYS, emptyCounters } from '../domain/metrics.js';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
 import type { SegmentRule } from '../domain/segments.js';
 import type { Database } from './schema.js';
@@ -23,6 +24,7 @@ export function reportQueries(db: Kysely<Database>): ReportStore {
 }
 
 const COHORT = sql<boolean>`(i.kind = 'install' AND i.status <> 'rejected')`;
+const ATTRIBUTED = sql<boolean>`(i.kind = 'install' AND i.status = 'attributed')`;
 
 /** sum(case when … then x else 0 end), read back as a number (PostgreSQL sums bigints as numeric). */
 function sumWhen(condition: RawBuilder<unknown>, value: RawBuilder<unknown> | number = 1): RawBuilder<number> {
@@ -56,16 +58,19 @@ async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Prom
     purchases: sumWhen(COHORT, sql`i.purchases`),
     unpriced_purchases: sumWhen(COHORT, sql`i.unpriced_purchases`),
     revenue_usd: sumWhen(COHORT, sql`i.revenue_usd`),
-    attributed_revenue_usd: sumWhen(sql`i.kind = 'install' AND i.status = 'attributed'`, sql`i.revenue_usd`),
+    ad_revenue_usd: sumWhen(COHORT, sql`i.ad_revenue_usd`),
+    ad_impressions: sumWhen(COHORT, sql`i.ad_impressions`),
+    attributed_revenue_usd: sumWhen(ATTRIBUTED, sql`i.revenue_usd`),
+    attributed_ad_revenue_usd: sumWhen(ATTRIBUTED, sql`i.ad_revenue_usd`),
     payers: sumWhen(sql`${COHORT} AND i.purchases > 0`),
   };
-  for (const n of RETENTION_DAYS) {
-    // Retained users are counted among the matured only: an open dated on a day N that has
-    // not begun (a sender's clock ahead) never counts without its user in the denominator.
-    const matured = sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`;
-    selections[`retained_${n}`] = sumWhen(matured, sql`(i.active_days >> ${sql.lit(n)}) & 1`);
-    selections[`matured_${n}`] = sumWhen(matured);
-  }
+  // Retained users and their revenue are counted among the matured only: an open dated on a
+  // day N that has not begun (a sender's clock ahead) never counts without its user in the
+  // denominator.
+  const matured = (n: number) => sql`${COHORT} AND i.installed_at / ${sql.lit(DAY_MS)} + ${sql.lit(n)} <= ${q.today}`;
+  for (const n of MATURED_DAYS) selections[`matured_${n}`] = sumWhen(matured(n));
+  for (const n of RETENTION_DAYS) selections[`retained_${n}`] = sumWhen(matured(n), sql`(i.active_days >> ${sql.lit(n)}) & 1`);
+  for (const n of LTV_DAYS) selections[`ltv_revenue_${n}`] = sumWhen(matured(n), sql.ref(`i.${ltvColumn(n)}`));
   const network = installNetwork(q.groupBy);
   const rows = await db
     .selectFrom('installs as i')
@@ -86,7 +91,7 @@ async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Prom
     const counters = emptyCounters();
     for (const name of Object.keys(selections)) {
       const [base, n] = name.split(/_(?=\d+$)/);
-      if (n !== undefined && (base === 'retained' || base === 'matured')) counters[base][n] = Number(r[name] ?? 0);
+      if (n !== undefined && (base === 'retained' || base === 'matured' || base === 'ltv_revenue')) counters[base][n] = Number(r[name] ?? 0);
       else (counters as unknown as Record<string, number>)[name] = Number(r[name] ?? 0);
     }
     return {

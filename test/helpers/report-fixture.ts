@@ -6,7 +6,8 @@ import { cliJson } from './cli.js';
 /**
  * A hand-computed cohort (the expected figures are worked out in test/reports.test.ts):
  * two install days, 2026-01-01 and 2026-01-02; campaign A (unity, CPI $2), campaign B
- * (vungle, CPI $1.50), an organic user, a rejected install (blocked IP) and a reinstall.
+ * (vungle, CPI $1.50), an organic user, a rejected install (blocked IP) and a reinstall;
+ * purchases and ad revenue on days 0 to 9 after install.
  */
 export async function seedCohort(env: Record<string, string>) {
   const app = await cliJson(['apps', 'create', '--name', 'Cohort', '--platform', 'android'], env);
@@ -31,10 +32,15 @@ export async function seedCohort(env: Record<string, string>) {
     { type: 'open', time: jan(1, 2), gaid: 'g2' },
     { type: 'open', time: jan(2, 2), gaid: 'g2' },
     { type: 'event', time: jan(2, 3), gaid: 'g2', event_id: 'level_10' },
+    // ... and earns ads: $0.50 on day 0 (10 impressions), $1 on day 9 (20).
+    { type: 'ad_revenue', time: jan(1, 3), gaid: 'g2', revenue: 0.5, currency: 'USD', ad_network: 'APPLOVIN_BIDDING', ad_impressions: 10 },
+    { type: 'ad_revenue', time: jan(10, 2), gaid: 'g2', revenue: 1, currency: 'USD', ad_network: 'ADMOB_BIDDING', ad_impressions: 20 },
     // u3 (organic): opens on day 30; pays 3 in a currency without a rate on day 1.
     { type: 'open', time: jan(1, 3), gaid: 'g3' },
     { type: 'open', time: jan(31, 2), gaid: 'g3' },
     { type: 'event', time: jan(2, 3), gaid: 'g3', event_id: 'purchase', revenue: 3, currency: 'XYZ' },
+    // ... and EUR 1 (= $1.08) of ads on day 7 (4 impressions).
+    { type: 'ad_revenue', time: jan(8, 5), gaid: 'g3', revenue: 1, currency: 'EUR', ad_impressions: 4 },
     // u4 (B): pays $20 on day 0, opens on day 7.
     { type: 'click', time: jan(1, 0), campaign_id: b.campaign_id, gaid: 'g4' },
     { type: 'open', time: jan(1, 4), gaid: 'g4' },
@@ -46,6 +52,7 @@ export async function seedCohort(env: Record<string, string>) {
     { type: 'click', time: jan(2, 0), campaign_id: b.campaign_id, gaid: 'g5' },
     { type: 'open', time: jan(2, 1), gaid: 'g5', ip: '203.0.113.5' },
     { type: 'event', time: jan(2, 2), gaid: 'g5', event_id: 'purchase', revenue: 100, currency: 'USD' },
+    { type: 'ad_revenue', time: jan(2, 3), gaid: 'g5', revenue: 9, ad_impressions: 90 },
     // u6 (A): opens on days 1 and 30.
     { type: 'click', time: jan(2, 0), campaign_id: a.campaign_id, gaid: 'g6' },
     { type: 'open', time: jan(2, 1), gaid: 'g6' },

@@ -155,6 +155,9 @@ describe('s2s --help', () => {
     const line = (flag: string): string => campaigns.split('\n').find((l) => l.trimStart().startsWith(flag)) ?? '';
     for (const flag of ['--app', '--network', '--name']) expect(line(flag), flag).toMatch(/^\s*--\S+ <\w+>\s+\(required\) /);
     for (const flag of ['--cpi', '--click-window', '--json']) expect(line(flag), flag).not.toMatch(/required/);
-    expect((await runCliRaw(['report', '--help'], {})).stdout).toMatch(/--from <date>\s+\(required\) first install day/);
+    const report = (await runCliRaw(['report', '--help'], {})).stdout;
+    expect(report).toMatch(/--app <app_id>\s+\(required\) the app/);
+    // The range is optional: the last 7 full days and today.
+    expect(report).toMatch(/--from <date>\s+first install day/);
   });
 });

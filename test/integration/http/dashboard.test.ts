@@ -73,7 +73,11 @@ describe('dashboard in Chromium', () => {
     expect(await tile('arppu')).toBe(`$${api.arppu.toFixed(2)}`);
     expect(await tile('roas')).toBe(`${Math.round(api.roas * 100)}%`);
     expect(await tile('d7_retention')).toBe('40.0%');
-    expect([await tile('installs'), await tile('revenue_usd'), await tile('spend')]).toEqual(['4', '$35.40', '$7.50']);
+    expect([await tile('installs'), await tile('revenue_usd'), await tile('spend')]).toEqual(['4', '$37.98', '$7.50']);
+    // Ad revenue, LTV, eCPI and ROAS by kind (figures of test/integration/reports/reports.test.ts).
+    expect([await tile('iap_revenue_usd'), await tile('ad_revenue_usd'), await tile('ad_impressions')]).toEqual(['$35.40', '$2.58', '34']);
+    expect([await tile('ltv_d0'), await tile('ltv_d7'), await tile('ltv_d30'), await tile('ecpi')]).toEqual(['$4.10', '$7.40', '$7.60', '$1.88']);
+    expect([await tile('roas_iap'), await tile('roas_ad')]).toEqual(['472%', '20%']);
 
     // The chart: one bar per day, as tall as that day's installs.
     const bars = await page.locator('#chart rect.installs').evaluateAll((rects) => rects.map((r) => [r.getAttribute('data-day'), r.getAttribute('data-installs')]));

@@ -7,29 +7,40 @@ import { call, startTestServer, type TestServer } from '../../helpers/server.js'
 // Worked out by hand from test/helpers/report-fixture.ts. Cohort = first installs of
 // 2026-01-01..02 not rejected: u1, u2, u6 (A), u4 (B), u3 (organic); u5 is rejected; u0's
 // install is from 2025-11 (only its reinstall on 01-01 is in range).
+// Revenue: A's u1 pays $15.40 on days 2-3, u2 earns $0.50 of ads on day 0 and $1 on day 9
+// (30 impressions); B's u4 pays $20 on day 0; organic u3 earns $1.08 of ads on day 7. LTV on
+// day N = revenue by the end of day N / the cohort (every day has begun).
 const campaignA = {
   clicks: 4, views: 0, installs: 3, organic_installs: 0, rejected_installs: 0, reinstalls: 0,
   opens: 8, d1_retention: 1, d7_retention: 0.333333, d30_retention: 0.333333,
-  purchases: 2, unpriced_purchases: 0, revenue_usd: 15.4, payers: 1, payer_rate: 0.333333,
-  arpu: 5.133333, arppu: 15.4, spend: 6, roas: 2.566667,
+  purchases: 2, unpriced_purchases: 0, revenue_usd: 16.9, iap_revenue_usd: 15.4, ad_revenue_usd: 1.5, ad_impressions: 30,
+  payers: 1, payer_rate: 0.333333, arpu: 5.633333, arppu: 16.9,
+  ltv_d0: 0.166667, ltv_d7: 5.3, ltv_d30: 5.633333,
+  spend: 6, ecpi: 2, roas: 2.816667, roas_iap: 2.566667, roas_ad: 0.25,
 };
 const campaignB = {
   clicks: 2, views: 1, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0,
   opens: 2, d1_retention: 0, d7_retention: 1, d30_retention: 0,
-  purchases: 1, unpriced_purchases: 0, revenue_usd: 20, payers: 1, payer_rate: 1,
-  arpu: 20, arppu: 20, spend: 1.5, roas: 13.333333,
+  purchases: 1, unpriced_purchases: 0, revenue_usd: 20, iap_revenue_usd: 20, ad_revenue_usd: 0, ad_impressions: 0,
+  payers: 1, payer_rate: 1, arpu: 20, arppu: 20,
+  ltv_d0: 20, ltv_d7: 20, ltv_d30: 20,
+  spend: 1.5, ecpi: 1.5, roas: 13.333333, roas_iap: 13.333333, roas_ad: 0,
 };
 const organic = {
   clicks: 0, views: 0, installs: 0, organic_installs: 1, rejected_installs: 0, reinstalls: 1,
   opens: 2, d1_retention: 0, d7_retention: 0, d30_retention: 1,
-  purchases: 1, unpriced_purchases: 1, revenue_usd: 0, payers: 1, payer_rate: 1,
-  arpu: 0, arppu: 0, spend: 0, roas: null,
+  purchases: 1, unpriced_purchases: 1, revenue_usd: 1.08, iap_revenue_usd: 0, ad_revenue_usd: 1.08, ad_impressions: 4,
+  payers: 1, payer_rate: 1, arpu: 1.08, arppu: 1.08,
+  ltv_d0: 0, ltv_d7: 1.08, ltv_d30: 1.08,
+  spend: 0, ecpi: null, roas: null, roas_iap: null, roas_ad: null,
 };
 const totals = {
   clicks: 6, views: 1, installs: 4, organic_installs: 1, rejected_installs: 1, reinstalls: 1,
   opens: 12, d1_retention: 0.6, d7_retention: 0.4, d30_retention: 0.4,
-  purchases: 4, unpriced_purchases: 1, revenue_usd: 35.4, payers: 3, payer_rate: 0.6,
-  arpu: 7.08, arppu: 11.8, spend: 7.5, roas: 4.72,
+  purchases: 4, unpriced_purchases: 1, revenue_usd: 37.98, iap_revenue_usd: 35.4, ad_revenue_usd: 2.58, ad_impressions: 34,
+  payers: 3, payer_rate: 0.6, arpu: 7.596, arppu: 12.66,
+  ltv_d0: 4.1, ltv_d7: 7.396, ltv_d30: 7.596,
+  spend: 7.5, ecpi: 1.875, roas: 4.92, roas_iap: 4.72, roas_ad: 0.2,
 };
 
 describe.each(BACKENDS)('reports on $name', (backend) => {
@@ -63,14 +74,18 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
       {
         day: '2026-01-01', clicks: 3, views: 1, installs: 3, organic_installs: 1, rejected_installs: 0, reinstalls: 1,
         opens: 9, d1_retention: 0.5, d7_retention: 0.5, d30_retention: 0.25,
-        purchases: 4, unpriced_purchases: 1, revenue_usd: 35.4, payers: 3, payer_rate: 0.75,
-        arpu: 8.85, arppu: 11.8, spend: 5.5, roas: 6.436364,
+        purchases: 4, unpriced_purchases: 1, revenue_usd: 37.98, iap_revenue_usd: 35.4, ad_revenue_usd: 2.58, ad_impressions: 34,
+        payers: 3, payer_rate: 0.75, arpu: 9.495, arppu: 12.66,
+        ltv_d0: 5.125, ltv_d7: 9.245, ltv_d30: 9.495,
+        spend: 5.5, ecpi: 1.833333, roas: 6.709091, roas_iap: 6.436364, roas_ad: 0.272727,
       },
       {
         day: '2026-01-02', clicks: 3, views: 0, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0,
         opens: 3, d1_retention: 1, d7_retention: 0, d30_retention: 1,
-        purchases: 0, unpriced_purchases: 0, revenue_usd: 0, payers: 0, payer_rate: 0,
-        arpu: 0, arppu: null, spend: 2, roas: 0,
+        purchases: 0, unpriced_purchases: 0, revenue_usd: 0, iap_revenue_usd: 0, ad_revenue_usd: 0, ad_impressions: 0,
+        payers: 0, payer_rate: 0, arpu: 0, arppu: null,
+        ltv_d0: 0, ltv_d7: 0, ltv_d30: 0,
+        spend: 2, ecpi: 2, roas: 0, roas_iap: 0, roas_ad: 0,
       },
     ]);
     expect(byDay.totals).toEqual(totals);
@@ -108,13 +123,30 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     expect(row).toMatchObject({ organic_installs: 1, d1_retention: null, d7_retention: null, d30_retention: null });
   });
 
+  it('without --from/--to, reports the last 7 full UTC days and today, and says so', async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const [from, to] = [day(-7), day(0)];
+    const table = await runCli(['report', '--app', ids.app.app_id], server.db.env);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toBe(`${from} to ${to}: the last 7 full UTC days and today (--from/--to for others)`);
+    expect(table.stdout.split('\n')[1]).toMatch(/^day\s+clicks/);
+    const json = await cliJson(['report', '--app', ids.app.app_id], server.db.env);
+    expect(json).toMatchObject({ from, to, range: 'the last 7 full UTC days and today' });
+    expect(json.rows.map((r: { day: string }) => r.day)).toEqual(Array.from({ length: 8 }, (_, i) => day(i - 7)));
+    const csv = await runCli(['report', '--app', ids.app.app_id, '--csv'], server.db.env);
+    expect(csv.stdout.split('\n')[0]).toMatch(/^day,clicks,/);
+    expect(csv.stderr).toContain('the last 7 full UTC days and today');
+    const half = await runCli(['report', '--app', ids.app.app_id, '--from', '2026-01-01'], server.db.env);
+    expect(half).toMatchObject({ code: 1, stderr: expect.stringContaining('--to: give --from and --to together') });
+  });
+
   it('CSV and table output, and clear errors for bad ranges', async () => {
     const args = ['report', '--app', ids.app.app_id, '--from', '2026-01-01', '--to', '2026-01-02', '--group-by', 'network'];
     const csv = await runCli([...args, '--csv'], server.db.env);
     expect(csv.stdout.split('\n')[0]).toBe(
-      'network,clicks,views,installs,organic_installs,rejected_installs,reinstalls,opens,d1_retention,d7_retention,d30_retention,purchases,unpriced_purchases,revenue_usd,payers,payer_rate,arpu,arppu,spend,roas',
+      'network,clicks,views,installs,organic_installs,rejected_installs,reinstalls,opens,d1_retention,d7_retention,d30_retention,purchases,unpriced_purchases,revenue_usd,iap_revenue_usd,ad_revenue_usd,ad_impressions,payers,payer_rate,arpu,arppu,ltv_d0,ltv_d7,ltv_d30,spend,ecpi,roas,roas_iap,roas_ad',
     );
-    expect(csv.stdout.split('\n')[3]).toBe(',0,0,0,1,0,1,2,0,0,1,1,1,0,1,1,0,0,0,');
+    expect(csv.stdout.split('\n')[3]).toBe(',0,0,0,1,0,1,2,0,0,1,1,1,1.08,0,1.08,4,1,1,1.08,1.08,0,1.08,1.08,0,,,,');
     const table = await runCli(args, server.db.env);
     expect(table.stdout).toMatch(/^network\s+clicks/);
     expect(table.stdout).toMatch(/\ntotal\s+6\s+1\s+4\s+1\s+1\s+1\s+12/);
@@ -148,9 +180,11 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     expect(await segment('last_seen_days>=36500')).toEqual([]);
     expect(await segment('last_seen_days>=1', 'event=level_10')).toEqual(['g2']);
 
-    const created = await call(`${server.url}/admin/segments`, { admin: true, body: { app_id: ids.app.app_id, name: 'payers', rules: ['revenue_usd>=1'] } });
+    // Revenue is purchases and ads: u2 ($1.50 of ads) and u3 ($1.08) are under $2.
+    expect(await segment('revenue_usd>=1')).toEqual(['g1', 'g2', 'g3', 'g4', 'g5']);
+    const created = await call(`${server.url}/admin/segments`, { admin: true, body: { app_id: ids.app.app_id, name: 'payers', rules: ['revenue_usd>=2'] } });
     expect(created.status).toBe(201);
-    expect(created.body.rules).toEqual(['revenue_usd>=1']);
+    expect(created.body.rules).toEqual(['revenue_usd>=2']);
     const audience = await call(`${server.url}/admin/segments/${created.body.segment_id}/audience?app_id=${ids.app.app_id}`, { admin: true });
     expect(audience.body.devices.map((d: Record<string, string>) => d.gaid).sort()).toEqual(['g1', 'g4', 'g5']);
     const csv = await runCli(['audience', 'export', '--app', ids.app.app_id, '--segment', created.body.segment_id, '--format', 'csv'], env);
