@@ -4,7 +4,7 @@
 
 const TOKEN_KEY = 's2s-admin-token';
 const $ = (id) => document.getElementById(id);
-const METRICS = ['clicks', 'views', 'installs', 'organic_installs', 'rejected_installs', 'reinstalls', 'opens', 'd1_retention', 'd7_retention', 'd30_retention', 'purchases', 'unpriced_purchases', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'ad_impressions', 'payers', 'payer_rate', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'ecpi', 'roas', 'roas_iap', 'roas_ad'];
+const METRICS = ['clicks', 'views', 'installs', 'organic_installs', 'rejected_installs', 'reinstalls', 'opens', 'd1_retention', 'd7_retention', 'd30_retention', 'purchases', 'unpriced_purchases', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'ad_impressions', 'payers', 'payer_rate', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'spend_source', 'ecpi', 'roas', 'roas_iap', 'roas_ad'];
 const RATES = new Set(['d1_retention', 'd7_retention', 'd30_retention', 'payer_rate']);
 const MONEY = new Set(['revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'ecpi']);
 const PERCENT = new Set(['roas', 'roas_iap', 'roas_ad']);

@@ -6,6 +6,7 @@ import { notFound, unauthorized } from '../errors.js';
 import * as ops from './operations.js';
 import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
+import { costRoutes } from './costs.routes.js';
 import {
   AliasesInput,
   AliasesOutput,
@@ -42,6 +43,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   const { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry } = ctx;
   await app.register(postbackRoutes, { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry, onPostbacksChanged: onAppChanged });
   await app.register(reportRoutes, { store });
+  await app.register(costRoutes, { store });
 
   app.get(
     '/apps',

@@ -4,7 +4,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { ReportMetrics } from '../domain/metrics.js';
 import { METRIC_COLUMNS, buildCohorts, buildReport } from '../reports/report.js';
 import { createSegment, listSegments, segmentAudience } from '../reports/segments.js';
-import type { CatalogStore, ReportStore } from '../storage/store.js';
+import type { CatalogStore, CostStore, ReportStore } from '../storage/store.js';
 import { ErrorOutput } from './schemas.js';
 
 const security = [{ adminToken: [] }];
@@ -16,7 +16,14 @@ const RangeQuery = {
   from: Type.String({ description: 'first install day, YYYY-MM-DD (UTC)' }),
   to: Type.String({ description: 'last install day, YYYY-MM-DD (UTC), included' }),
 };
-const Metrics = Object.fromEntries(METRIC_COLUMNS.map((name) => [name, Nullable(Type.Number())])) as unknown as Record<keyof ReportMetrics, ReturnType<typeof Nullable<ReturnType<typeof Type.Number>>>>;
+const SpendSourceOutput = Nullable(Type.Union([Type.Literal('cost'), Type.Literal('cpi'), Type.Literal('mixed')], { description: 'recorded costs, CPI × installs, or both' }));
+const Metrics = {
+  ...(Object.fromEntries(METRIC_COLUMNS.filter((name) => name !== 'spend_source').map((name) => [name, Nullable(Type.Number())])) as unknown as Record<
+    Exclude<keyof ReportMetrics, 'spend_source'>,
+    ReturnType<typeof Nullable<ReturnType<typeof Type.Number>>>
+  >),
+  spend_source: SpendSourceOutput,
+};
 const ReportRowOutput = Type.Object({
   day: Type.Optional(Type.String()),
   campaign_id: Type.Optional(Nullable(Type.String())),
@@ -44,7 +51,7 @@ const SegmentOutput = Type.Object({ segment_id: Type.String(), app_id: Type.Stri
 const DeviceOutput = Type.Record(Type.String(), Type.String());
 
 /** Reports, cohorts and segments: the same operations as `s2s report` and `s2s segments`. */
-export async function reportRoutes(plain: FastifyInstance, ctx: { store: CatalogStore & ReportStore }): Promise<void> {
+export async function reportRoutes(plain: FastifyInstance, ctx: { store: CatalogStore & ReportStore & CostStore }): Promise<void> {
   const { store } = ctx;
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 

@@ -14,6 +14,7 @@ import { registerRatesCommand } from './rates.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerSegmentsCommand } from './segments.command.js';
 import { registerPruneCommand } from './prune.command.js';
+import { registerCostsCommand } from './costs.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -31,6 +32,7 @@ registerRatesCommand(program);
 registerReportCommand(program);
 registerSegmentsCommand(program);
 registerPruneCommand(program);
+registerCostsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

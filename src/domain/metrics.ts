@@ -20,6 +20,13 @@ export const DAY_MS = 86_400_000;
 /** The days whose cumulative revenue per user is reported: LTV on day 0, 7 and 30 (kept per install, domain/install-summary.ts). */
 export const LTV_DAYS = [0, 7, 30] as const;
 
+/** Where a report row's spend came from: recorded costs, CPI × installs, both, or none. */
+export type SpendSource = 'cost' | 'cpi' | 'mixed' | null;
+
+function spendSource(cost: boolean, cpi: boolean): SpendSource {
+  return cost && cpi ? 'mixed' : cost ? 'cost' : cpi ? 'cpi' : null;
+}
+
 /** Retention days reported as columns of every row. */
 export const RETENTION_DAYS = [1, 7, 30] as const;
 /** The cohort matrix runs from day 0 to this day. */
@@ -62,6 +69,9 @@ export interface ReportCounters extends Counts {
   matured: Record<string, number>;
   /** Revenue the matured users of day N earned by the end of day N, for each N of LTV_DAYS. */
   ltv_revenue: Record<string, number>;
+  /** (day, campaign) cells whose spend is a recorded cost, and those whose spend is CPI × installs: spend_source. */
+  cost_cells: number;
+  cpi_cells: number;
 }
 
 /** The days whose matured users are counted: retention's and LTV's. */
@@ -81,6 +91,8 @@ export interface ReportMetrics extends Counts {
   ltv_d0: number | null;
   ltv_d7: number | null;
   ltv_d30: number | null;
+  /** Where spend came from: recorded costs, CPI × installs, both (`mixed`), or nowhere (null). */
+  spend_source: SpendSource;
   /** Effective cost per install: spend / installs. */
   ecpi: number | null;
   roas: number | null;
@@ -111,6 +123,8 @@ export function emptyCounters(): ReportCounters {
     retained: Object.fromEntries(RETENTION_DAYS.map((n) => [n, 0])),
     matured: Object.fromEntries(MATURED_DAYS.map((n) => [n, 0])),
     ltv_revenue: Object.fromEntries(LTV_DAYS.map((n) => [n, 0])),
+    cost_cells: 0,
+    cpi_cells: 0,
   };
 }
 
@@ -136,7 +150,17 @@ export function addCounters(into: ReportCounters, from: ReportCounters): ReportC
  */
 export function withSpend(c: ReportCounters, cpi: number | null): ReportCounters {
   const spend = (cpi ?? 0) * c.installs;
-  return { ...c, spend, roas_revenue_usd: spend > 0 ? c.attributed_revenue_usd : 0, roas_ad_revenue_usd: spend > 0 ? c.attributed_ad_revenue_usd : 0 };
+  return { ...c, spend, cpi_cells: spend > 0 ? 1 : 0, roas_revenue_usd: spend > 0 ? c.attributed_revenue_usd : 0, roas_ad_revenue_usd: spend > 0 ? c.attributed_ad_revenue_usd : 0 };
+}
+
+/**
+ * One campaign's counters of one day with that day's recorded cost, which replaces CPI ×
+ * installs. `counted` is false where another row of the same (day, campaign) carries the cost
+ * already; its revenue still enters ROAS, since the cost is behind it.
+ */
+export function withCost(c: ReportCounters, costUsd: number, counted: boolean): ReportCounters {
+  const paid = costUsd > 0;
+  return { ...c, spend: counted ? costUsd : 0, cost_cells: 1, roas_revenue_usd: paid ? c.attributed_revenue_usd : 0, roas_ad_revenue_usd: paid ? c.attributed_ad_revenue_usd : 0 };
 }
 
 /** `a / b`, or null when b is 0. */
@@ -184,6 +208,7 @@ export function deriveMetrics(c: ReportCounters): ReportMetrics {
     ltv_d7: ltv(7),
     ltv_d30: ltv(30),
     spend: round(c.spend, 2),
+    spend_source: spendSource(c.cost_cells > 0, c.cpi_cells > 0),
     ecpi: roundRate(ratio(c.spend, c.installs)),
     roas: roundRate(ratio(c.roas_revenue_usd, c.spend)),
     roas_iap: roundRate(ratio(c.roas_revenue_usd - c.roas_ad_revenue_usd, c.spend)),

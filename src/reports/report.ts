@@ -16,11 +16,12 @@ import {
   type GroupBy,
   type ReportCounters,
   type ReportMetrics,
+  withCost,
   withSpend,
 } from '../domain/metrics.js';
 import { NetworkNames } from '../domain/networks.js';
 import { badRequest, notFound } from '../errors.js';
-import type { CatalogStore, ReportStore } from '../storage/store.js';
+import type { CatalogStore, CostStore, ReportStore } from '../storage/store.js';
 
 /** The longest range one report may cover, so a typo in a year cannot ask for 8000 day rows. */
 export const MAX_REPORT_DAYS = 1000;
@@ -91,14 +92,15 @@ export function readGroupBy(value: unknown): GroupBy {
 }
 
 /** The report of `request` as of `now` (which cohort days have begun). */
-export async function buildReport(store: CatalogStore & ReportStore, request: ReportRequest, now: number = Date.now()): Promise<Report> {
+export async function buildReport(store: CatalogStore & ReportStore & CostStore, request: ReportRequest, now: number = Date.now()): Promise<Report> {
   const groupBy = readGroupBy(request.group_by);
   const range = await readRange(store, request);
   const query = { ...range, groupBy, today: dayNumber(now) };
-  const [installRows, touchRows, campaigns] = await Promise.all([
+  const [installRows, touchRows, campaigns, costs] = await Promise.all([
     store.reportInstallCounters(query),
     store.reportTouchCounts(query),
     store.listCampaigns(range.appId),
+    store.listCosts(range.appId, range.fromDay, range.toDay),
   ]);
   const byCampaign = new Map(campaigns.map((c) => [c.campaign_id, c]));
   const names = new NetworkNames(campaigns);
@@ -112,10 +114,29 @@ export async function buildReport(store: CatalogStore & ReportStore, request: Re
     return group.counters;
   };
   if (groupBy === 'day') for (let day = range.fromDay; day <= range.toDay; day++) groupOf(day);
+  // Spend is per (day, campaign): its recorded cost if it has one, else CPI × that day's
+  // installs. A cost is counted once, in the row of its first cell; a day with a cost and no
+  // install still spent it.
+  const costOf = new Map(costs.map((c) => [`${c.day}:${c.campaign_id}`, c]));
+  const counted = new Set<string>();
   for (const row of installRows) {
     const key = groupBy === 'day' ? row.key : groupBy === 'network' ? names.key(row.network) : row.campaign_id ?? claimedKey(names.key(row.network));
-    const cpi = row.campaign_id === null ? null : byCampaign.get(row.campaign_id)?.cpi ?? null;
-    addCounters(groupOf(key), withSpend(row.counters, cpi));
+    const cell = `${row.day}:${row.campaign_id}`;
+    const cost = row.campaign_id === null ? undefined : costOf.get(cell);
+    if (cost) {
+      addCounters(groupOf(key), withCost(row.counters, cost.spend_usd, !counted.has(cell)));
+      counted.add(cell);
+    } else {
+      const cpi = row.campaign_id === null ? null : byCampaign.get(row.campaign_id)?.cpi ?? null;
+      addCounters(groupOf(key), withSpend(row.counters, cpi));
+    }
+  }
+  for (const cost of costs) {
+    const cell = `${cost.day}:${cost.campaign_id}`;
+    if (counted.has(cell)) continue;
+    const network = byCampaign.get(cost.campaign_id)?.network ?? null;
+    const key = groupBy === 'day' ? cost.day : groupBy === 'network' ? names.key(network) : cost.campaign_id;
+    addCounters(groupOf(key), withCost(emptyCounters(), cost.spend_usd, true));
   }
   for (const row of touchRows) {
     const key = groupBy === 'network' ? names.key(row.key as string | null) : row.key;
@@ -218,6 +239,7 @@ export const METRIC_COLUMNS = [
   'ltv_d7',
   'ltv_d30',
   'spend',
+  'spend_source',
   'ecpi',
   'roas',
   'roas_iap',

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { catalogQueries } from './catalog-queries.js';
+import { costQueries } from './cost-queries.js';
 import type { DialectHooks } from './dialect.js';
 import { ingestQueries } from './ingest-queries.js';
 import { maintenance } from './maintenance.js';
@@ -19,6 +20,7 @@ export function composeStore(db: Kysely<Database>, hooks: DialectHooks): KyselyS
     ...ingestQueries(db, hooks),
     ...outboxQueries(db, hooks),
     ...reportQueries(db),
+    ...costQueries(db),
     ...maintenance(db, hooks),
   };
 }

@@ -24,6 +24,7 @@ export function reportQueries(db: Kysely<Database>): ReportStore {
 }
 
 const COHORT = sql<boolean>`(i.kind = 'install' AND i.status <> 'rejected')`;
+const INSTALL_DAY = sql`i.installed_at / ${sql.lit(DAY_MS)}`;
 const ATTRIBUTED = sql<boolean>`(i.kind = 'install' AND i.status = 'attributed')`;
 
 /** sum(case when … then x else 0 end), read back as a number (PostgreSQL sums bigints as numeric). */
@@ -76,6 +77,7 @@ async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Prom
     .selectFrom('installs as i')
     .select([
       sql`${key}`.as('key'),
+      sql`${INSTALL_DAY}`.as('day'),
       'i.campaign_id',
       (network ?? sql<null>`null`).as('network'),
       sql<number>`min(i.installed_at)`.as('first_at'),
@@ -84,7 +86,7 @@ async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Prom
     .where('i.app_id', '=', q.appId)
     .where('i.installed_at', '>=', q.fromDay * DAY_MS)
     .where('i.installed_at', '<', (q.toDay + 1) * DAY_MS)
-    .groupBy([sql`${key}`, 'i.campaign_id', ...(network && q.groupBy === 'campaign' ? [network] : [])])
+    .groupBy([sql`${key}`, sql`${INSTALL_DAY}`, 'i.campaign_id', ...(network && q.groupBy === 'campaign' ? [network] : [])])
     .execute();
   return rows.map((row) => {
     const r = row as unknown as Record<string, unknown>;
@@ -96,6 +98,7 @@ async function reportInstallCounters(db: Kysely<Database>, q: ReportQuery): Prom
     }
     return {
       key: normaliseKey(r['key'], q.groupBy),
+      day: Number(r['day']),
       campaign_id: (r['campaign_id'] as string | null) ?? null,
       network: (r['network'] as string | null) ?? null,
       first_at: Number(r['first_at']),

@@ -4,6 +4,7 @@
  * whichever database runs.
  */
 import type { Generated } from 'kysely';
+import type { CostRow } from '../domain/costs.js';
 import type { SummaryColumn } from '../domain/install-summary.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 
@@ -175,6 +176,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
   currency_rates: CurrencyRatesTable;
+  costs: CostRow;
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;

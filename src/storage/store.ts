@@ -2,13 +2,15 @@
  * The storage ports: one interface per concern, each implemented once with Kysely for both
  * databases over the dialect's hooks (dialect.ts): CatalogStore (catalog-queries.ts),
  * IngestStore and its IngestTx (ingest-queries.ts, ingest-tx.ts), OutboxStore
- * (outbox-queries.ts), ReportStore (report-queries.ts) and MaintenanceStore (maintenance.ts).
+ * (outbox-queries.ts), ReportStore (report-queries.ts), CostStore (cost-queries.ts) and
+ * MaintenanceStore (maintenance.ts).
  * `Store` is all of them, as `openStore` returns it; each consumer takes the narrowest port it
  * uses. Nothing outside storage/ knows which database runs.
  */
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
+import type { CostRow } from '../domain/costs.js';
 import type { InstallSummary } from '../domain/install-summary.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
@@ -374,6 +376,8 @@ export interface ReportQuery {
  */
 export interface ReportCounterRow {
   key: number | string | null;
+  /** The install day (spend is per day and campaign). */
+  day: number;
   campaign_id: string | null;
   /**
    * By network: the network as stored (the key). By campaign: the network of installs a sender
@@ -414,6 +418,16 @@ export interface ReportStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Costs: what campaigns spent, by day (reports use it over CPI × installs).
+
+export interface CostStore {
+  /** Replaces the app's costs of each of `days` with `rows` (all of one app), in one transaction. */
+  replaceCosts(appId: string, days: readonly number[], rows: readonly CostRow[]): Promise<void>;
+  /** The app's costs of days fromDay..toDay, by day and campaign. */
+  listCosts(appId: string, fromDay: number, toDay: number): Promise<CostRow[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Maintenance: the database itself (schema, health, retention).
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -446,4 +460,4 @@ export interface MaintenanceStore {
 }
 
 /** Every port: what `openStore` returns, for the composition root, the CLI and tests. */
-export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & MaintenanceStore;
+export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & MaintenanceStore;

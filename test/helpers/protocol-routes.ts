@@ -4,7 +4,7 @@ import { PROTOCOLS } from '../../src/protocols/index.js';
 
 export interface Endpoint {
   path: string;
-  methods: ('GET' | 'POST')[];
+  methods: ('GET' | 'POST' | 'PUT')[];
 }
 
 /**

@@ -14,6 +14,7 @@ import * as m0012 from './0012-delivery-answer-rule.js';
 import * as m0013 from './0013-drop-ingest-journal.js';
 import * as m0014 from './0014-app-aliases.js';
 import * as m0015 from './0015-ad-revenue.js';
+import * as m0016 from './0016-costs.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-drop-ingest-journal': m0013,
   '0014-app-aliases': m0014,
   '0015-ad-revenue': m0015,
+  '0016-costs': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

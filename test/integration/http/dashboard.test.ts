@@ -96,6 +96,7 @@ describe('dashboard in Chromium', () => {
     const rowB = page.locator(`#campaigns-table tr[data-campaign="${ids.b.campaign_id}"]`);
     expect(await rowB.locator('td[data-col="roas"]').textContent()).toBe('1333%');
     expect(await rowB.locator('td[data-col="rejected_installs"]').textContent()).toBe('1');
+    expect(await rowB.locator('td[data-col="spend_source"]').textContent()).toBe('cpi');
 
     // The retention heatmap.
     const cell = (day: string, n: number) => page.locator(`#cohorts-table tr[data-day="${day}"] td[data-n="${n}"]`).textContent();

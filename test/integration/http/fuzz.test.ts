@@ -56,6 +56,8 @@ const KNOWN_KEYS = [
   // Adjust S2S
   's2s', 'app_token', 'event_token', 'gps_adid', 'idfv', 'adid', 'created_at_unix', 'created_at', 'revenue', 'currency', 'callback_params',
   'partner_params', 'environment', 'source', 'amount', 'ad_impressions_count', 'ad_revenue_network', 'ad_revenue_unit', 'ad_revenue_placement',
+  // costs
+  'costs', 'day', 'spend', 'campaign_name', 'impressions', 'clicks',
   // AppsFlyer S2S events
   'appsflyer_id', 'customer_user_id', 'eventName', 'eventValue', 'eventCurrency', 'eventTime', 'event_name', 'event_currency', 'event_time',
   'advertising_id', 'amazon_aid', 'oaid',
@@ -88,6 +90,7 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/admin/reports', methods: ['GET'] },
   { path: '/admin/reports/cohorts', methods: ['GET'] },
   { path: '/admin/segments', methods: ['GET', 'POST'] },
+  { path: '/admin/costs', methods: ['GET', 'PUT'] },
 ];
 
 describe('fuzz targets', () => {
@@ -139,12 +142,13 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
   });
 
   async function snapshot(): Promise<string> {
-    const [installs, events, devices] = await Promise.all([
+    const [installs, events, devices, costs] = await Promise.all([
       server.db.store.listInstalls(app.app_id),
       server.db.store.listEvents(app.app_id),
       server.db.store.listKnownDevices(app.app_id),
+      server.db.store.listCosts(app.app_id, 0, 200_000),
     ]);
-    return `${installs.length}/${events.length}/${devices.length}`;
+    return `${installs.length}/${events.length}/${devices.length}/${costs.length}`;
   }
 
   for (const endpoint of ENDPOINTS) {
@@ -185,7 +189,7 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
               headers['x-chartboost-signature'] = signChartboost(endpoint.path.includes('v3') ? 'pia' : 'attribution', token.secret, app.app_signature, body);
             }
             const before = await snapshot();
-            const res = await fetch(url, { method: method === 'GET' ? 'GET' : 'POST', headers, body });
+            const res = await fetch(url, { method, headers, body });
             const text = await res.text();
             expect(res.status, `${method} ${url} ${String(body).slice(0, 200)} → ${text}`).toBeLessThan(500);
             let json: any;

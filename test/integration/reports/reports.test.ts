@@ -16,7 +16,7 @@ const campaignA = {
   purchases: 2, unpriced_purchases: 0, revenue_usd: 16.9, iap_revenue_usd: 15.4, ad_revenue_usd: 1.5, ad_impressions: 30,
   payers: 1, payer_rate: 0.333333, arpu: 5.633333, arppu: 16.9,
   ltv_d0: 0.166667, ltv_d7: 5.3, ltv_d30: 5.633333,
-  spend: 6, ecpi: 2, roas: 2.816667, roas_iap: 2.566667, roas_ad: 0.25,
+  spend: 6, spend_source: 'cpi', ecpi: 2, roas: 2.816667, roas_iap: 2.566667, roas_ad: 0.25,
 };
 const campaignB = {
   clicks: 2, views: 1, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0,
@@ -24,7 +24,7 @@ const campaignB = {
   purchases: 1, unpriced_purchases: 0, revenue_usd: 20, iap_revenue_usd: 20, ad_revenue_usd: 0, ad_impressions: 0,
   payers: 1, payer_rate: 1, arpu: 20, arppu: 20,
   ltv_d0: 20, ltv_d7: 20, ltv_d30: 20,
-  spend: 1.5, ecpi: 1.5, roas: 13.333333, roas_iap: 13.333333, roas_ad: 0,
+  spend: 1.5, spend_source: 'cpi', ecpi: 1.5, roas: 13.333333, roas_iap: 13.333333, roas_ad: 0,
 };
 const organic = {
   clicks: 0, views: 0, installs: 0, organic_installs: 1, rejected_installs: 0, reinstalls: 1,
@@ -32,7 +32,7 @@ const organic = {
   purchases: 1, unpriced_purchases: 1, revenue_usd: 1.08, iap_revenue_usd: 0, ad_revenue_usd: 1.08, ad_impressions: 4,
   payers: 1, payer_rate: 1, arpu: 1.08, arppu: 1.08,
   ltv_d0: 0, ltv_d7: 1.08, ltv_d30: 1.08,
-  spend: 0, ecpi: null, roas: null, roas_iap: null, roas_ad: null,
+  spend: 0, spend_source: null, ecpi: null, roas: null, roas_iap: null, roas_ad: null,
 };
 const totals = {
   clicks: 6, views: 1, installs: 4, organic_installs: 1, rejected_installs: 1, reinstalls: 1,
@@ -40,7 +40,7 @@ const totals = {
   purchases: 4, unpriced_purchases: 1, revenue_usd: 37.98, iap_revenue_usd: 35.4, ad_revenue_usd: 2.58, ad_impressions: 34,
   payers: 3, payer_rate: 0.6, arpu: 7.596, arppu: 12.66,
   ltv_d0: 4.1, ltv_d7: 7.396, ltv_d30: 7.596,
-  spend: 7.5, ecpi: 1.875, roas: 4.92, roas_iap: 4.72, roas_ad: 0.2,
+  spend: 7.5, spend_source: 'cpi', ecpi: 1.875, roas: 4.92, roas_iap: 4.72, roas_ad: 0.2,
 };
 
 describe.each(BACKENDS)('reports on $name', (backend) => {
@@ -77,7 +77,7 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
         purchases: 4, unpriced_purchases: 1, revenue_usd: 37.98, iap_revenue_usd: 35.4, ad_revenue_usd: 2.58, ad_impressions: 34,
         payers: 3, payer_rate: 0.75, arpu: 9.495, arppu: 12.66,
         ltv_d0: 5.125, ltv_d7: 9.245, ltv_d30: 9.495,
-        spend: 5.5, ecpi: 1.833333, roas: 6.709091, roas_iap: 6.436364, roas_ad: 0.272727,
+        spend: 5.5, spend_source: 'cpi', ecpi: 1.833333, roas: 6.709091, roas_iap: 6.436364, roas_ad: 0.272727,
       },
       {
         day: '2026-01-02', clicks: 3, views: 0, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0,
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
         purchases: 0, unpriced_purchases: 0, revenue_usd: 0, iap_revenue_usd: 0, ad_revenue_usd: 0, ad_impressions: 0,
         payers: 0, payer_rate: 0, arpu: 0, arppu: null,
         ltv_d0: 0, ltv_d7: 0, ltv_d30: 0,
-        spend: 2, ecpi: 2, roas: 0, roas_iap: 0, roas_ad: 0,
+        spend: 2, spend_source: 'cpi', ecpi: 2, roas: 0, roas_iap: 0, roas_ad: 0,
       },
     ]);
     expect(byDay.totals).toEqual(totals);
@@ -144,9 +144,9 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     const args = ['report', '--app', ids.app.app_id, '--from', '2026-01-01', '--to', '2026-01-02', '--group-by', 'network'];
     const csv = await runCli([...args, '--csv'], server.db.env);
     expect(csv.stdout.split('\n')[0]).toBe(
-      'network,clicks,views,installs,organic_installs,rejected_installs,reinstalls,opens,d1_retention,d7_retention,d30_retention,purchases,unpriced_purchases,revenue_usd,iap_revenue_usd,ad_revenue_usd,ad_impressions,payers,payer_rate,arpu,arppu,ltv_d0,ltv_d7,ltv_d30,spend,ecpi,roas,roas_iap,roas_ad',
+      'network,clicks,views,installs,organic_installs,rejected_installs,reinstalls,opens,d1_retention,d7_retention,d30_retention,purchases,unpriced_purchases,revenue_usd,iap_revenue_usd,ad_revenue_usd,ad_impressions,payers,payer_rate,arpu,arppu,ltv_d0,ltv_d7,ltv_d30,spend,spend_source,ecpi,roas,roas_iap,roas_ad',
     );
-    expect(csv.stdout.split('\n')[3]).toBe(',0,0,0,1,0,1,2,0,0,1,1,1,1.08,0,1.08,4,1,1,1.08,1.08,0,1.08,1.08,0,,,,');
+    expect(csv.stdout.split('\n')[3]).toBe(',0,0,0,1,0,1,2,0,0,1,1,1,1.08,0,1.08,4,1,1,1.08,1.08,0,1.08,1.08,0,,,,,');
     const table = await runCli(args, server.db.env);
     expect(table.stdout).toMatch(/^network\s+clicks/);
     expect(table.stdout).toMatch(/\ntotal\s+6\s+1\s+4\s+1\s+1\s+1\s+12/);
