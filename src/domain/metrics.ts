@@ -128,15 +128,17 @@ export function emptyCounters(): ReportCounters {
   };
 }
 
-const PER_DAY = ['retained', 'matured', 'ltv_revenue'] as const;
+/** The counters kept per day N (a record of N → count), added day by day. */
+const PER_DAY: readonly (keyof ReportCounters)[] = ['retained', 'matured', 'ltv_revenue'];
 
 /** Adds `from` into `into` (both are counters; nothing is derived yet). */
 export function addCounters(into: ReportCounters, from: ReportCounters): ReportCounters {
   for (const key of Object.keys(from) as (keyof ReportCounters)[]) {
-    if (key === 'retained' || key === 'matured' || key === 'ltv_revenue') {
-      for (const n of Object.keys(from[key])) into[key][n] = (into[key][n] ?? 0) + (from[key][n] ?? 0);
+    if (PER_DAY.includes(key)) {
+      const [sum, add] = [into[key] as Record<string, number>, from[key] as Record<string, number>];
+      for (const n of Object.keys(add)) sum[n] = (sum[n] ?? 0) + (add[n] ?? 0);
     } else {
-      into[key] += from[key];
+      (into[key] as number) += from[key] as number;
     }
   }
   return into;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../domain/apps.js';
 import { isId } from '../domain/ids.js';
 import { AppError } from '../errors.js';
-import { optionalEventTime, optionalIp, optionalNumber, optionalString, readDeviceIds, readFreeText, readRevenue, type Params } from './normalise.js';
+import { optionalEventTime, optionalIp, optionalString, optionalWholeNumber, readDeviceIds, readFreeText, readRevenue, type Params } from './normalise.js';
 import { buildTouchpoint } from './touchpoints.js';
 import { eventKind, type ConversionRecord, type WriteOp } from './records.js';
 
@@ -116,8 +116,7 @@ function readLine(app: App, record: Params, rawLine: string, campaigns: Campaign
   const { revenue, currency } = readRevenue(record, 'revenue', 'currency');
   if (type === 'ad_revenue') {
     if (revenue === undefined) fail('revenue: is required for ad_revenue');
-    const impressions = optionalNumber(record, 'ad_impressions', { min: 0, max: 1e9 });
-    if (impressions !== undefined && !Number.isInteger(impressions)) fail('ad_impressions: must be a whole number');
+    const impressions = optionalWholeNumber(record, 'ad_impressions', { min: 0, max: 1e9 });
     conversion.event = {
       kind: 'ad_revenue',
       name: optionalString(record, 'event_id', { max: 256 }) ?? 'ad_revenue',

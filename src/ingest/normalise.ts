@@ -71,6 +71,29 @@ export function optionalNumber(params: Params, key: string, range: { min?: numbe
   return value;
 }
 
+/** A whole number parameter (impressions, counts); blank counts as absent. */
+export function optionalWholeNumber(params: Params, key: string, range: { min?: number; max?: number } = {}): number | undefined {
+  const value = optionalNumber(params, key, range);
+  if (value !== undefined && !Number.isInteger(value)) throw badRequest(`${key}: must be a whole number`);
+  return value;
+}
+
+/**
+ * A sender's time as epoch seconds, or as milliseconds when it is 10¹¹ or more (Adjust's
+ * session example, MAX's `{TS}`), returned in epoch ms; blank counts as absent. `rule` says
+ * what the text may look like. Before 2001, or more than an hour after `now`, is a 400.
+ */
+export function optionalEpochTime(params: Params, key: string, now: number, rule: { pattern: RegExp; hint: string }): number | undefined {
+  const raw = optionalString(params, key, { max: 20, ...rule });
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (value < MIN_EPOCH_SECONDS) throw badRequest(`${key}: ${raw} is not epoch seconds`);
+  const time = Math.floor(value >= 100_000_000_000 ? value : value * 1000);
+  const problem = futureTimeProblem(key, time, now);
+  if (problem !== undefined) throw badRequest(problem);
+  return time;
+}
+
 /** A boolean flag such as `no_redirect=true`. */
 export function flag(params: Params, key: string): boolean {
   const value = scalar(params, key);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../errors.js';
 import type { ProtocolContext } from '../context.js';
 import { dedupKey } from '../conversion.js';
-import { optionalIp, optionalNumber, optionalString } from '../params.js';
+import { optionalIp, optionalNumber, optionalString, optionalWholeNumber } from '../params.js';
 import { adjustErrorHandler, adjustParamsObject, MAX_REVENUE, readAdjustRequest } from './adjust-http.js';
 import { AdjustAdRevenueQuery, AdjustEventAnswer } from './schemas.js';
 
@@ -33,9 +33,8 @@ export async function adRevenueRoute(app: FastifyInstance, ctx: ProtocolContext)
       if (revenue === undefined) throw badRequest('revenue: is required (or amount)');
       const currency = optionalString(params, 'currency', { max: 16, pattern: /^[A-Za-z]{3}$/, hint: 'must be a 3-letter currency code such as USD' });
       if (currency === undefined) throw badRequest('currency: is required with revenue');
-      const impressions = optionalNumber(params, 'ad_impressions_count', { min: 0, max: 1e9 });
+      const impressions = optionalWholeNumber(params, 'ad_impressions_count', { min: 0, max: 1e9 });
       if (impressions === undefined) throw badRequest('ad_impressions_count: is required');
-      if (!Number.isInteger(impressions)) throw badRequest('ad_impressions_count: must be a whole number');
       const callbackParams = adjustParamsObject(params, 'callback_params');
       await ctx.ingest.record({
         ...base,

@@ -13,7 +13,7 @@ import { AppError, badRequest } from '../../errors.js';
 import { vendorErrorHandler } from '../../http/error-handler.js';
 import type { ProtocolContext } from '../context.js';
 import type { ConversionRecord } from '../../ingest/records.js';
-import { isPlainObject, optionalString, readParams, type Params } from '../params.js';
+import { isPlainObject, optionalEpochTime, optionalString, readParams, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 
 export const ADJUST = 'adjust';
@@ -124,23 +124,14 @@ const ISO_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)Z?(
  * offsets with or without a colon). Absent: now. Refused when more than an hour ahead.
  */
 export function adjustTime(params: Params, now: number): number {
-  const unix = optionalString(params, 'created_at_unix', { max: 20, pattern: /^\d+$/, hint: 'must be epoch seconds' });
+  const unix = optionalEpochTime(params, 'created_at_unix', now, { pattern: /^\d+$/, hint: 'must be epoch seconds' });
   const iso = optionalString(params, 'created_at', { max: 40 });
-  let time: number | undefined;
-  let field = 'created_at_unix';
-  if (unix !== undefined) {
-    const value = Number(unix);
-    time = value >= 100_000_000_000 ? value : value * 1000;
-    if (value < MIN_EPOCH_SECONDS) throw badRequest(`created_at_unix: ${unix} is not epoch seconds`);
-  } else if (iso !== undefined) {
-    field = 'created_at';
-    const match = ISO_WITH_OFFSET.exec(iso);
-    const ms = match ? Date.parse(`${match[1]}${match[2] === undefined ? 'Z' : `${match[2]}:${match[3]}`}`) : NaN;
-    if (Number.isNaN(ms) || ms < MIN_EPOCH_SECONDS * 1000) throw badRequest(`created_at: "${iso}" is not an ISO 8601 time such as 2017-01-02T15:04:05.000+0000`);
-    time = ms;
-  }
-  if (time === undefined) return now;
-  const problem = futureTimeProblem(field, time, now);
+  if (unix !== undefined) return unix;
+  if (iso === undefined) return now;
+  const match = ISO_WITH_OFFSET.exec(iso);
+  const time = match ? Date.parse(`${match[1]}${match[2] === undefined ? 'Z' : `${match[2]}:${match[3]}`}`) : NaN;
+  if (Number.isNaN(time) || time < MIN_EPOCH_SECONDS * 1000) throw badRequest(`created_at: "${iso}" is not an ISO 8601 time such as 2017-01-02T15:04:05.000+0000`);
+  const problem = futureTimeProblem('created_at', time, now);
   if (problem !== undefined) throw badRequest(problem);
   return time;
 }

@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { DeviceIds, Identity } from '../../domain/devices.js';
 import { normalizeDeviceId } from '../../domain/devices.js';
 import { eventDedupKey } from '../../domain/idempotency.js';
-import { futureTimeProblem, MIN_EPOCH_SECONDS } from '../../domain/times.js';
 import { badRequest } from '../../errors.js';
 import type { ProtocolContext } from '../context.js';
-import { optionalIp, optionalNumber, optionalString, readParams, requiredString, type Params } from '../params.js';
+import { optionalEpochTime, optionalIp, optionalNumber, optionalString, readParams, requiredString, type Params } from '../params.js';
 import { resolveAppAccess } from '../token-access.js';
 import { MaxImpressionAnswer, MaxImpressionQuery } from './schemas.js';
 
@@ -47,7 +46,8 @@ export async function impressionRoute(app: FastifyInstance, ctx: ProtocolContext
       const details = { ad_format: optionalString(params, 'ad_format', DETAIL), country: optionalString(params, 'country', { max: 8 })?.toUpperCase() };
       await ctx.ingest.record({
         app: target,
-        time: impressionTime(params, now),
+        // `ts`: epoch seconds or milliseconds; absent, receipt.
+        time: optionalEpochTime(params, 'ts', now, { pattern: /^\d+(\.\d+)?$/, hint: 'must be epoch seconds or milliseconds' }) ?? now,
         receivedAt: now,
         source: 'applovin-max',
         userId,
@@ -96,14 +96,3 @@ function maxDevice(params: Params, platform: string): { deviceIds: DeviceIds; id
   return { deviceIds, identities: idfv === undefined ? [] : [{ kind: 'idfv', value: idfv }] };
 }
 
-/** `ts`: epoch seconds or milliseconds (a value of 10¹¹ or more is milliseconds); absent, receipt. */
-function impressionTime(params: Params, now: number): number {
-  const raw = optionalString(params, 'ts', { max: 20, pattern: /^\d+(\.\d+)?$/, hint: 'must be epoch seconds or milliseconds' });
-  if (raw === undefined) return now;
-  const value = Number(raw);
-  if (value < MIN_EPOCH_SECONDS) throw badRequest(`ts: ${raw} is not epoch seconds`);
-  const time = Math.floor(value >= 100_000_000_000 ? value : value * 1000);
-  const problem = futureTimeProblem('ts', time, now);
-  if (problem !== undefined) throw badRequest(problem);
-  return time;
-}
