@@ -1,6 +1,5 @@
 /** Costs by day and campaign (CostStore): written a day at a time, read by reports. */
 import type { Kysely } from 'kysely';
-import type { CostRow } from '../domain/costs.js';
 import type { Database } from './schema.js';
 import type { CostStore } from './store.js';
 
