@@ -15,6 +15,8 @@ import {
   AppSettingsInput,
   CampaignInput,
   CampaignOutput,
+  ADMIN_ERRORS,
+  ADMIN_SECURITY,
   ErrorOutput,
   IdString,
   IssuedTokenOutput,
@@ -23,8 +25,8 @@ import {
 } from './schemas.js';
 
 
-const security = [{ adminToken: [] }];
-const errors = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };
+const security = ADMIN_SECURITY;
+const errors = ADMIN_ERRORS;
 
 /** The admin API: the CLI's operations over HTTP, behind `Authorization: Bearer $S2S_ADMIN_TOKEN`. */
 export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Promise<void> {

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { listCosts, MAX_COST_LINES, replaceCosts } from '../reports/costs.js';
 import type { CatalogStore, CostStore } from '../storage/store.js';
-import { ErrorOutput } from './schemas.js';
+import { ADMIN_ERRORS, ADMIN_SECURITY, Nullable } from './schemas.js';
 
-const security = [{ adminToken: [] }];
-const errors = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const security = ADMIN_SECURITY;
+const errors = ADMIN_ERRORS;
 
 /** A cost line as given; read and checked by domain/costs.ts (messages name the field). */
 const CostLine = Type.Object(

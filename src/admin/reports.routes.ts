@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { ReportMetrics } from '../domain/metrics.js';
 import { METRIC_COLUMNS, buildCohorts, buildReport } from '../reports/report.js';
 import { createSegment, listSegments, segmentAudience } from '../reports/segments.js';
 import type { CatalogStore, CostStore, ReportStore } from '../storage/store.js';
-import { ErrorOutput } from './schemas.js';
+import { ADMIN_ERRORS, ADMIN_SECURITY, Nullable } from './schemas.js';
 
-const security = [{ adminToken: [] }];
-const errors = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const security = ADMIN_SECURITY;
+const errors = ADMIN_ERRORS;
 
 const RangeQuery = {
   app_id: Type.String({ description: 'the app' }),

@@ -54,7 +54,8 @@ export const CampaignInput = Type.Object(
 );
 export type CampaignInput = Static<typeof CampaignInput>;
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** A schema or null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Per-app attribution windows and fraud rules; null resets a setting to its default. */
 export const AppSettingsInput = Type.Object(
@@ -148,3 +149,7 @@ export const CampaignOutput = Type.Object({
 });
 
 export const ErrorOutput = Type.Object({ status: Type.Integer(), message: Type.String() });
+
+/** What every admin route declares: the admin token, and its error answers. */
+export const ADMIN_SECURITY = [{ adminToken: [] }];
+export const ADMIN_ERRORS = { 400: ErrorOutput, 401: ErrorOutput, 404: ErrorOutput };
