@@ -262,6 +262,17 @@ async function main(): Promise<void> {
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ protocol: 'adjust', app: adjustAppToken, events: { f0ob4r: 'purchase' } }),
   });
+  // An app with a retargeting campaign: every later sighting of a known user looks up the clicks
+  // since its last one (docs/attribution.md, re-engagement).
+  const rtApp = await admin('/admin/apps', { name: 'bench-retargeting', platform: 'android' });
+  await admin('/admin/campaigns', { app_id: rtApp.app_id, network: 'liftoff', name: 'win-back', kind: 'retargeting' });
+  const rtToken = await admin('/admin/tokens', { app_ids: [rtApp.app_id] });
+  const rtAdjustToken = `rt${run}`.slice(0, 64);
+  await fetch(`${server.url}/admin/apps/${rtApp.app_id}/aliases`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ protocol: 'adjust', app: rtAdjustToken }),
+  });
 
   const scenarios: Scenario[] = [
     {
@@ -309,6 +320,16 @@ async function main(): Promise<void> {
       request: (n) => ({
         path: `/ad_revenue?s2s=1&app_token=${adjustAppToken}&source=publisher&gps_adid=adr-${run}-${n % 1000}&revenue=0.00${(n % 9) + 1}&currency=USD&ad_impressions_count=1&ad_revenue_network=${AD_NETWORKS[n % AD_NETWORKS.length]}&ad_revenue_unit=rewarded&ad_revenue_placement=level_end`,
         headers: { authorization: `Bearer ${token.token}` },
+      }),
+    },
+    {
+      // The same players' sessions on an app with a retargeting campaign: each after the first
+      // is a known user's sighting that may be a re-engagement, so it looks up clicks.
+      name: 'GET /session (Adjust S2S, 1 000 devices, app with a retargeting campaign)',
+      method: 'GET',
+      request: (n) => ({
+        path: `/session?s2s=1&app_token=${rtAdjustToken}&gps_adid=rs-${run}-${n % 1000}&ip_address=10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        headers: { authorization: `Bearer ${rtToken.token}` },
       }),
     },
     {

@@ -4,11 +4,11 @@
 
 const TOKEN_KEY = 's2s-admin-token';
 const $ = (id) => document.getElementById(id);
-const METRICS = ['clicks', 'views', 'installs', 'organic_installs', 'rejected_installs', 'reinstalls', 'opens', 'd1_retention', 'd7_retention', 'd30_retention', 'purchases', 'unpriced_purchases', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'ad_impressions', 'payers', 'payer_rate', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'spend_source', 'ecpi', 'roas', 'roas_iap', 'roas_ad'];
+const METRICS = ['clicks', 'views', 'installs', 'organic_installs', 'rejected_installs', 'reinstalls', 're_engagements', 'reattributions', 'engaged_revenue_usd', 'opens', 'd1_retention', 'd7_retention', 'd30_retention', 'purchases', 'unpriced_purchases', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'ad_impressions', 'payers', 'payer_rate', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'spend_source', 'ecpi', 'roas', 'roas_iap', 'roas_ad'];
 const RATES = new Set(['d1_retention', 'd7_retention', 'd30_retention', 'payer_rate']);
 const MONEY = new Set(['revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'ecpi']);
 const PERCENT = new Set(['roas', 'roas_iap', 'roas_ad']);
-const TILES = ['installs', 'organic_installs', 'rejected_installs', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'spend', 'ecpi', 'roas', 'roas_iap', 'roas_ad', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'payers', 'payer_rate', 'arpu', 'arppu', 'd1_retention', 'd7_retention', 'd30_retention', 'clicks', 'views', 'opens', 'purchases', 'ad_impressions', 'reinstalls'];
+const TILES = ['installs', 'organic_installs', 'rejected_installs', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'spend', 'ecpi', 'roas', 'roas_iap', 'roas_ad', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'payers', 'payer_rate', 'arpu', 'arppu', 'd1_retention', 'd7_retention', 'd30_retention', 'clicks', 'views', 'opens', 'purchases', 'ad_impressions', 'reinstalls', 're_engagements', 'reattributions', 'engaged_revenue_usd'];
 
 const state = { token: sessionStorage.getItem(TOKEN_KEY), apps: [], campaignRows: [], sort: { col: 'installs', dir: -1 } };
 

@@ -102,6 +102,9 @@ export async function createCampaign(store: CatalogStore, publicUrl: string, inp
     click_window_s: request.click_window_s ?? null,
     view_window_s: request.view_window_s ?? null,
     probabilistic_window_s: request.probabilistic_window_s ?? null,
+    kind: request.kind ?? 'acquisition',
+    re_engagement_window_s: request.re_engagement_window_s ?? null,
+    re_engagement_attribution_window_s: request.re_engagement_attribution_window_s ?? null,
   });
   return withTrackingUrl(campaign, publicUrl);
 }

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ALIAS_PATTERN, ALIAS_PROTOCOLS } from '../domain/aliases.js';
 import { PLATFORMS, STORES } from '../domain/apps.js';
+import { CAMPAIGN_KINDS } from '../domain/attribution.js';
 
 /** A string limited to a fixed list; Ajv names the allowed values when it fails. */
 function stringEnum<T extends readonly string[]>(values: T, description: string) {
@@ -39,6 +40,9 @@ export type TokenInput = Static<typeof TokenInput>;
 const ClickWindow = Type.Integer({ minimum: 1, maximum: 90 * 86_400, description: 'seconds; default 7 days' });
 const ViewWindow = Type.Integer({ minimum: 1, maximum: 30 * 86_400, description: 'seconds; default 24 hours' });
 const ProbabilisticWindow = Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: 'seconds; default 24 hours' });
+const ReEngagementWindow = Type.Integer({ minimum: 1, maximum: 90 * 86_400, description: 'seconds a retargeting click counts for a re-engagement; default 7 days' });
+const ReEngagementAttributionWindow = Type.Integer({ minimum: 1, maximum: 365 * 86_400, description: "seconds a re-engaged user's events are credited; default 30 days" });
+const InactivityWindow = Type.Integer({ minimum: 0, maximum: 365 * 86_400, description: 'seconds away before a user-acquisition click reattributes a user; default 7 days' });
 
 export const CampaignInput = Type.Object(
   {
@@ -46,9 +50,12 @@ export const CampaignInput = Type.Object(
     network: Type.String({ minLength: 1, maxLength: 100 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     cpi: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'cost per install, USD' })),
+    kind: Type.Optional(stringEnum(CAMPAIGN_KINDS, 'acquisition (default) wins new users; retargeting re-engages known ones')),
     click_window_s: Type.Optional(ClickWindow),
     view_window_s: Type.Optional(ViewWindow),
     probabilistic_window_s: Type.Optional(ProbabilisticWindow),
+    re_engagement_window_s: Type.Optional(ReEngagementWindow),
+    re_engagement_attribution_window_s: Type.Optional(ReEngagementAttributionWindow),
   },
   { additionalProperties: false },
 );
@@ -67,6 +74,10 @@ export const AppSettingsInput = Type.Object(
     max_installs_per_ip: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'per 24 h; default off' }))),
     blocked_cidrs: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 10_000 })),
     reinstall_after_days: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3650, description: 'default 30' }))),
+    re_engagement_window_s: Type.Optional(Nullable(ReEngagementWindow)),
+    re_engagement_attribution_window_s: Type.Optional(Nullable(ReEngagementAttributionWindow)),
+    inactivity_window_s: Type.Optional(Nullable(InactivityWindow)),
+    re_engagement_probabilistic: Type.Optional(Nullable(Type.Boolean({ description: 're-engagements and reattributions may be matched by IP; default false' }))),
   },
   { additionalProperties: false },
 );
@@ -112,7 +123,12 @@ export const AppOutput = Type.Object({
     max_installs_per_ip: Nullable(Type.Integer()),
     blocked_cidrs: Type.Array(Type.String()),
     reinstall_after_days: Nullable(Type.Integer()),
+    re_engagement_window_s: Nullable(Type.Integer()),
+    re_engagement_attribution_window_s: Nullable(Type.Integer()),
+    inactivity_window_s: Nullable(Type.Integer()),
+    re_engagement_probabilistic: Nullable(Type.Boolean()),
   }),
+  has_retargeting: Type.Boolean({ description: 'a campaign of the app is a retargeting one' }),
   created_at: Timestamp,
 });
 
@@ -141,9 +157,12 @@ export const CampaignOutput = Type.Object({
   network: Type.String(),
   name: Type.String(),
   cpi: Nullable(Type.Number()),
+  kind: Type.String({ description: 'acquisition | retargeting' }),
   click_window_s: Nullable(Type.Integer()),
   view_window_s: Nullable(Type.Integer()),
   probabilistic_window_s: Nullable(Type.Integer()),
+  re_engagement_window_s: Nullable(Type.Integer()),
+  re_engagement_attribution_window_s: Nullable(Type.Integer()),
   tracking_url: Type.String(),
   created_at: Timestamp,
 });

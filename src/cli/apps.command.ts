@@ -3,7 +3,7 @@ import { configureAliases, configureApp, createApp } from '../admin/operations.j
 import type { App } from '../domain/apps.js';
 import { badRequest } from '../errors.js';
 import { action, collect, withStore } from './context.js';
-import { duration, orWords, wholeNumber } from './options.js';
+import { duration, onOff, orWords, RESET, resetToNull, wholeNumber } from './options.js';
 import { printRecord, printResult, type Column } from './output.js';
 
 const COLUMNS: Column<App>[] = [
@@ -15,15 +15,19 @@ const COLUMNS: Column<App>[] = [
   { header: 'created_at', value: (a) => a.created_at },
 ];
 
-/** `apps configure`: a number per setting given, null for "default" (or "off"). */
+/** `apps configure`: a value per setting given, RESET for "default" (or "off"). */
 interface ConfigureOptions {
   app: string;
-  clickWindow?: number | null;
-  viewWindow?: number | null;
-  probabilisticWindow?: number | null;
-  minCtit?: number | null;
-  maxInstallsPerIp?: number | null;
-  reinstallAfter?: number | null;
+  clickWindow?: number | typeof RESET;
+  viewWindow?: number | typeof RESET;
+  probabilisticWindow?: number | typeof RESET;
+  minCtit?: number | typeof RESET;
+  maxInstallsPerIp?: number | typeof RESET;
+  reinstallAfter?: number | typeof RESET;
+  reEngagementWindow?: number | typeof RESET;
+  reEngagementAttributionWindow?: number | typeof RESET;
+  inactivityWindow?: number | typeof RESET;
+  probabilisticReEngagement?: boolean | typeof RESET;
   blockedIps?: string;
   adjustAppToken?: string;
   adjustEvent?: string[];
@@ -88,19 +92,28 @@ export function registerAppsCommand(program: Command): void {
     .option('--max-installs-per-ip <n>', 'reject installs beyond n per IP in 24 h ("off" by default)', orWords(wholeNumber('--max-installs-per-ip'), 'default', 'off'))
     .option('--blocked-ips <cidrs>', 'comma-separated CIDR ranges whose installs are rejected ("" clears)')
     .option('--reinstall-after <duration>', 'a user back after this long is a reinstall (default 30d); whole days', orWords(duration('--reinstall-after', '30d or 365d'), 'default'))
+    .option('--re-engagement-window <duration>', 'how long a retargeting click counts for a re-engagement (default 7d); at most 90d', orWords(duration('--re-engagement-window'), 'default'))
+    .option('--re-engagement-attribution-window <duration>', "how long a re-engaged user's events are credited to the campaign (default 30d)", orWords(duration('--re-engagement-attribution-window'), 'default'))
+    .option('--inactivity-window <duration>', 'how long a user must be away before a user-acquisition click reattributes it (default 7d; 0 = any time)', orWords(duration('--inactivity-window'), 'default'))
+    .option('--probabilistic-re-engagement <on|off>', 'match re-engagements and reattributions by IP too (default off)', orWords(onOff('--probabilistic-re-engagement'), 'default'))
     .option('--adjust-app-token <token>', 'the Adjust app token its S2S integration sends (app_token); "none" removes it')
     .option('--adjust-event <token=event>', 'an Adjust event token and the event id stored for it, e.g. f0ob4r=purchase (repeatable; f0ob4r= removes it)', collect)
     .option('--appsflyer-app-id <id>', 'the app id its AppsFlyer S2S integration posts to (/inappevent/{app_id}), e.g. id123456789; "none" removes it')
     .option('--json', 'print JSON')
     .action(
       action(async (opts: ConfigureOptions) => {
+        const reinstallAfter = resetToNull(opts.reinstallAfter);
         const settings: Record<string, unknown> = {
-          click_window_s: opts.clickWindow,
-          view_window_s: opts.viewWindow,
-          probabilistic_window_s: opts.probabilisticWindow,
-          min_ctit_s: opts.minCtit,
-          max_installs_per_ip: opts.maxInstallsPerIp,
-          reinstall_after_days: opts.reinstallAfter == null ? opts.reinstallAfter : Math.round(opts.reinstallAfter / 86_400),
+          click_window_s: resetToNull(opts.clickWindow),
+          view_window_s: resetToNull(opts.viewWindow),
+          probabilistic_window_s: resetToNull(opts.probabilisticWindow),
+          min_ctit_s: resetToNull(opts.minCtit),
+          max_installs_per_ip: resetToNull(opts.maxInstallsPerIp),
+          reinstall_after_days: reinstallAfter == null ? reinstallAfter : Math.round(reinstallAfter / 86_400),
+          re_engagement_window_s: resetToNull(opts.reEngagementWindow),
+          re_engagement_attribution_window_s: resetToNull(opts.reEngagementAttributionWindow),
+          inactivity_window_s: resetToNull(opts.inactivityWindow),
+          re_engagement_probabilistic: resetToNull(opts.probabilisticReEngagement),
           blocked_cidrs: opts.blockedIps?.split(',').map((s) => s.trim()).filter(Boolean),
         };
         for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];

@@ -33,9 +33,30 @@ export function duration(flag: string, examples = DURATION_EXAMPLES): (value: st
   };
 }
 
-/** A parser that also takes the given words (e.g. `default`, `off`) and returns null for them. */
-export function orWords<T>(parse: (value: string) => T, ...words: string[]): (value: string) => T | null {
-  return (value) => (words.includes(value.trim()) ? null : parse(value));
+/** `on` or `off` (also `true`/`false`, `yes`/`no`) as a boolean. */
+export function onOff(flag: string): (value: string) => boolean {
+  return (value) => {
+    const word = value.trim().toLowerCase();
+    if (['on', 'true', 'yes'].includes(word)) return true;
+    if (['off', 'false', 'no'].includes(word)) return false;
+    throw badRequest(`${flag}: must be on or off, got "${value}"`);
+  };
+}
+
+/**
+ * What `orWords` gives for its words. Not null: commander stores a parser's null as '' (its
+ * "missing value"), which then failed as "must be a whole number" (`--min-ctit default`).
+ */
+export const RESET = Symbol('reset');
+
+/** A parser that also takes the given words (e.g. `default`, `off`) and returns RESET for them. */
+export function orWords<T>(parse: (value: string) => T, ...words: string[]): (value: string) => T | typeof RESET {
+  return (value) => (words.includes(value.trim()) ? RESET : parse(value));
+}
+
+/** An option's value with RESET read as null: the setting goes back to its default. */
+export function resetToNull<T>(value: T | typeof RESET | undefined): T | null | undefined {
+  return value === RESET ? null : value;
 }
 
 function bounded(flag: string, value: number, { min, max }: { min?: number; max?: number }): number {

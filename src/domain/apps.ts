@@ -1,3 +1,5 @@
+import type { CampaignKind } from './attribution.js';
+
 /** What an app is: the platforms and stores the seeds and the trackers we replace know. */
 
 export const PLATFORMS = ['ios', 'android', 'amazon', 'pc', 'web'] as const;
@@ -43,6 +45,13 @@ export interface AppSettings {
   max_installs_per_ip: number | null;
   blocked_cidrs: string[];
   reinstall_after_days: number | null;
+  /** Re-engagement (domain/engagement.ts): how long a retargeting click counts, how long its user's events are credited. */
+  re_engagement_window_s: number | null;
+  re_engagement_attribution_window_s: number | null;
+  /** How long a user must have been away before a user-acquisition click reattributes it. */
+  inactivity_window_s: number | null;
+  /** Whether re-engagements and reattributions may be matched by IP; null: no (the default). */
+  re_engagement_probabilistic: boolean | null;
 }
 
 export const EMPTY_SETTINGS: AppSettings = {
@@ -53,6 +62,10 @@ export const EMPTY_SETTINGS: AppSettings = {
   max_installs_per_ip: null,
   blocked_cidrs: [],
   reinstall_after_days: null,
+  re_engagement_window_s: null,
+  re_engagement_attribution_window_s: null,
+  inactivity_window_s: null,
+  re_engagement_probabilistic: null,
 };
 
 /** A known user seen again after this many days of silence has reinstalled. */
@@ -66,6 +79,8 @@ export interface App {
   store_url: string | null;
   app_signature: string;
   settings: AppSettings;
+  /** Whether any campaign of the app is a retargeting one: only then are known users' sightings matched against clicks. */
+  has_retargeting: boolean;
   created_at: string;
 }
 
@@ -75,10 +90,14 @@ export interface Campaign {
   network: string;
   name: string;
   cpi: number | null;
+  /** `acquisition` wins new users (and reattributes inactive ones), `retargeting` re-engages known users. */
+  kind: CampaignKind;
   /** Windows that override the app's for this campaign; null: the app's. */
   click_window_s: number | null;
   view_window_s: number | null;
   probabilistic_window_s: number | null;
+  re_engagement_window_s: number | null;
+  re_engagement_attribution_window_s: number | null;
   created_at: string;
 }
 

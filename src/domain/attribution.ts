@@ -16,6 +16,9 @@ import type { DeviceIds } from './devices.js';
 import { DEVICE_ID_KINDS } from './devices.js';
 import type { Windows } from './windows.js';
 
+export type CampaignKind = 'acquisition' | 'retargeting';
+export const CAMPAIGN_KINDS: readonly CampaignKind[] = ['acquisition', 'retargeting'];
+
 /** How an install was credited; `claimed`: the sender attributed it (Chartboost v1 claim=1, attributed_install), nothing was matched here. */
 export type MatchType = 'click_id' | 'view_id' | 'device_id' | 'fingerprint' | 'ip' | 'claimed' | 'organic';
 export type AttributionStatus = 'attributed' | 'organic' | 'rejected';
@@ -24,6 +27,8 @@ export interface TouchCandidate {
   touchpoint_id: string;
   kind: 'click' | 'view';
   campaign_id: string | null;
+  /** What the campaign is for: winning new users, or bringing known ones back (domain/engagement.ts). */
+  campaign_kind: CampaignKind;
   network: string | null;
   /** Epoch ms. */
   created_at: number;
@@ -93,35 +98,47 @@ export function matchesByUserAgent(platform: string): boolean {
 
 /** Decides the credit for one conversion. */
 export function attribute(conversion: Conversion, candidates: Candidates): Decision {
+  const won = lastTouch(conversion, candidates, (t, probabilistic) => inWindow(t, conversion.time, probabilistic));
+  return won ? decide(won.touch, won.match) : ORGANIC;
+}
+
+/**
+ * The last-touch winner among the candidates that `counts` admits (is it inside its window, as
+ * the caller means windows), with how it matched: by click or view id, then by device id, then
+ * probabilistically. Installs (`attribute`) and re-engagements (engagement.ts) rank alike.
+ */
+export function lastTouch(
+  conversion: Conversion,
+  candidates: Candidates,
+  counts: (touch: TouchCandidate, probabilistic: boolean) => boolean,
+): { touch: TouchCandidate; match: Exclude<MatchType, 'claimed' | 'organic'> } | undefined {
   const byClickId = best(
     candidates.byId.filter(
       (t) =>
         ((t.kind === 'click' && conversion.clickIds.includes(t.touchpoint_id)) ||
           (t.kind === 'view' && conversion.viewIds.includes(t.touchpoint_id))) &&
-        inWindow(t, conversion.time, false),
+        counts(t, false),
     ),
   );
-  if (byClickId) return decide(byClickId, byClickId.kind === 'click' ? 'click_id' : 'view_id');
+  if (byClickId) return { touch: byClickId, match: byClickId.kind === 'click' ? 'click_id' : 'view_id' };
 
-  const byDevice = best(candidates.byDevice.filter((t) => sharesDevice(t, conversion.deviceIds) && inWindow(t, conversion.time, false)));
-  if (byDevice) return decide(byDevice, 'device_id');
+  const byDevice = best(candidates.byDevice.filter((t) => sharesDevice(t, conversion.deviceIds) && counts(t, false)));
+  if (byDevice) return { touch: byDevice, match: 'device_id' };
 
   if (conversion.ip !== undefined) {
     const byUa = matchesByUserAgent(conversion.platform);
     const probable = best(
       candidates.byIp.filter(
-        (t) =>
-          t.ip === conversion.ip &&
-          (byUa ? sameUserAgent(t, conversion) : samePlatform(t, conversion)) &&
-          inWindow(t, conversion.time, true),
+        (t) => t.ip === conversion.ip && (byUa ? sameUserAgent(t, conversion) : samePlatform(t, conversion)) && counts(t, true),
       ),
     );
-    if (probable) return decide(probable, byUa ? 'fingerprint' : 'ip');
+    if (probable) return { touch: probable, match: byUa ? 'fingerprint' : 'ip' };
   }
-  return ORGANIC;
+  return undefined;
 }
 
-function decide(touch: TouchCandidate, match: MatchType): Decision {
+/** The credit a winning touch gives, matched this way. */
+export function decide(touch: TouchCandidate, match: MatchType): Decision {
   return {
     status: 'attributed',
     match_type: match,

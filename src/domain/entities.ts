@@ -4,6 +4,7 @@
  * column for column (storage/schema.ts), so a row read back is the entity. Times are epoch
  * milliseconds.
  */
+import type { EngagementKind } from './engagement.js';
 
 /** A click or a completed view. */
 export interface Touchpoint {
@@ -38,13 +39,21 @@ export interface UserRow {
   app_id: string;
   created_at: number;
   last_seen_at: number;
+  /** The user's running re-engagement or reattribution (an `installs` row), credited its events until `engaged_until`. */
+  engagement_id: string | null;
+  engaged_until: number | null;
 }
 
 export interface InstallRow {
   install_id: string;
   app_id: string;
   user_pk: string;
-  kind: 'install' | 'reinstall';
+  /**
+   * `install`: the user's first; `reinstall`: back after the app's absence limit, attributed
+   * anew; `re-engagement` / `reattribution`: a known user brought back by a campaign
+   * (domain/engagement.ts), `installed_at` being when.
+   */
+  kind: 'install' | 'reinstall' | EngagementKind;
   installed_at: number;
   status: 'attributed' | 'organic' | 'rejected';
   match_type: string;

@@ -43,6 +43,11 @@ interface Counts {
   organic_installs: number;
   rejected_installs: number;
   reinstalls: number;
+  /** Known users brought back, on the day they came back: by a retargeting campaign, and inactive ones by a user-acquisition campaign. */
+  re_engagements: number;
+  reattributions: number;
+  /** What those users earned in their engagements' attribution windows (their installs' campaigns count it too). */
+  engaged_revenue_usd: number;
   opens: number;
   purchases: number;
   unpriced_purchases: number;
@@ -108,6 +113,9 @@ export function emptyCounters(): ReportCounters {
     organic_installs: 0,
     rejected_installs: 0,
     reinstalls: 0,
+    re_engagements: 0,
+    reattributions: 0,
+    engaged_revenue_usd: 0,
     opens: 0,
     purchases: 0,
     unpriced_purchases: 0,
@@ -192,6 +200,9 @@ export function deriveMetrics(c: ReportCounters): ReportMetrics {
     organic_installs: c.organic_installs,
     rejected_installs: c.rejected_installs,
     reinstalls: c.reinstalls,
+    re_engagements: c.re_engagements,
+    reattributions: c.reattributions,
+    engaged_revenue_usd: round(c.engaged_revenue_usd, 2),
     opens: c.opens,
     d1_retention: retention(1),
     d7_retention: retention(7),

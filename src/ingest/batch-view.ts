@@ -33,7 +33,7 @@ import {
   type IpCountLookup,
   type RecordTx,
 } from '../storage/store.js';
-import { candidateQuery, conversionIdentities, fraudRules, ipFloodWindow, isReinstall } from './conversions.js';
+import { candidateQuery, conversionIdentities, engagementQuery, fraudRules, ipFloodWindow, isReinstall } from './conversions.js';
 import type { ConversionRecord } from './records.js';
 
 /** A conversion of the batch: its place among the batch's ops, and the record. */
@@ -55,6 +55,8 @@ export class BatchView implements RecordTx {
   private readonly storedEventKeys = new Map<string, number>();
   private readonly touchpoints = new Map<string, Touchpoint>();
   private readonly spellings = new Map<string, string>();
+  /** The running engagements of known users (installs rows of an engagement kind), by id. */
+  private readonly engagements = new Map<string, InstallRow>();
 
   // What the batch writes, in the order it was decided.
   private readonly newUsers: UserRow[] = [];
@@ -65,6 +67,7 @@ export class BatchView implements RecordTx {
   private readonly rejections = new Map<string, InstallRejection>();
   private readonly activity = new Map<string, InstallSummary & { install_id: string }>();
   private readonly lastSeen = new Map<string, number>();
+  private readonly engaged = new Map<string, { engagement_id: string; engaged_until: number }>();
   private readonly eventClaims = new Map<string, { app_id: string; dedup_key: string; event_pk: string; created_at: number }>();
   private readonly events: EventRow[] = [];
   private readonly deliveries: { row: DeliveryRow; conversion: number }[] = [];
@@ -97,14 +100,26 @@ export class BatchView implements RecordTx {
     }
 
     // Candidates for every conversion that may store an install: of a user not yet known, or
-    // of one back after the app's absence limit. A user the batch itself creates and that comes
-    // back within the batch after that limit is rare; its lookup runs when asked (`findCandidates`).
+    // of one back after the app's absence limit; and for a known user's sighting that may be a
+    // re-engagement or reattribution, the clicks since it was last seen. A user the batch itself
+    // creates and that comes back within the batch after that limit is rare; its lookup runs
+    // when asked (`findCandidates`).
     const lookups: CandidateLookup[] = [];
     const counts: IpCountLookup[] = [];
+    const running = new Set<string>();
     for (const [n, { record }] of conversions.entries()) {
-      if (record.senderAttribution || named[n]!.length === 0) continue;
+      if (named[n]!.length === 0) continue;
       const user = view.userNamed(record.app.app_id, named[n]!);
-      if (user && !isReinstall(record, user)) continue;
+      if (user?.engagement_id && (user.engaged_until ?? 0) > record.time) running.add(user.engagement_id);
+      if (record.senderAttribution) continue;
+      if (user && !isReinstall(record, user)) {
+        const query = engagementQuery(record, user);
+        if (query) {
+          view.candidates.set(n, []);
+          lookups.push(...candidateLookups(n, record.app.app_id, query));
+        }
+        continue;
+      }
       view.candidates.set(n, []);
       lookups.push(...candidateLookups(n, record.app.app_id, candidateQuery(record)));
       if (fraudRules(record.app).maxInstallsPerIp !== null && record.ip !== undefined) {
@@ -120,7 +135,8 @@ export class BatchView implements RecordTx {
     // The touchpoints a postback may name, whole: those known installs are credited to, and the
     // candidates of conversions whose app has postbacks (one of them may win).
     const wanted = new Set<string>();
-    for (const install of view.installs.values()) if (install?.touchpoint_id && postbackApps.has(install.app_id)) wanted.add(install.touchpoint_id);
+    for (const engagement of await tx.installsById([...running])) view.engagements.set(engagement.install_id, engagement);
+    for (const install of [...view.installs.values(), ...view.engagements.values()]) if (install?.touchpoint_id && postbackApps.has(install.app_id)) wanted.add(install.touchpoint_id);
     for (const [n, rows] of view.candidates) {
       if (postbackApps.has(conversions[n]!.record.app.app_id)) for (const row of rows) wanted.add(row.touchpoint_id);
     }
@@ -155,7 +171,7 @@ export class BatchView implements RecordTx {
     const stored = await tx.insertInstalls(installs);
     if (installs.some((row) => row.kind === 'install' && !stored.has(row.install_id))) throw new ConcurrentWriteError('an install');
     await tx.addInstallActivities([...this.activity.values()]);
-    await tx.updateLastSeenOf([...this.lastSeen].map(([user_pk, seen_at]) => ({ user_pk, seen_at })));
+    await tx.updateLastSeenOf([...this.lastSeen].map(([user_pk, seen_at]) => ({ user_pk, seen_at, engagement_id: null, engaged_until: null, ...this.engaged.get(user_pk) })));
     const claims = [...this.eventClaims.values()];
     if ((await tx.claimEventKeys(claims)).size < claims.length) throw new ConcurrentWriteError('an event key');
     await tx.insertEvents(this.events);
@@ -217,6 +233,19 @@ export class BatchView implements RecordTx {
     user.last_seen_at = time;
     // A user this batch creates is inserted with it; one stored before is updated.
     if (!this.newUserPks.has(userPk)) this.lastSeen.set(userPk, time);
+  }
+
+  async engageUser(userPk: string, engagementId: string, until: number): Promise<void> {
+    const user = this.users.get(userPk);
+    if (!user) return;
+    user.engagement_id = engagementId;
+    user.engaged_until = until;
+    // A user this batch creates is inserted with it; one stored before is updated with its last sighting.
+    if (!this.newUserPks.has(userPk)) this.engaged.set(userPk, { engagement_id: engagementId, engaged_until: until });
+  }
+
+  async getInstallById(installId: string): Promise<InstallRow | undefined> {
+    return this.engagements.get(installId) ?? this.newInstalls.find((row) => row.install_id === installId) ?? (await this.tx.getInstallById(installId));
   }
 
   async findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }> {

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
 import { attribute, type Conversion, type Decision, type TouchCandidate } from '../domain/attribution.js';
+import { DEFAULT_INACTIVITY_S, engage, mayEngage, type EngagementRules } from '../domain/engagement.js';
 import { identitiesOf, type Identity } from '../domain/devices.js';
 import type { EventRow, InstallRow, UserRow } from '../domain/entities.js';
 import { checkFraud, DEFAULT_FRAUD_RULES, IP_FLOOD_WINDOW_MS, type FraudRules } from '../domain/fraud.js';
@@ -15,6 +16,7 @@ import { badRequest } from '../errors.js';
 import type { CandidateQuery, CandidateRow, RecordTx } from '../storage/store.js';
 import { eventSummary } from '../domain/install-summary.js';
 import type { Postback } from '../postbacks/formats/index.js';
+import { sameNetwork } from '../postbacks/formats/format-spec.js';
 import { enqueuePostbacks } from '../postbacks/outbox.js';
 import type { AttributionSummary, ConversionOutcome, ConversionRecord } from './records.js';
 
@@ -37,9 +39,12 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   let install: InstallRow | undefined;
   let newUser = false;
   let reinstall = false;
+  /** The engagement this sighting began, and the one its event is credited to (that one, or one still running). */
+  let began: InstallRow | undefined;
+  let credited: InstallRow | undefined;
 
   if (!user) {
-    const created: UserRow = { user_pk: newId(record.time), app_id: appId, created_at: record.time, last_seen_at: record.time };
+    const created: UserRow = { user_pk: newId(record.time), app_id: appId, created_at: record.time, last_seen_at: record.time, engagement_id: null, engaged_until: null };
     const claimed = await tx.addIdentities(appId, created.user_pk, identities);
     // Fewer claimed than asked: another server process stored this user a moment ago (its
     // commit made our insert wait, then skip the identities it holds). This is that user's
@@ -61,12 +66,16 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   if (!newUser) {
     // A user found by its only identity already holds it; more identities may include new ones.
     if (identities.length > 1) await tx.addIdentities(appId, user.user_pk, identities);
+    install = await tx.getInstall(appId, user.user_pk);
+    const running = await runningEngagement(tx, user, record.time);
     if (isReinstall(record, user)) {
       reinstall = true;
       await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
+    } else {
+      began = await storeEngagement(tx, record, user, [install?.campaign_id ?? null, running?.campaign_id ?? null]);
     }
+    credited = began ?? running;
     await tx.updateLastSeen(user.user_pk, record.time);
-    install = await tx.getInstall(appId, user.user_pk);
   }
 
   if (record.rejection) {
@@ -86,6 +95,7 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   const outbox = { now: record.receivedAt, ttlMs: ctx.retryTtlMs };
   let postbacksQueued = 0;
   if (newUser && install) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
+  if (began) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'engagement', engagement: began }, { ...postbackContext, install: began }, outbox);
 
   let eventStored = false;
   if (record.event) {
@@ -118,6 +128,13 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
     if (eventStored) {
       if (install?.kind === 'install') await tx.addInstallActivity(install.install_id, eventSummary(event, install.installed_at));
       postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'event', event }, postbackContext, outbox);
+      if (credited) {
+        // Double attribution (domain/engagement.ts): the engagement's campaign is credited the
+        // event too, and its network's postbacks hear of it when the install's network is another.
+        await tx.addInstallActivity(credited.install_id, eventSummary(event, credited.installed_at));
+        const others = ctx.postbacks.filter((p) => !sameNetwork(p, install));
+        postbacksQueued += await enqueuePostbacks(tx, others, { kind: 'event', event }, { ...postbackContext, install: credited }, outbox);
+      }
     }
   }
 
@@ -145,6 +162,72 @@ export function candidateQuery(record: ConversionRecord): CandidateQuery {
   return { ids: [...record.clickIds, ...record.viewIds], deviceIds: record.deviceIds, ip: record.ip, until: record.time };
 }
 
+/** The user's engagement still credited at `time`, if any. */
+async function runningEngagement(tx: RecordTx, user: UserRow, time: number): Promise<InstallRow | undefined> {
+  if (user.engagement_id === null || user.engaged_until === null || user.engaged_until <= time) return undefined;
+  const row = await tx.getInstallById(user.engagement_id);
+  return row && row.status === 'attributed' && row.installed_at <= time ? row : undefined;
+}
+
+export function engagementRules(app: App): EngagementRules {
+  return { inactivityS: app.settings.inactivity_window_s ?? DEFAULT_INACTIVITY_S, probabilistic: app.settings.re_engagement_probabilistic ?? false };
+}
+
+/**
+ * The touchpoints a known user's sighting may be an engagement by, or undefined when it cannot
+ * be one (no lookup then): clicks since its last sighting, by click id and device id, by IP only
+ * where the app allows it.
+ */
+export function engagementQuery(record: ConversionRecord, user: UserRow): CandidateQuery | undefined {
+  const rules = engagementRules(record.app);
+  if (record.senderAttribution || !mayEngage(record.time, { lastSeenAt: user.last_seen_at }, rules, record.app.has_retargeting)) return undefined;
+  return { ids: record.clickIds, deviceIds: record.deviceIds, ip: rules.probabilistic ? record.ip : undefined, until: record.time, since: user.last_seen_at + 1 };
+}
+
+/**
+ * Stores the re-engagement or reattribution this sighting of a known user is, if any
+ * (domain/engagement.ts), and points the user at it. Fraud rules apply as to installs, but for
+ * the count per IP, which is about installs. Returns it when it stands (a rejected one is kept,
+ * but credits nothing).
+ */
+async function storeEngagement(tx: RecordTx, record: ConversionRecord, user: UserRow, creditedCampaigns: (string | null)[]): Promise<InstallRow | undefined> {
+  const query = engagementQuery(record, user);
+  if (!query) return undefined;
+  const app = record.app;
+  const rows = await tx.findCandidates(app.app_id, query);
+  const usable = (list: CandidateRow[]): TouchCandidate[] => list.map((r) => toCandidate(r, app));
+  const found = engage(
+    sightingOf(record),
+    { lastSeenAt: user.last_seen_at, creditedCampaigns },
+    { byId: usable(rows.byId), byDevice: usable(rows.byDevice), byIp: usable(rows.byIp) },
+    engagementRules(app),
+  );
+  if (!found) return undefined;
+  const rejection = checkFraud(
+    { installedAt: record.time, touchedAt: found.touched_at, touchKind: found.touchpoint_kind, ip: record.ip, installsFromIpLast24h: 0 },
+    { ...fraudRules(app), maxInstallsPerIp: null },
+  );
+  const row = installRow(record, user, found.kind, { ...found, status: rejection ? 'rejected' : found.status }, rejection);
+  await tx.insertInstall(row, false);
+  if (rejection) return undefined;
+  await tx.engageUser(user.user_pk, row.install_id, found.creditUntil);
+  return row;
+}
+
+/** A record as the attribution engine reads it. */
+function sightingOf(record: ConversionRecord): Conversion {
+  return {
+    time: record.time,
+    clickIds: record.clickIds,
+    viewIds: record.viewIds,
+    deviceIds: record.deviceIds,
+    ip: record.ip,
+    userAgent: record.userAgent,
+    platform: record.platform ?? record.app.platform,
+    storefront: record.storefront,
+  };
+}
+
 /** Attributes and stores an install (or reinstall) of `user` at the record's time. */
 async function storeInstall(
   tx: RecordTx,
@@ -162,17 +245,7 @@ async function storeInstall(
   }
   const rows = await tx.findCandidates(app.app_id, candidateQuery(record));
   const usable = (list: CandidateRow[]): TouchCandidate[] => list.filter((r) => r.created_at > touchesAfter).map((r) => toCandidate(r, app));
-  const conversion: Conversion = {
-    time: record.time,
-    clickIds: record.clickIds,
-    viewIds: record.viewIds,
-    deviceIds: record.deviceIds,
-    ip: record.ip,
-    userAgent: record.userAgent,
-    platform: record.platform ?? app.platform,
-    storefront: record.storefront,
-  };
-  const decision = attribute(conversion, { byId: usable(rows.byId), byDevice: usable(rows.byDevice), byIp: usable(rows.byIp) });
+  const decision = attribute(sightingOf(record), { byId: usable(rows.byId), byDevice: usable(rows.byDevice), byIp: usable(rows.byIp) });
 
   let status = decision.status;
   let rejection: { reason: string; value: string } | null = null;
@@ -201,7 +274,19 @@ async function insertInstall(
   rejection: { reason: string; value: string } | null,
 ): Promise<InstallRow> {
   const app = record.app;
-  const row: InstallRow = {
+  const row = installRow(record, user, kind, decision, rejection);
+  const countIp = fraudRules(app).maxInstallsPerIp !== null;
+  if (kind === 'install' && !(await tx.insertInstall(row, countIp))) {
+    return (await tx.getInstall(app.app_id, user.user_pk)) ?? row;
+  }
+  if (kind === 'reinstall') await tx.insertInstall(row, countIp);
+  return row;
+}
+
+/** The row of an install, reinstall or engagement of `user` at the record's time. */
+function installRow(record: ConversionRecord, user: UserRow, kind: InstallRow['kind'], decision: Decision, rejection: { reason: string; value: string } | null): InstallRow {
+  const app = record.app;
+  return {
     install_id: newId(record.time),
     app_id: app.app_id,
     user_pk: user.user_pk,
@@ -220,12 +305,6 @@ async function insertInstall(
     platform: record.platform ?? app.platform,
     source: record.source,
   };
-  const countIp = fraudRules(app).maxInstallsPerIp !== null;
-  if (kind === 'install' && !(await tx.insertInstall(row, countIp))) {
-    return (await tx.getInstall(app.app_id, user.user_pk)) ?? row;
-  }
-  if (kind === 'reinstall') await tx.insertInstall(row, countIp);
-  return row;
 }
 
 export function fraudRules(app: App): FraudRules {
@@ -241,6 +320,7 @@ function toCandidate(row: CandidateRow, app: App): TouchCandidate {
     touchpoint_id: row.touchpoint_id,
     kind: row.kind,
     campaign_id: row.campaign_id,
+    campaign_kind: row.campaign_kind === 'retargeting' ? 'retargeting' : 'acquisition',
     network: row.network,
     created_at: row.created_at,
     ip: row.ip,
@@ -252,8 +332,20 @@ function toCandidate(row: CandidateRow, app: App): TouchCandidate {
     uuid: row.uuid,
     fire_adid: row.fire_adid,
     windows: resolveWindows(
-      { click: app.settings.click_window_s, view: app.settings.view_window_s, probabilistic: app.settings.probabilistic_window_s },
-      { click: row.campaign_click_window_s, view: row.campaign_view_window_s, probabilistic: row.campaign_probabilistic_window_s },
+      {
+        click: app.settings.click_window_s,
+        view: app.settings.view_window_s,
+        probabilistic: app.settings.probabilistic_window_s,
+        reEngagement: app.settings.re_engagement_window_s,
+        reEngagementAttribution: app.settings.re_engagement_attribution_window_s,
+      },
+      {
+        click: row.campaign_click_window_s,
+        view: row.campaign_view_window_s,
+        probabilistic: row.campaign_probabilistic_window_s,
+        reEngagement: row.campaign_re_engagement_window_s,
+        reEngagementAttribution: row.campaign_re_engagement_attribution_window_s,
+      },
     ),
   };
 }

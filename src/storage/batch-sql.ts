@@ -40,7 +40,8 @@ const DELIVERY_COLUMNS: Columns = [
   ['dedup_key', 'text'], ['answer_rule', 'text'],
 ];
 const CAMPAIGN_WINDOWS =
-  'c.click_window_s as campaign_click_window_s, c.view_window_s as campaign_view_window_s, c.probabilistic_window_s as campaign_probabilistic_window_s';
+  'c.click_window_s as campaign_click_window_s, c.view_window_s as campaign_view_window_s, c.probabilistic_window_s as campaign_probabilistic_window_s, ' +
+  'c.kind as campaign_kind, c.re_engagement_window_s as campaign_re_engagement_window_s, c.re_engagement_attribution_window_s as campaign_re_engagement_attribution_window_s';
 /** Candidates per lookup: the newest few are all last-touch attribution can pick from. */
 const CANDIDATE_LIMIT = 50;
 
@@ -52,6 +53,7 @@ export type CandidateMatch = (typeof CANDIDATE_MATCHES)[number];
 export interface BatchStatements {
   findUsers: string;
   getInstalls: string;
+  getInstallsById: string;
   /**
    * The candidate lookups of these kinds, one branch per kind. On PostgreSQL every branch
    * starts an index scan per monthly partition each time the statement runs, whether it finds
@@ -163,7 +165,7 @@ function build(dialect: DialectName): BatchStatements {
   const candidateRows = rows('j', candidateQuery);
   return {
     // Each identity's user, with the user's first install (prefixed `install.`) if it has one.
-    findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at, ${INSTALL_COLUMNS.map((c) => `i.${c} as "install.${c}"`).join(', ')}
+    findUsers: `select ui.kind, ui.value, u.user_pk, u.app_id, u.created_at, u.last_seen_at, u.engagement_id, u.engaged_until, ${INSTALL_COLUMNS.map((c) => `i.${c} as "install.${c}"`).join(', ')}
       from ${rows('q', [['app_id', 'text'], ['kind', 'text'], ['value', 'text']])}
       join user_identities ui on ui.app_id = q.app_id and ui.kind = q.kind and ui.value = q.value
       join users u on u.user_pk = ui.user_pk
@@ -171,6 +173,8 @@ function build(dialect: DialectName): BatchStatements {
     getInstalls: `select ${INSTALL_COLUMNS.map((c) => `i.${c}`).join(', ')}
       from ${rows('q', [['app_id', 'text'], ['user_pk', 'text']])}
       join installs i on i.app_id = q.app_id and i.user_pk = q.user_pk and i.kind = 'install'`,
+    getInstallsById: `select ${INSTALL_COLUMNS.map((c) => `i.${c}`).join(', ')}
+      from ${rows('q', [['install_id', 'text']])} join installs i on i.install_id = q.install_id`,
     findCandidates: (hows) => {
       const key = CANDIDATE_MATCHES.filter((how) => hows.includes(how)).join(',');
       let text = candidateTexts.get(key);
@@ -187,7 +191,7 @@ function build(dialect: DialectName): BatchStatements {
       from ${rows('q', [['app_id', 'text'], ['dedup_key', 'text']])}
       join event_dedup d on d.app_id = q.app_id and d.dedup_key = q.dedup_key`,
     getTouchpoints: `select t.* from ${rows('q', [['touchpoint_id', 'text']])} join touchpoints t on t.touchpoint_id = q.touchpoint_id`,
-    insertUsers: insertFrom('users', [['user_pk', 'text'], ['app_id', 'text'], ['created_at', 'bigint'], ['last_seen_at', 'bigint']]),
+    insertUsers: insertFrom('users', [['user_pk', 'text'], ['app_id', 'text'], ['created_at', 'bigint'], ['last_seen_at', 'bigint'], ['engagement_id', 'text'], ['engaged_until', 'bigint']]),
     claimIdentities: `${insertFrom('user_identities', [['app_id', 'text'], ['kind', 'text'], ['value', 'text'], ['user_pk', 'text']])}
       on conflict (app_id, kind, value) do nothing returning app_id, kind, value`,
     moveIdentities: `update user_identities set user_pk = q.to_pk from ${rows('q', [['app_id', 'text'], ['from_pk', 'text'], ['to_pk', 'text']])}
@@ -202,7 +206,10 @@ function build(dialect: DialectName): BatchStatements {
     addInstallActivity: `update installs set ${SUMMARY_COLUMN_NAMES.map((c) => `${c} = installs.${c} ${SUMMARY_COLUMNS[c] === 'or' ? '|' : '+'} q.${c}`).join(', ')}
       from ${rows('q', [['install_id', 'text'], ...SUMMARY_TYPES])}
       where installs.install_id = q.install_id`,
-    updateLastSeen: `update users set last_seen_at = q.seen_at from ${rows('q', [['user_pk', 'text'], ['seen_at', 'bigint']])}
+    // A sighting that re-engages its user also points the user at the engagement.
+    updateLastSeen: `update users set last_seen_at = q.seen_at, engagement_id = coalesce(q.engagement_id, users.engagement_id),
+        engaged_until = coalesce(q.engaged_until, users.engaged_until)
+      from ${rows('q', [['user_pk', 'text'], ['seen_at', 'bigint'], ['engagement_id', 'text'], ['engaged_until', 'bigint']])}
       where users.user_pk = q.user_pk and users.last_seen_at < q.seen_at`,
     // The key is claimed in its own table: events are partitioned by month on PostgreSQL, and a
     // retry may arrive in another month than the first sighting. An Idempotency-Key (`key:`)

@@ -1,6 +1,7 @@
 /** The catalog's queries (CatalogStore): what the operator configures, shared by both dialects. */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
+import type { CampaignKind } from '../domain/attribution.js';
 import type { PostbackRow } from '../domain/entities.js';
 import { IP_FLOOD_WINDOW_MS } from '../domain/fraud.js';
 import { newAppSignature, newId } from '../domain/ids.js';
@@ -28,14 +29,22 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
         max_installs_per_ip: null,
         reinstall_after_days: null,
         blocked_cidrs: null,
+        re_engagement_window_s: null,
+        re_engagement_attribution_window_s: null,
+        inactivity_window_s: null,
+        re_engagement_probabilistic: null,
       };
       await db.insertInto('apps').values(row).execute();
-      return toApp(row);
+      return toApp({ ...row, has_retargeting: 0 });
     },
 
     async updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined> {
-      const { blocked_cidrs, ...numbers } = settings;
-      const patch = { ...numbers, ...(blocked_cidrs === undefined ? {} : { blocked_cidrs: blocked_cidrs.join(',') || null }) };
+      const { blocked_cidrs, re_engagement_probabilistic, ...numbers } = settings;
+      const patch = {
+        ...numbers,
+        ...(blocked_cidrs === undefined ? {} : { blocked_cidrs: blocked_cidrs.join(',') || null }),
+        ...(re_engagement_probabilistic === undefined ? {} : { re_engagement_probabilistic: re_engagement_probabilistic === null ? null : Number(re_engagement_probabilistic) }),
+      };
       if (Object.keys(patch).length > 0) {
         await db.transaction().execute(async (trx) => {
           const before = await trx.selectFrom('apps').select('max_installs_per_ip').where('app_id', '=', appId).executeTakeFirst();
@@ -98,12 +107,12 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
     },
 
     async getApp(appId: string): Promise<App | undefined> {
-      const row = await db.selectFrom('apps').selectAll().where('app_id', '=', appId).executeTakeFirst();
+      const row = await db.selectFrom('apps').selectAll().select(hasRetargeting).where('app_id', '=', appId).executeTakeFirst();
       return row && toApp(row);
     },
 
     async listApps(): Promise<App[]> {
-      const rows = await db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('app_id').execute();
+      const rows = await db.selectFrom('apps').selectAll().select(hasRetargeting).orderBy('created_at').orderBy('app_id').execute();
       return rows.map(toApp);
     },
 
@@ -188,6 +197,9 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
         click_window_s: input.click_window_s,
         view_window_s: input.view_window_s,
         probabilistic_window_s: input.probabilistic_window_s,
+        kind: input.kind ?? 'acquisition',
+        re_engagement_window_s: input.re_engagement_window_s ?? null,
+        re_engagement_attribution_window_s: input.re_engagement_attribution_window_s ?? null,
       };
       await db.insertInto('campaigns').values(row).execute();
       return toCampaign(row);
@@ -268,7 +280,10 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function toApp(row: Selectable<AppsTable>): App {
+/** 1 when a campaign of the app is a retargeting one. */
+const hasRetargeting = sql<number>`case when exists (select 1 from campaigns c where c.app_id = apps.app_id and c.kind = 'retargeting') then 1 else 0 end`.as('has_retargeting');
+
+function toApp(row: Selectable<AppsTable> & { has_retargeting: number | string }): App {
   return {
     app_id: row.app_id,
     name: row.name,
@@ -284,7 +299,12 @@ function toApp(row: Selectable<AppsTable>): App {
       max_installs_per_ip: row.max_installs_per_ip,
       blocked_cidrs: row.blocked_cidrs ? row.blocked_cidrs.split(',') : [],
       reinstall_after_days: row.reinstall_after_days,
+      re_engagement_window_s: row.re_engagement_window_s,
+      re_engagement_attribution_window_s: row.re_engagement_attribution_window_s,
+      inactivity_window_s: row.inactivity_window_s,
+      re_engagement_probabilistic: row.re_engagement_probabilistic === null ? null : Boolean(row.re_engagement_probabilistic),
     },
+    has_retargeting: Number(row.has_retargeting) > 0,
     created_at: iso(row.created_at),
   };
 }
@@ -296,9 +316,12 @@ function toCampaign(row: Selectable<CampaignsTable>): Campaign {
     network: row.network,
     name: row.name,
     cpi: row.cpi,
+    kind: row.kind as CampaignKind,
     click_window_s: row.click_window_s,
     view_window_s: row.view_window_s,
     probabilistic_window_s: row.probabilistic_window_s,
+    re_engagement_window_s: row.re_engagement_window_s,
+    re_engagement_attribution_window_s: row.re_engagement_attribution_window_s,
     created_at: iso(row.created_at),
   };
 }

@@ -19,6 +19,7 @@ import {
   type InstallRejection,
   type IngestTx,
   type IpCountLookup,
+  type LastSeen,
 } from './store.js';
 
 /** The rows as JSON text, which PostgreSQL reads with json_to_recordset. */
@@ -60,13 +61,24 @@ export class IngestTxQueries implements IngestTx {
       app_id: r.app_id,
       kind: r.kind,
       value: r.value,
-      user: { user_pk: r.user_pk, app_id: r.app_id, created_at: Number(r.created_at), last_seen_at: Number(r.last_seen_at) },
+      user: {
+        user_pk: r.user_pk,
+        app_id: r.app_id,
+        created_at: Number(r.created_at),
+        last_seen_at: Number(r.last_seen_at),
+        engagement_id: (r['engagement_id'] as string | null) ?? null,
+        engaged_until: r['engaged_until'] == null ? null : Number(r['engaged_until']),
+      },
       install: r['install.install_id'] === null ? undefined : (Object.fromEntries(INSTALL_COLUMNS.map((c) => [c, r[`install.${c}`]])) as unknown as InstallRow),
     }));
   }
 
   installsOf(users: { app_id: string; user_pk: string }[]): Promise<InstallRow[]> {
     return this.run<InstallRow>('getInstalls', users);
+  }
+
+  installsById(ids: string[]): Promise<InstallRow[]> {
+    return this.run<InstallRow>('getInstallsById', ids.map((install_id) => ({ install_id })));
   }
 
   candidatesFor(lookups: CandidateLookup[]): Promise<CandidateMatchRow[]> {
@@ -116,7 +128,7 @@ export class IngestTxQueries implements IngestTx {
     await this.run('addInstallActivity', rows);
   }
 
-  async updateLastSeenOf(rows: { user_pk: string; seen_at: number }[]): Promise<void> {
+  async updateLastSeenOf(rows: LastSeen[]): Promise<void> {
     await this.run('updateLastSeen', rows);
   }
 
@@ -196,7 +208,15 @@ export class IngestTxQueries implements IngestTx {
   }
 
   updateLastSeen(userPk: string, time: number): Promise<void> {
-    return this.updateLastSeenOf([{ user_pk: userPk, seen_at: time }]);
+    return this.updateLastSeenOf([{ user_pk: userPk, seen_at: time, engagement_id: null, engaged_until: null }]);
+  }
+
+  async engageUser(userPk: string, engagementId: string, until: number): Promise<void> {
+    await this.trx.updateTable('users').set({ engagement_id: engagementId, engaged_until: until }).where('user_pk', '=', userPk).execute();
+  }
+
+  async getInstallById(installId: string): Promise<InstallRow | undefined> {
+    return (await this.installsById([installId]))[0];
   }
 
   async findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }> {
@@ -242,14 +262,15 @@ export class IngestTxQueries implements IngestTx {
 /** The lookups a candidate query makes: by each id, each device id, and the IP, numbered `i`. */
 export function candidateLookups(i: number, appId: string, query: CandidateQuery): CandidateLookup[] {
   const lookups: CandidateLookup[] = [];
+  const since = (lookback: number) => Math.max(query.until - lookback, query.since ?? -Infinity);
   // No window reaches past the device lookback (admin/schemas.ts caps them), so neither does a
   // lookup by id: on PostgreSQL it then reads the months since, not every month stored.
-  for (const id of new Set(query.ids)) lookups.push({ i, how: 'id', app_id: appId, value: id, since: query.until - DEVICE_LOOKBACK_MS, until: query.until });
+  for (const id of new Set(query.ids)) lookups.push({ i, how: 'id', app_id: appId, value: id, since: since(DEVICE_LOOKBACK_MS), until: query.until });
   for (const kind of DEVICE_ID_KINDS) {
     const value = query.deviceIds[kind];
-    if (value !== undefined) lookups.push({ i, how: kind, app_id: appId, value, since: query.until - DEVICE_LOOKBACK_MS, until: query.until });
+    if (value !== undefined) lookups.push({ i, how: kind, app_id: appId, value, since: since(DEVICE_LOOKBACK_MS), until: query.until });
   }
-  if (query.ip !== undefined) lookups.push({ i, how: 'ip', app_id: appId, value: query.ip, since: query.until - IP_LOOKBACK_MS, until: query.until });
+  if (query.ip !== undefined) lookups.push({ i, how: 'ip', app_id: appId, value: query.ip, since: since(IP_LOOKBACK_MS), until: query.until });
   return lookups;
 }
 

@@ -24,6 +24,11 @@ export interface AppsTable {
   reinstall_after_days: number | null;
   /** Comma-separated CIDR list. */
   blocked_cidrs: string | null;
+  re_engagement_window_s: number | null;
+  re_engagement_attribution_window_s: number | null;
+  inactivity_window_s: number | null;
+  /** 1: re-engagements may be matched by IP; 0 or null: not. */
+  re_engagement_probabilistic: number | null;
 }
 
 /** An app's name in another tracker's protocol (migration 0014). */
@@ -68,6 +73,10 @@ export interface CampaignsTable {
   click_window_s: number | null;
   view_window_s: number | null;
   probabilistic_window_s: number | null;
+  /** acquisition | retargeting (migration 0017). */
+  kind: string;
+  re_engagement_window_s: number | null;
+  re_engagement_attribution_window_s: number | null;
 }
 
 // The record tables hold the entities of domain/entities.ts column for column.

@@ -8,6 +8,7 @@
  * uses. Nothing outside storage/ knows which database runs.
  */
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
+import type { CampaignKind } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import type { CostRow } from '../domain/costs.js';
@@ -54,6 +55,11 @@ export interface NewCampaign {
   click_window_s: number | null;
   view_window_s: number | null;
   probabilistic_window_s: number | null;
+  /** Absent: `acquisition`. */
+  kind?: CampaignKind | undefined;
+  /** Absent: the app's. */
+  re_engagement_window_s?: number | null | undefined;
+  re_engagement_attribution_window_s?: number | null | undefined;
 }
 
 /** An operator's currency rate: USD per unit. */
@@ -140,6 +146,10 @@ export interface CandidateRow extends Pick<Touchpoint, (typeof CANDIDATE_COLUMNS
   campaign_click_window_s: number | null;
   campaign_view_window_s: number | null;
   campaign_probabilistic_window_s: number | null;
+  /** The campaign's kind; null for a touch of no known campaign. */
+  campaign_kind: string | null;
+  campaign_re_engagement_window_s: number | null;
+  campaign_re_engagement_attribution_window_s: number | null;
 }
 
 export interface CandidateQuery {
@@ -149,6 +159,8 @@ export interface CandidateQuery {
   ip: string | undefined;
   /** Epoch ms: touches after this are never candidates. */
   until: number;
+  /** Epoch ms: touches before this are not either (an engagement's lookup); else the lookbacks decide. */
+  since?: number | undefined;
 }
 
 /** How far back candidate lookups reach; windows are capped below these (see admin schemas). */
@@ -177,6 +189,10 @@ export interface RecordTx {
   /** Hands every identity of one user to another (the loser of a creation race to its winner). */
   moveIdentities(appId: string, fromUserPk: string, toUserPk: string): Promise<void>;
   updateLastSeen(userPk: string, time: number): Promise<void>;
+  /** Points the user at its running engagement (an `installs` row of an engagement kind), credited until `until`. */
+  engageUser(userPk: string, engagementId: string, until: number): Promise<void>;
+  /** An install row (of any kind) by its id. */
+  getInstallById(installId: string): Promise<InstallRow | undefined>;
   findCandidates(appId: string, query: CandidateQuery): Promise<{ byId: CandidateRow[]; byDevice: CandidateRow[]; byIp: CandidateRow[] }>;
   /**
    * Installs of the app from this IP with installed_at in [since, until), among those stored
@@ -197,6 +213,14 @@ export interface RecordTx {
   addInstallActivity(installId: string, activity: InstallSummary): Promise<void>;
   /** Marks the user's installs credited to any of these touchpoints rejected; returns how many. */
   rejectInstalls(appId: string, userPk: string, touchpointIds: string[], reason: string, value: string | null): Promise<number>;
+}
+
+/** A user's new last sighting, and the engagement it began (null for none). */
+export interface LastSeen {
+  user_pk: string;
+  seen_at: number;
+  engagement_id: string | null;
+  engaged_until: number | null;
 }
 
 /** An identity of the app, as the batch statements name it. */
@@ -257,6 +281,8 @@ export interface BatchTx {
   findUsersOf(identities: AppIdentity[]): Promise<(AppIdentity & { user: UserRow; install: InstallRow | undefined })[]>;
   /** The first installs (kind `install`) of these users. */
   installsOf(users: { app_id: string; user_pk: string }[]): Promise<InstallRow[]>;
+  /** Install rows of any kind, by id. */
+  installsById(ids: string[]): Promise<InstallRow[]>;
   candidatesFor(lookups: CandidateLookup[]): Promise<CandidateMatchRow[]>;
   /** Each lookup's count (by its `i`), among installs stored with their IP counted. */
   ipInstallCounts(lookups: IpCountLookup[]): Promise<Map<number, number>>;
@@ -273,8 +299,8 @@ export interface BatchTx {
   /** Inserts installs; a first install of a user who has one already is skipped. Returns the ids stored. */
   insertInstalls(rows: InstallInsert[]): Promise<Set<string>>;
   addInstallActivities(rows: (InstallSummary & { install_id: string })[]): Promise<void>;
-  /** Moves each user's last_seen_at forward to `seen_at` (never back). */
-  updateLastSeenOf(rows: { user_pk: string; seen_at: number }[]): Promise<void>;
+  /** Moves each user's last_seen_at forward to `seen_at` (never back), and points it at the engagement given, if any. */
+  updateLastSeenOf(rows: LastSeen[]): Promise<void>;
   /**
    * Claims event dedup keys (an expired `key:` claim is taken over); returns those claimed, as
    * `app_id` NUL `dedup_key`.

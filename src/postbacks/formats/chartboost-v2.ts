@@ -18,6 +18,8 @@ export const chartboostV2: PostbackFormatSpec<'chartboost-v2'> = {
   build(postback, trigger, ctx) {
     const install = ctx.install;
     const client = chartboostClient(postback, ctx);
+    // Chartboost's API has no re-engagement; the user's opens go out as opens all the same.
+    if (trigger.kind === 'engagement') return undefined;
     if (trigger.kind === 'install') {
       if (!sameNetwork(postback, install) || install === undefined) return undefined;
       // A rejected install goes to the open endpoint with its reason (seed 003).

@@ -45,7 +45,11 @@ export interface TriggerContext {
   userAgent: string | undefined;
 }
 
-export type Trigger = { kind: 'install'; install: InstallRow } | { kind: 'event'; event: EventRow };
+/**
+ * What a postback may be sent for: a new user's install, a known user's re-engagement or
+ * reattribution (its `kind` names it), or an event.
+ */
+export type Trigger = { kind: 'install'; install: InstallRow } | { kind: 'engagement'; engagement: InstallRow } | { kind: 'event'; event: EventRow };
 
 export interface PostbackFormatSpec<Name extends string = string> {
   /** What `--format` and the admin API's `format` take. */

@@ -48,7 +48,15 @@ export interface QueuedRequest {
 
 function triggerName(trigger: Trigger): string {
   if (trigger.kind === 'install') return 'install';
+  if (trigger.kind === 'engagement') return trigger.engagement.kind;
   return trigger.event.kind === 'event' ? trigger.event.name : trigger.event.kind;
+}
+
+/** What caused a delivery: the outbox keeps one per postback and cause. */
+function causeOf(trigger: Trigger): string {
+  if (trigger.kind === 'install') return `install:${trigger.install.install_id}`;
+  if (trigger.kind === 'engagement') return `install:${trigger.engagement.install_id}`;
+  return `event:${trigger.event.event_pk}`;
 }
 
 /** The requests one postback sends for one trigger (often none). */
@@ -59,7 +67,7 @@ export function buildRequests(postback: Postback, trigger: Trigger, ctx: Trigger
   const name = triggerName(trigger);
   const wanted = postback.events ?? spec.defaultEvents;
   if (!wanted.includes(name) && !(trigger.kind === 'event' && wanted.includes(trigger.event.name))) return [];
-  const cause = trigger.kind === 'install' ? `install:${trigger.install.install_id}` : `event:${trigger.event.event_pk}`;
+  const cause = causeOf(trigger);
   const request = spec.build(postback, trigger, ctx);
   return request ? [{ trigger: name, request: { ...request, answers: spec.answers }, cause }] : [];
 }

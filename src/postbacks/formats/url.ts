@@ -29,6 +29,7 @@ export const urlFormat: PostbackFormatSpec<'url'> = {
 
 function macroValues(trigger: Trigger, ctx: TriggerContext): Record<UrlMacro, string> {
   const install = ctx.install;
+  // An engagement's postback is told of it as of an install (ctx.install is the engagement).
   const event = trigger.kind === 'event' ? trigger.event : undefined;
   const time = event?.occurred_at ?? install?.installed_at ?? Date.now();
   const revenue = event?.revenue ?? null;
@@ -42,7 +43,7 @@ function macroValues(trigger: Trigger, ctx: TriggerContext): Record<UrlMacro, st
     app_id: ctx.app.app_id,
     campaign_id: install?.campaign_id ?? '',
     network: install?.network ?? '',
-    event_id: event ? event.name : 'install',
+    event_id: event ? event.name : trigger.kind === 'engagement' ? trigger.engagement.kind : 'install',
     revenue: revenue === null ? '' : String(revenue),
     currency: event?.currency ?? '',
     revenue_usd: event?.revenue_usd == null ? '' : String(event.revenue_usd),

@@ -15,6 +15,7 @@ import * as m0013 from './0013-drop-ingest-journal.js';
 import * as m0014 from './0014-app-aliases.js';
 import * as m0015 from './0015-ad-revenue.js';
 import * as m0016 from './0016-costs.js';
+import * as m0017 from './0017-re-engagement.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-app-aliases': m0014,
   '0015-ad-revenue': m0015,
   '0016-costs': m0016,
+  '0017-re-engagement': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {

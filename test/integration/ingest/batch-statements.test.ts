@@ -88,6 +88,31 @@ describe.each(BACKENDS)('statements per batch on $name', (backend: TestBackend) 
     expect(again).toEqual({ 1: again[1], 10: again[1], 100: again[1] });
   });
 
+  it('re-engages known users, and credits their next events, in the same number of statements for 1, 10 and 100', async () => {
+    const retargeting = await store.createCampaign({ app_id: app.app_id, network: 'chartboost', name: 'r', cpi: null, click_window_s: null, view_window_s: null, probabilistic_window_s: null, kind: 'retargeting' });
+    const rtApp = (await store.getApp(app.app_id))!;
+    expect(rtApp.has_retargeting).toBe(true);
+    const day = 86_400_000;
+    const at = (gaid: string, time: number, event = { kind: 'open' as const, name: 'open' }): WriteOp => {
+      const op = open(gaid, { app: rtApp, time, receivedAt: time });
+      if (op.kind === 'conversion') op.conversion.event = { ...event, dedupKey: `uid:${gaid}:${newId()}` };
+      return op;
+    };
+    const counts: Record<string, Record<number, number>> = { installs: {}, 're-engagements': {}, 'credited purchases': {} };
+    for (const n of [1, 10, 100]) {
+      const gaids = Array.from({ length: n }, (_, i) => `rt-${n}-${i}`);
+      counts.installs![n] = await count(gaids.map((g) => at(g, Date.now() - 2 * day)));
+      const clicks = gaids.map((g): WriteOp => ({ kind: 'touchpoint', touchpoint: touchpoint(app.app_id, retargeting.campaign_id, { gaid: g, created_at: Date.now() - 3_600_000 }) }));
+      counts['re-engagements']![n] = await count([...clicks, ...gaids.map((g) => at(g, Date.now()))]);
+      counts['credited purchases']![n] = await count(gaids.map((g) => at(g, Date.now() + 1000, { kind: 'purchase', name: 'purchase', revenue: 1, currency: 'USD' } as never)));
+    }
+    for (const [shape, c] of Object.entries(counts)) expect(c, shape).toEqual({ 1: c[1], 10: c[1], 100: c[1] });
+    const rows = await store.listInstalls(app.app_id);
+    const engaged = rows.filter((r) => r.kind === 're-engagement');
+    expect(engaged).toHaveLength(111);
+    expect(engaged.every((r) => r.status === 'attributed' && r.campaign_id === retargeting.campaign_id && r.match_type === 'device_id')).toBe(true);
+  });
+
   it('would see a per-record statement: a batch of 100 runs fewer statements than 100 batches of one', async () => {
     // The count itself is real: the store reports statements as it sends them.
     const one = await count([open('single')]);

@@ -11,7 +11,7 @@ import { call, startTestServer, type TestServer } from '../../helpers/server.js'
 // (30 impressions); B's u4 pays $20 on day 0; organic u3 earns $1.08 of ads on day 7. LTV on
 // day N = revenue by the end of day N / the cohort (every day has begun).
 const campaignA = {
-  clicks: 4, views: 0, installs: 3, organic_installs: 0, rejected_installs: 0, reinstalls: 0,
+  clicks: 4, views: 0, installs: 3, organic_installs: 0, rejected_installs: 0, reinstalls: 0, re_engagements: 0, reattributions: 0, engaged_revenue_usd: 0,
   opens: 8, d1_retention: 1, d7_retention: 0.333333, d30_retention: 0.333333,
   purchases: 2, unpriced_purchases: 0, revenue_usd: 16.9, iap_revenue_usd: 15.4, ad_revenue_usd: 1.5, ad_impressions: 30,
   payers: 1, payer_rate: 0.333333, arpu: 5.633333, arppu: 16.9,
@@ -19,7 +19,7 @@ const campaignA = {
   spend: 6, spend_source: 'cpi', ecpi: 2, roas: 2.816667, roas_iap: 2.566667, roas_ad: 0.25,
 };
 const campaignB = {
-  clicks: 2, views: 1, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0,
+  clicks: 2, views: 1, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0, re_engagements: 0, reattributions: 0, engaged_revenue_usd: 0,
   opens: 2, d1_retention: 0, d7_retention: 1, d30_retention: 0,
   purchases: 1, unpriced_purchases: 0, revenue_usd: 20, iap_revenue_usd: 20, ad_revenue_usd: 0, ad_impressions: 0,
   payers: 1, payer_rate: 1, arpu: 20, arppu: 20,
@@ -27,7 +27,7 @@ const campaignB = {
   spend: 1.5, spend_source: 'cpi', ecpi: 1.5, roas: 13.333333, roas_iap: 13.333333, roas_ad: 0,
 };
 const organic = {
-  clicks: 0, views: 0, installs: 0, organic_installs: 1, rejected_installs: 0, reinstalls: 1,
+  clicks: 0, views: 0, installs: 0, organic_installs: 1, rejected_installs: 0, reinstalls: 1, re_engagements: 0, reattributions: 0, engaged_revenue_usd: 0,
   opens: 2, d1_retention: 0, d7_retention: 0, d30_retention: 1,
   purchases: 1, unpriced_purchases: 1, revenue_usd: 1.08, iap_revenue_usd: 0, ad_revenue_usd: 1.08, ad_impressions: 4,
   payers: 1, payer_rate: 1, arpu: 1.08, arppu: 1.08,
@@ -35,7 +35,7 @@ const organic = {
   spend: 0, spend_source: null, ecpi: null, roas: null, roas_iap: null, roas_ad: null,
 };
 const totals = {
-  clicks: 6, views: 1, installs: 4, organic_installs: 1, rejected_installs: 1, reinstalls: 1,
+  clicks: 6, views: 1, installs: 4, organic_installs: 1, rejected_installs: 1, reinstalls: 1, re_engagements: 0, reattributions: 0, engaged_revenue_usd: 0,
   opens: 12, d1_retention: 0.6, d7_retention: 0.4, d30_retention: 0.4,
   purchases: 4, unpriced_purchases: 1, revenue_usd: 37.98, iap_revenue_usd: 35.4, ad_revenue_usd: 2.58, ad_impressions: 34,
   payers: 3, payer_rate: 0.6, arpu: 7.596, arppu: 12.66,
@@ -72,7 +72,7 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     expect(byDay.group_by).toBe('day');
     expect(byDay.rows).toEqual([
       {
-        day: '2026-01-01', clicks: 3, views: 1, installs: 3, organic_installs: 1, rejected_installs: 0, reinstalls: 1,
+        day: '2026-01-01', clicks: 3, views: 1, installs: 3, organic_installs: 1, rejected_installs: 0, reinstalls: 1, re_engagements: 0, reattributions: 0, engaged_revenue_usd: 0,
         opens: 9, d1_retention: 0.5, d7_retention: 0.5, d30_retention: 0.25,
         purchases: 4, unpriced_purchases: 1, revenue_usd: 37.98, iap_revenue_usd: 35.4, ad_revenue_usd: 2.58, ad_impressions: 34,
         payers: 3, payer_rate: 0.75, arpu: 9.495, arppu: 12.66,
@@ -80,7 +80,7 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
         spend: 5.5, spend_source: 'cpi', ecpi: 1.833333, roas: 6.709091, roas_iap: 6.436364, roas_ad: 0.272727,
       },
       {
-        day: '2026-01-02', clicks: 3, views: 0, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0,
+        day: '2026-01-02', clicks: 3, views: 0, installs: 1, organic_installs: 0, rejected_installs: 1, reinstalls: 0, re_engagements: 0, reattributions: 0, engaged_revenue_usd: 0,
         opens: 3, d1_retention: 1, d7_retention: 0, d30_retention: 1,
         purchases: 0, unpriced_purchases: 0, revenue_usd: 0, iap_revenue_usd: 0, ad_revenue_usd: 0, ad_impressions: 0,
         payers: 0, payer_rate: 0, arpu: 0, arppu: null,
@@ -144,12 +144,12 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     const args = ['report', '--app', ids.app.app_id, '--from', '2026-01-01', '--to', '2026-01-02', '--group-by', 'network'];
     const csv = await runCli([...args, '--csv'], server.db.env);
     expect(csv.stdout.split('\n')[0]).toBe(
-      'network,clicks,views,installs,organic_installs,rejected_installs,reinstalls,opens,d1_retention,d7_retention,d30_retention,purchases,unpriced_purchases,revenue_usd,iap_revenue_usd,ad_revenue_usd,ad_impressions,payers,payer_rate,arpu,arppu,ltv_d0,ltv_d7,ltv_d30,spend,spend_source,ecpi,roas,roas_iap,roas_ad',
+      'network,clicks,views,installs,organic_installs,rejected_installs,reinstalls,re_engagements,reattributions,engaged_revenue_usd,opens,d1_retention,d7_retention,d30_retention,purchases,unpriced_purchases,revenue_usd,iap_revenue_usd,ad_revenue_usd,ad_impressions,payers,payer_rate,arpu,arppu,ltv_d0,ltv_d7,ltv_d30,spend,spend_source,ecpi,roas,roas_iap,roas_ad',
     );
-    expect(csv.stdout.split('\n')[3]).toBe(',0,0,0,1,0,1,2,0,0,1,1,1,1.08,0,1.08,4,1,1,1.08,1.08,0,1.08,1.08,0,,,,,');
+    expect(csv.stdout.split('\n')[3]).toBe(',0,0,0,1,0,1,0,0,0,2,0,0,1,1,1,1.08,0,1.08,4,1,1,1.08,1.08,0,1.08,1.08,0,,,,,');
     const table = await runCli(args, server.db.env);
     expect(table.stdout).toMatch(/^network\s+clicks/);
-    expect(table.stdout).toMatch(/\ntotal\s+6\s+1\s+4\s+1\s+1\s+1\s+12/);
+    expect(table.stdout).toMatch(/\ntotal\s+6\s+1\s+4\s+1\s+1\s+1\s+0\s+0\s+0\s+12/);
 
     const bad = async (query: string) => (await call(`${server.url}/admin/reports?${query}`, { admin: true })).body.message;
     expect(await bad(`app_id=${ids.app.app_id}&from=2026-02-30&to=2026-03-01`)).toBe('from: must be a date, YYYY-MM-DD');

@@ -130,7 +130,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
 
   it('keeps one install per user and one event per dedup key, whatever is retried', async () => {
     const app = await db.store.createApp({ name: 'A', platform: 'ios', store: 'itunes', store_url: null });
-    const user = { user_pk: newId(), app_id: app.app_id, created_at: 1000, last_seen_at: 1000 };
+    const user = { user_pk: newId(), app_id: app.app_id, created_at: 1000, last_seen_at: 1000, engagement_id: null, engaged_until: null };
     const install = {
       install_id: newId(), app_id: app.app_id, user_pk: user.user_pk, kind: 'install' as const, installed_at: 1000,
       status: 'organic' as const, match_type: 'organic', campaign_id: null, network: null, touchpoint_id: null, touched_at: null,
@@ -166,7 +166,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
 
   /** A user with one install at `installedAt` (minutes ago) from `ip`, credited to `touchpointId`. */
   async function userWithInstall(appId: string, opts: { ip: string; installedAt: number; touchpointId?: string; countIp: boolean }) {
-    const user = { user_pk: newId(), app_id: appId, created_at: opts.installedAt, last_seen_at: opts.installedAt };
+    const user = { user_pk: newId(), app_id: appId, created_at: opts.installedAt, last_seen_at: opts.installedAt, engagement_id: null, engaged_until: null };
     const install = {
       install_id: newId(), app_id: appId, user_pk: user.user_pk, kind: 'install' as const, installed_at: opts.installedAt,
       status: 'attributed' as const, match_type: 'device_id', campaign_id: null, network: 'cb', touchpoint_id: opts.touchpointId ?? null,
@@ -271,7 +271,13 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
 
   it('stores app settings and campaign windows', async () => {
     const app = await db.store.createApp({ name: 'A', platform: 'pc', store: 'steam', store_url: null });
-    expect(app.settings).toEqual({ click_window_s: null, view_window_s: null, probabilistic_window_s: null, min_ctit_s: null, max_installs_per_ip: null, blocked_cidrs: [], reinstall_after_days: null });
+    expect(app.settings).toEqual({
+      click_window_s: null, view_window_s: null, probabilistic_window_s: null, min_ctit_s: null, max_installs_per_ip: null, blocked_cidrs: [], reinstall_after_days: null,
+      re_engagement_window_s: null, re_engagement_attribution_window_s: null, inactivity_window_s: null, re_engagement_probabilistic: null,
+    });
+    // A boolean setting is stored as 0/1 (SQLite binds no booleans) and read back as one.
+    const probabilistic = await db.store.updateAppSettings(app.app_id, { re_engagement_probabilistic: true, inactivity_window_s: 0 });
+    expect(probabilistic?.settings).toMatchObject({ re_engagement_probabilistic: true, inactivity_window_s: 0 });
     const updated = await db.store.updateAppSettings(app.app_id, { max_installs_per_ip: 3, blocked_cidrs: ['10.0.0.0/8', '192.0.2.0/24'] });
     expect(updated?.settings).toMatchObject({ max_installs_per_ip: 3, blocked_cidrs: ['10.0.0.0/8', '192.0.2.0/24'] });
     const reset = await db.store.updateAppSettings(app.app_id, { max_installs_per_ip: null, blocked_cidrs: [] });

@@ -1,32 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { attribute, inWindow, ORGANIC, type Candidates, type Conversion, type TouchCandidate } from '../../../src/domain/attribution.js';
 import { DEFAULT_WINDOWS } from '../../../src/domain/windows.js';
+import { touchCandidate } from '../../helpers/fixtures.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 25, 12);
-let seq = 0;
-
-function touch(overrides: Partial<TouchCandidate> = {}): TouchCandidate {
-  seq++;
-  return {
-    touchpoint_id: `t${String(seq).padStart(4, '0')}`,
-    kind: 'click',
-    campaign_id: 'camp-a',
-    network: 'chartboost',
-    created_at: NOW - HOUR,
-    ip: '203.0.113.9',
-    user_agent: 'UA/1',
-    platform: null,
-    storefront: null,
-    idfa: null,
-    gaid: null,
-    uuid: null,
-    fire_adid: null,
-    windows: DEFAULT_WINDOWS,
-    ...overrides,
-  };
-}
+const touch = (overrides: Partial<TouchCandidate> = {}): TouchCandidate => touchCandidate(NOW, overrides);
 
 function conversion(overrides: Partial<Conversion> = {}): Conversion {
   return { time: NOW, clickIds: [], viewIds: [], deviceIds: {}, ip: '203.0.113.9', userAgent: 'UA/1', platform: 'ios', ...overrides };

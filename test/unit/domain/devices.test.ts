@@ -19,8 +19,8 @@ describe('device ids', () => {
 
 describe('windows', () => {
   it('resolves campaign over app over default', () => {
-    expect(resolveWindows({})).toEqual({ click: 604800, view: 86400, probabilistic: 86400 });
-    expect(resolveWindows({ click: 100, view: null }, { click: 50 })).toEqual({ click: 50, view: 86400, probabilistic: 86400 });
+    expect(resolveWindows({})).toEqual({ click: 604800, view: 86400, probabilistic: 86400, reEngagement: 604800, reEngagementAttribution: 2592000 });
+    expect(resolveWindows({ click: 100, view: null }, { click: 50 })).toEqual({ click: 50, view: 86400, probabilistic: 86400, reEngagement: 604800, reEngagementAttribution: 2592000 });
   });
 
   it('parses durations', () => {
