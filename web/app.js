@@ -6,7 +6,7 @@ const TOKEN_KEY = 's2s-admin-token';
 const $ = (id) => document.getElementById(id);
 const METRICS = ['clicks', 'views', 'installs', 'organic_installs', 'rejected_installs', 'reinstalls', 're_engagements', 'reattributions', 'engaged_revenue_usd', 'opens', 'd1_retention', 'd7_retention', 'd30_retention', 'purchases', 'unpriced_purchases', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'ad_impressions', 'payers', 'payer_rate', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'spend_source', 'ecpi', 'roas', 'roas_iap', 'roas_ad'];
 const RATES = new Set(['d1_retention', 'd7_retention', 'd30_retention', 'payer_rate']);
-const MONEY = new Set(['revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'ecpi']);
+const MONEY = new Set(['revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'engaged_revenue_usd', 'arpu', 'arppu', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'spend', 'ecpi']);
 const PERCENT = new Set(['roas', 'roas_iap', 'roas_ad']);
 const TILES = ['installs', 'organic_installs', 'rejected_installs', 'revenue_usd', 'iap_revenue_usd', 'ad_revenue_usd', 'spend', 'ecpi', 'roas', 'roas_iap', 'roas_ad', 'ltv_d0', 'ltv_d7', 'ltv_d30', 'payers', 'payer_rate', 'arpu', 'arppu', 'd1_retention', 'd7_retention', 'd30_retention', 'clicks', 'views', 'opens', 'purchases', 'ad_impressions', 'reinstalls', 're_engagements', 'reattributions', 'engaged_revenue_usd'];
 
@@ -223,7 +223,7 @@ function renderDeliveries(deliveries) {
 async function refreshManage() {
   const appId = $('app-select').value;
   const [campaigns, tokens] = await Promise.all([appId ? api(`/admin/campaigns?app_id=${encodeURIComponent(appId)}`) : { campaigns: [] }, api('/admin/tokens')]);
-  const cCols = ['name', 'network', 'cpi', 'campaign_id', 'tracking_url'];
+  const cCols = ['name', 'network', 'kind', 'cpi', 'campaign_id', 'tracking_url'];
   $('campaign-list').replaceChildren(
     el('thead', {}, [el('tr', {}, cCols.map((c) => el('th', { text: label(c) })))]),
     el('tbody', {}, campaigns.campaigns.map((c) => el('tr', {}, cCols.map((k) => el('td', { text: c[k] === null ? '–' : String(c[k]) }))))),
@@ -300,7 +300,7 @@ $('campaign-form').addEventListener('submit', (event) => {
   const form = event.currentTarget;
   const values = formValues(form);
   void manage(async () => {
-    const body = { app_id: $('app-select').value, name: values.name, network: values.network, ...(values.cpi ? { cpi: Number(values.cpi) } : {}) };
+    const body = { app_id: $('app-select').value, name: values.name, network: values.network, kind: values.kind, ...(values.cpi ? { cpi: Number(values.cpi) } : {}) };
     const campaign = await api('/admin/campaigns', { method: 'POST', body });
     form.reset();
     return `Campaign ${campaign.name} created; tracking link ${campaign.tracking_url}`;

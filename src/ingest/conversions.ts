@@ -132,7 +132,7 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
         // Double attribution (domain/engagement.ts): the engagement's campaign is credited the
         // event too, and its network's postbacks hear of it when the install's network is another.
         await tx.addInstallActivity(credited.install_id, eventSummary(event, credited.installed_at));
-        const others = ctx.postbacks.filter((p) => !sameNetwork(p, install));
+        const others = ctx.postbacks.filter((p) => sameNetwork(p, credited) && !sameNetwork(p, install));
         postbacksQueued += await enqueuePostbacks(tx, others, { kind: 'event', event }, { ...postbackContext, install: credited }, outbox);
       }
     }

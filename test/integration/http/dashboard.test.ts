@@ -78,6 +78,8 @@ describe('dashboard in Chromium', () => {
     expect([await tile('iap_revenue_usd'), await tile('ad_revenue_usd'), await tile('ad_impressions')]).toEqual(['$35.40', '$2.58', '34']);
     expect([await tile('ltv_d0'), await tile('ltv_d7'), await tile('ltv_d30'), await tile('ecpi')]).toEqual(['$4.10', '$7.40', '$7.60', '$1.88']);
     expect([await tile('roas_iap'), await tile('roas_ad')]).toEqual(['472%', '20%']);
+    // Known users brought back (none in this cohort; test/integration/ingest/engagement.test.ts has some).
+    expect([await tile('re_engagements'), await tile('reattributions'), await tile('engaged_revenue_usd')]).toEqual([String(api.re_engagements), String(api.reattributions), '$0.00']);
 
     // The chart: one bar per day, as tall as that day's installs.
     const bars = await page.locator('#chart rect.installs').evaluateAll((rects) => rects.map((r) => [r.getAttribute('data-day'), r.getAttribute('data-installs')]));
@@ -114,10 +116,11 @@ describe('dashboard in Chromium', () => {
     await page.fill('#campaign-form input[name="name"]', 'Spring push');
     await page.fill('#campaign-form input[name="network"]', 'ironsource');
     await page.fill('#campaign-form input[name="cpi"]', '0.8');
+    await page.selectOption('#campaign-form select[name="kind"]', 'retargeting');
     await page.click('#campaign-form button');
     await expect.poll(() => page.textContent('#manage-status')).toMatch(/^Campaign Spring push created; tracking link http/);
     const campaigns = (await call(`${server.url}/admin/campaigns?app_id=${ids.app.app_id}`, { admin: true })).body.campaigns;
-    expect(campaigns.find((c: { name: string }) => c.name === 'Spring push')).toMatchObject({ network: 'ironsource', cpi: 0.8 });
+    expect(campaigns.find((c: { name: string }) => c.name === 'Spring push')).toMatchObject({ network: 'ironsource', cpi: 0.8, kind: 'retargeting' });
     expect(await page.locator('#campaign-list tbody tr').count()).toBe(3);
 
     await page.fill('#token-form input[name="name"]', 'dash');
