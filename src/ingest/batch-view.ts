@@ -321,6 +321,8 @@ export class BatchView implements RecordTx {
     // `commit` rejects it (and any earlier reinstall) in the database.
     const first = this.installs.get(userPk);
     if (first && !this.newInstalls.includes(first) && first.touchpoint_id !== null && ids.has(first.touchpoint_id)) reject(first);
+    // Its running engagement stored before this batch, likewise: later sightings credit it no more.
+    for (const row of this.engagements.values()) if (row.user_pk === userPk && row.touchpoint_id !== null && ids.has(row.touchpoint_id)) reject(row);
     for (const touchpoint_id of ids) {
       this.rejections.set(JSON.stringify([appId, userPk, touchpoint_id]), { app_id: appId, user_pk: userPk, touchpoint_id, reason, detail: value });
     }

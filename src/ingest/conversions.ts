@@ -82,6 +82,10 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
     const { touchpointIds, reason, value } = record.rejection;
     await tx.rejectInstalls(appId, user.user_pk, touchpointIds, reason, value);
     install = await tx.getInstall(appId, user.user_pk);
+    // An engagement credited to a rejected touch is rejected with it: it earns nothing more.
+    const rejected = (row: InstallRow | undefined) => row?.touchpoint_id != null && touchpointIds.includes(row.touchpoint_id);
+    if (rejected(began)) began = undefined;
+    if (rejected(credited)) credited = undefined;
   }
 
   const postbackContext = {
@@ -186,9 +190,10 @@ export function engagementQuery(record: ConversionRecord, user: UserRow): Candid
 
 /**
  * Stores the re-engagement or reattribution this sighting of a known user is, if any
- * (domain/engagement.ts), and points the user at it. Fraud rules apply as to installs, but for
- * the count per IP, which is about installs. Returns it when it stands (a rejected one is kept,
- * but credits nothing).
+ * (domain/engagement.ts), and points the user at it. Of the fraud rules only the blocked IP
+ * ranges apply: the count per IP is about installs, and click-to-install time is about click
+ * injection before an install, where a deep link opens the app within a second of its click.
+ * Returns it when it stands (a rejected one is kept, but credits nothing).
  */
 async function storeEngagement(tx: RecordTx, record: ConversionRecord, user: UserRow, creditedCampaigns: (string | null)[]): Promise<InstallRow | undefined> {
   const query = engagementQuery(record, user);
@@ -205,7 +210,7 @@ async function storeEngagement(tx: RecordTx, record: ConversionRecord, user: Use
   if (!found) return undefined;
   const rejection = checkFraud(
     { installedAt: record.time, touchedAt: found.touched_at, touchKind: found.touchpoint_kind, ip: record.ip, installsFromIpLast24h: 0 },
-    { ...fraudRules(app), maxInstallsPerIp: null },
+    { ...fraudRules(app), maxInstallsPerIp: null, minCtitSeconds: 0 },
   );
   const row = installRow(record, user, found.kind, { ...found, status: rejection ? 'rejected' : found.status }, rejection);
   await tx.insertInstall(row, false);

@@ -206,11 +206,12 @@ function build(dialect: DialectName): BatchStatements {
     addInstallActivity: `update installs set ${SUMMARY_COLUMN_NAMES.map((c) => `${c} = installs.${c} ${SUMMARY_COLUMNS[c] === 'or' ? '|' : '+'} q.${c}`).join(', ')}
       from ${rows('q', [['install_id', 'text'], ...SUMMARY_TYPES])}
       where installs.install_id = q.install_id`,
-    // A sighting that re-engages its user also points the user at the engagement.
-    updateLastSeen: `update users set last_seen_at = q.seen_at, engagement_id = coalesce(q.engagement_id, users.engagement_id),
-        engaged_until = coalesce(q.engaged_until, users.engaged_until)
+    // A sighting that re-engages its user also points the user at the engagement, even when
+    // another process has seen the user later since.
+    updateLastSeen: `update users set last_seen_at = case when q.seen_at > users.last_seen_at then q.seen_at else users.last_seen_at end,
+        engagement_id = coalesce(q.engagement_id, users.engagement_id), engaged_until = coalesce(q.engaged_until, users.engaged_until)
       from ${rows('q', [['user_pk', 'text'], ['seen_at', 'bigint'], ['engagement_id', 'text'], ['engaged_until', 'bigint']])}
-      where users.user_pk = q.user_pk and users.last_seen_at < q.seen_at`,
+      where users.user_pk = q.user_pk and (users.last_seen_at < q.seen_at or q.engagement_id is not null)`,
     // The key is claimed in its own table: events are partitioned by month on PostgreSQL, and a
     // retry may arrive in another month than the first sighting. An Idempotency-Key (`key:`)
     // claimed before the window is a new request: its claim is taken over. The sender's own

@@ -58,6 +58,8 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
               .where('app_id', '=', appId)
               .where('installed_at', '>=', Date.now() - IP_FLOOD_WINDOW_MS)
               .where('ip', 'is not', null)
+              // As ingest counts them: installs and reinstalls, not re-engagements.
+              .where('kind', 'in', ['install', 'reinstall'])
               .execute();
           }
         });

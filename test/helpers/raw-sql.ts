@@ -6,7 +6,7 @@ import { migrationProvider } from '../../src/storage/migrations/index.js';
 import type { TestDatabase } from './backends.js';
 
 /** Runs SQL on the test database behind the product's back ($1-style parameters). */
-export async function rawQuery(db: TestDatabase, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+export async function rawQuery(db: Pick<TestDatabase, 'env'>, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
   if (db.env.DATABASE_URL) {
     const client = new pg.Client({ connectionString: db.env.DATABASE_URL });
     await client.connect();

@@ -2,6 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { newId } from '../../../src/domain/ids.js';
+import { applyBatch } from '../../../src/ingest/apply-batch.js';
+import type { ConversionRecord, WriteOp } from '../../../src/ingest/records.js';
+import { openStore } from '../../../src/storage/db.js';
+import { touchpoint } from '../../helpers/fixtures.js';
 import { BACKENDS, type TestBackend } from '../../helpers/backends.js';
 import { cliJson, runCli } from '../../helpers/cli.js';
 import { rawQuery } from '../../helpers/raw-sql.js';
@@ -47,6 +53,7 @@ describe.each(BACKENDS)('re-engagement and reattribution on $name', (backend: Te
     const b = await cliJson(['campaigns', 'create', '--app', app.app_id, '--network', 'vungle', '--name', 'B'], env);
     const r = await cliJson(['campaigns', 'create', '--app', app.app_id, '--network', 'liftoff', '--name', 'R', '--kind', 'retargeting'], env);
     expect(r).toMatchObject({ kind: 'retargeting', re_engagement_window_s: null });
+    await cliJson(['apps', 'configure', '--app', app.app_id, '--blocked-ips', '198.51.100.0/24'], env);
     const clickX = 'c0ffee0000000000000000aa';
     await importLines(app.app_id, [
       // u1: installs through A; clicks R on day 3 and opens: a re-engagement by device id. Its
@@ -74,17 +81,18 @@ describe.each(BACKENDS)('re-engagement and reattribution on $name', (backend: Te
       { type: 'open', time: jan(1, 5), gaid: 'g4' },
       { type: 'click', time: jan(15), campaign_id: a.campaign_id, gaid: 'g4' },
       { type: 'open', time: jan(15, 1), gaid: 'g4' },
-      // u5: organic; opens 5 s after an R click: rejected (CTIT below 10 s), credits nothing.
+      // u5: organic; comes back 5 s after an R click (a deep link: no CTIT rule for engagements)
+      // but from a blocked IP: rejected, credits nothing.
       { type: 'open', time: jan(1, 6), gaid: 'g5' },
       { type: 'click', time: jan(2), campaign_id: r.campaign_id, gaid: 'g5' },
-      { type: 'open', time: jan(2, 0, 5), gaid: 'g5' },
+      { type: 'open', time: jan(2, 0, 5), gaid: 'g5', ip: '198.51.100.7' },
       { type: 'event', time: jan(2, 1), gaid: 'g5', event_id: 'purchase', revenue: 50, currency: 'USD' },
     ]);
 
     const rows = await rawQuery(server.db, `select i.kind, i.status, i.match_type, i.campaign_id, i.rejected_reason, i.revenue_usd, i.ad_impressions, ui.value as gaid
       from installs i join user_identities ui on ui.user_pk = i.user_pk and ui.kind = 'gaid' where i.app_id = $1 and i.kind <> 'install' order by i.installed_at`, [app.app_id]);
     expect(rows.map((row) => ({ ...row, revenue_usd: Number(row.revenue_usd), ad_impressions: Number(row.ad_impressions) }))).toEqual([
-      { kind: 're-engagement', status: 'rejected', match_type: 'device_id', campaign_id: r.campaign_id, rejected_reason: 'ctit_too_short', revenue_usd: 0, ad_impressions: 0, gaid: 'g5' },
+      { kind: 're-engagement', status: 'rejected', match_type: 'device_id', campaign_id: r.campaign_id, rejected_reason: 'blocked_ip', revenue_usd: 0, ad_impressions: 0, gaid: 'g5' },
       { kind: 're-engagement', status: 'attributed', match_type: 'device_id', campaign_id: r.campaign_id, rejected_reason: null, revenue_usd: 10, ad_impressions: 0, gaid: 'g1' },
       { kind: 'reattribution', status: 'attributed', match_type: 'device_id', campaign_id: b.campaign_id, rejected_reason: null, revenue_usd: 2, ad_impressions: 8, gaid: 'g3' },
       { kind: 're-engagement', status: 'attributed', match_type: 'click_id', campaign_id: r.campaign_id, rejected_reason: null, revenue_usd: 0, ad_impressions: 0, gaid: 'g2' },
@@ -175,6 +183,19 @@ describe.each(BACKENDS)('re-engagement and reattribution on $name', (backend: Te
     const uaClick = await click(acquisition.campaign_id, 'b2b2b2b2-0000-4000-8000-000000000002');
     expect((await session('b2b2b2b2-0000-4000-8000-000000000002')).status).toBe(200);
 
+    // A third, re-engaged by a click that a Chartboost open rejects in the same sighting: the
+    // engagement is stored rejected, and neither it nor the purchase after is told or credited.
+    expect((await session('c3c3c3c3-0000-4000-8000-000000000003', { created_at_unix: tenDaysAgo })).status).toBe(200);
+    const fraudClick = await click(retargeting.campaign_id, 'c3c3c3c3-0000-4000-8000-000000000003');
+    const rejecting = await call(`${server.url}/api/v2/open?${new URLSearchParams({ token, app_id: app.app_id, gaid: 'c3c3c3c3-0000-4000-8000-000000000003', click_id: fraudClick, rejected_reason: 'fraud' })}`);
+    expect(rejecting.status).toBe(200);
+    const afterRejection = await call(`${server.url}/event?${new URLSearchParams({ s2s: '1', app_token: adjust, event_token: 'buy123', gps_adid: 'c3c3c3c3-0000-4000-8000-000000000003', revenue: '9.99', currency: 'USD' })}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(afterRejection.status).toBe(200);
+    const rejectedRows = await rawQuery(server.db, `select kind, status, rejected_reason, revenue_usd from installs where app_id = $1 and touchpoint_id = $2`, [app.app_id, fraudClick]);
+    expect(rejectedRows.map((x) => ({ ...x, revenue_usd: Number(x.revenue_usd) }))).toEqual([{ kind: 're-engagement', status: 'rejected', rejected_reason: 'fraud', revenue_usd: 0 }]);
+
     const got = await receiver.waitFor(3);
     const seen = got.map((req) => Object.fromEntries(new URL(req.url, receiver.url).searchParams)).sort((x, y) => x.ev!.localeCompare(y.ev!));
     expect(seen).toEqual([
@@ -186,5 +207,38 @@ describe.each(BACKENDS)('re-engagement and reattribution on $name', (backend: Te
     // Nothing more: the installs were organic (no network to tell), and each engagement is told once.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.requests).toHaveLength(3);
+  });
+});
+
+describe.each(BACKENDS)('re-engagement inside one group commit on $name', (backend: TestBackend) => {
+  it('a rejection and a purchase in the same batch: the rejected engagement is credited nothing', async () => {
+    const env = { ...backend.env(), LOG_LEVEL: 'silent' };
+    const store = openStore(loadConfig(env));
+    try {
+      await store.migrate();
+      const created = await store.createApp({ name: 'batch', platform: 'android', store: 'google_play', store_url: null });
+      const campaign = await store.createCampaign({ app_id: created.app_id, network: 'liftoff', name: 'r', cpi: null, click_window_s: null, view_window_s: null, probabilistic_window_s: null, kind: 'retargeting' });
+      const app = (await store.getApp(created.app_id))!;
+      const now = Date.now();
+      const sighting = (time: number, over: Partial<ConversionRecord> = {}): WriteOp => ({
+        kind: 'conversion',
+        conversion: { app, time, receivedAt: time, source: 'test', deviceIds: { gaid: 'g' }, clickIds: [], viewIds: [], event: { kind: 'open', name: 'open', dedupKey: `uid:${newId()}` }, ...over },
+      });
+      const click = touchpoint(app.app_id, campaign.campaign_id, { network: 'liftoff', gaid: 'g', created_at: now - 3_600_000 });
+      await applyBatch(store, [sighting(now - 10 * 86_400_000)]);
+      await applyBatch(store, [{ kind: 'touchpoint', touchpoint: click }, sighting(now)]);
+      const purchase = { kind: 'purchase' as const, name: 'purchase', revenue: 5, currency: 'USD', dedupKey: `uid:${newId()}` };
+      await applyBatch(store, [
+        sighting(now + 1000, { clickIds: [click.touchpoint_id], rejection: { touchpointIds: [click.touchpoint_id], reason: 'fraud', value: null } }),
+        sighting(now + 2000, { event: purchase }),
+      ]);
+      const engaged = (await store.listInstalls(app.app_id)).filter((row) => row.kind === 're-engagement');
+      expect(engaged).toMatchObject([{ status: 'rejected', rejected_reason: 'fraud', touchpoint_id: click.touchpoint_id }]);
+      const rows = await rawQuery({ env }, 'select opens, purchases, revenue_usd from installs where install_id = $1', [engaged[0]!.install_id]);
+      expect(rows.map((x) => [Number(x.opens), Number(x.purchases), Number(x.revenue_usd)])).toEqual([[1, 0, 0]]);
+    } finally {
+      await store.close();
+      await backend.cleanup(env);
+    }
   });
 });
