@@ -7,6 +7,7 @@ import * as ops from './operations.js';
 import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
 import { costRoutes } from './costs.routes.js';
+import { skanRoutes } from './skan.routes.js';
 import {
   AliasesInput,
   AliasesOutput,
@@ -46,6 +47,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   await app.register(postbackRoutes, { store, auth, adminToken, publicUrl, onAppChanged, retryTtlMs, onRetry, onPostbacksChanged: onAppChanged });
   await app.register(reportRoutes, { store });
   await app.register(costRoutes, { store });
+  await app.register(skanRoutes, { store });
 
   app.get(
     '/apps',

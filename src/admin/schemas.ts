@@ -78,6 +78,7 @@ export const AppSettingsInput = Type.Object(
     re_engagement_attribution_window_s: Type.Optional(Nullable(ReEngagementAttributionWindow)),
     inactivity_window_s: Type.Optional(Nullable(InactivityWindow)),
     re_engagement_probabilistic: Type.Optional(Nullable(Type.Boolean({ description: 're-engagements and reattributions may be matched by IP; default false' }))),
+    apple_development: Type.Optional(Nullable(Type.Boolean({ description: "AdAttributionKit postbacks signed with Apple's development keys count (testing); default false" }))),
   },
   { additionalProperties: false },
 );
@@ -127,6 +128,7 @@ export const AppOutput = Type.Object({
     re_engagement_attribution_window_s: Nullable(Type.Integer()),
     inactivity_window_s: Nullable(Type.Integer()),
     re_engagement_probabilistic: Nullable(Type.Boolean()),
+    apple_development: Nullable(Type.Boolean()),
   }),
   has_retargeting: Type.Boolean({ description: 'a campaign of the app is a retargeting one' }),
   created_at: Timestamp,

@@ -28,6 +28,8 @@ interface ConfigureOptions {
   reEngagementAttributionWindow?: number | typeof RESET;
   inactivityWindow?: number | typeof RESET;
   probabilisticReEngagement?: boolean | typeof RESET;
+  appleDevelopment?: boolean | typeof RESET;
+  appStoreId?: string;
   blockedIps?: string;
   adjustAppToken?: string;
   adjustEvent?: string[];
@@ -96,6 +98,8 @@ export function registerAppsCommand(program: Command): void {
     .option('--re-engagement-attribution-window <duration>', "how long a re-engaged user's events are credited to the campaign (default 30d)", orWords(duration('--re-engagement-attribution-window'), 'default'))
     .option('--inactivity-window <duration>', 'how long a user must be away before a user-acquisition click reattributes it (default 7d; 0 = any time)', orWords(duration('--inactivity-window'), 'default'))
     .option('--probabilistic-re-engagement <on|off>', 'match re-engagements and reattributions by IP too (default off)', orWords(onOff('--probabilistic-re-engagement'), 'default'))
+    .option('--app-store-id <id>', "the app's App Store id, which SKAdNetwork and AdAttributionKit postbacks name it by (app-id), e.g. 525463029; \"none\" removes it")
+    .option('--apple-development <on|off>', "count AdAttributionKit postbacks signed with Apple's development keys (testing only; default off)", orWords(onOff('--apple-development'), 'default'))
     .option('--adjust-app-token <token>', 'the Adjust app token its S2S integration sends (app_token); "none" removes it')
     .option('--adjust-event <token=event>', 'an Adjust event token and the event id stored for it, e.g. f0ob4r=purchase (repeatable; f0ob4r= removes it)', collect)
     .option('--appsflyer-app-id <id>', 'the app id its AppsFlyer S2S integration posts to (/inappevent/{app_id}), e.g. id123456789; "none" removes it')
@@ -114,6 +118,7 @@ export function registerAppsCommand(program: Command): void {
           re_engagement_attribution_window_s: resetToNull(opts.reEngagementAttributionWindow),
           inactivity_window_s: resetToNull(opts.inactivityWindow),
           re_engagement_probabilistic: resetToNull(opts.probabilisticReEngagement),
+          apple_development: resetToNull(opts.appleDevelopment),
           blocked_cidrs: opts.blockedIps?.split(',').map((s) => s.trim()).filter(Boolean),
         };
         for (const key of Object.keys(settings)) if (settings[key] === undefined) delete settings[key];
@@ -123,6 +128,7 @@ export function registerAppsCommand(program: Command): void {
           const changes = [
             { protocol: 'adjust', ...appAlias(opts.adjustAppToken), ...(events === undefined ? {} : { events }) },
             { protocol: 'appsflyer', ...appAlias(opts.appsflyerAppId) },
+            { protocol: 'apple', ...appAlias(opts.appStoreId) },
           ];
           for (const change of changes) if (Object.keys(change).length > 1) await configureAliases(store, opts.app, change);
           return { app: configured, aliases: await store.listAliases(opts.app) };

@@ -109,6 +109,7 @@ const FIELDS: Record<string, { options?: string[]; unit?: Unit }> = {
   re_engagement_attribution_window_s: { options: ['--re-engagement-attribution-window'], unit: 'duration' },
   inactivity_window_s: { options: ['--inactivity-window'], unit: 'duration' },
   re_engagement_probabilistic: { options: ['--probabilistic-re-engagement'] },
+  apple_development: { options: ['--apple-development'] },
   min_ctit_s: { options: ['--min-ctit'], unit: 'seconds' },
   blocked_cidrs: { options: ['--blocked-ips'] },
   rules: { options: ['--rule'] },

@@ -78,6 +78,7 @@ export function registerImportCommand(program: Command): void {
           /** Records a line's op; whether it added something (a repeat of an earlier import adds nothing). */
           const isNew = async (op: WriteOp, type: string): Promise<boolean> => {
             if (op.kind === 'touchpoint') return (await pipeline.recordTouch(op.touchpoint, op.idempotencyKey)).stored;
+            if (op.kind === 'skan') return (await pipeline.recordSkan(op.postback)).stored;
             const outcome = await pipeline.record(op.conversion);
             return type === 'install' ? outcome.newUser : outcome.eventStored;
           };

@@ -15,6 +15,7 @@ import { registerReportCommand } from './report.command.js';
 import { registerSegmentsCommand } from './segments.command.js';
 import { registerPruneCommand } from './prune.command.js';
 import { registerCostsCommand } from './costs.command.js';
+import { registerSkanCommand } from './skan.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -33,6 +34,7 @@ registerReportCommand(program);
 registerSegmentsCommand(program);
 registerPruneCommand(program);
 registerCostsCommand(program);
+registerSkanCommand(program);
 
 try {
   await program.parseAsync(process.argv);

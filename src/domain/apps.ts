@@ -52,6 +52,8 @@ export interface AppSettings {
   inactivity_window_s: number | null;
   /** Whether re-engagements and reattributions may be matched by IP; null: no (the default). */
   re_engagement_probabilistic: boolean | null;
+  /** Whether AdAttributionKit postbacks signed with Apple's development keys count (testing only); null: no. */
+  apple_development: boolean | null;
 }
 
 export const EMPTY_SETTINGS: AppSettings = {
@@ -66,6 +68,7 @@ export const EMPTY_SETTINGS: AppSettings = {
   re_engagement_attribution_window_s: null,
   inactivity_window_s: null,
   re_engagement_probabilistic: null,
+  apple_development: null,
 };
 
 /** A known user seen again after this many days of silence has reinstalled. */

@@ -5,6 +5,7 @@
  * milliseconds.
  */
 import type { EngagementKind } from './engagement.js';
+import type { Verification } from './skan.js';
 
 /** A click or a completed view. */
 export interface Touchpoint {
@@ -149,4 +150,47 @@ export interface DeliveryAttemptRow {
   latency_ms: number;
   response_start: string | null;
   error: string | null;
+}
+
+/**
+ * An Apple postback, SKAdNetwork's or AdAttributionKit's, as stored: once per (ad network,
+ * transaction, sequence index), with what its signature came to. The signed fields have their
+ * columns; `conversion_value`, `coarse_conversion_value` and `country_code` are not signed by
+ * Apple and are kept apart as such (docs/skan.md).
+ */
+export interface SkanPostbackRow {
+  postback_pk: string;
+  app_id: string;
+  kind: 'skadnetwork' | 'adattributionkit';
+  /** How it came: Apple's developer copy (the well-known paths), or forwarded by a network with a token. */
+  source: 'apple' | 'network';
+  received_at: number;
+  /** SKAdNetwork's `version` (1.0 when absent); null for AdAttributionKit. */
+  version: string | null;
+  /** `ad-network-id` / `ad-network-identifier`. */
+  ad_network_id: string;
+  /** `transaction-id` / `postback-identifier`. */
+  transaction_id: string;
+  /** `postback-sequence-index`: 0, 1 or 2 (0 before SKAdNetwork 4.0). */
+  sequence_index: number;
+  /** `app-id` / `advertised-item-identifier`: the App Store id of the advertised app. */
+  app_store_id: string;
+  /** `campaign-id` (SKAdNetwork before 4.0) or `source-identifier`. */
+  source_identifier: string | null;
+  /** `source-app-id` / `publisher-item-identifier`: the app the ad ran in, when Apple says. */
+  source_app_id: string | null;
+  source_domain: string | null;
+  fidelity_type: number | null;
+  /** 1 for a redownload, 0 for a first download, null when not said. */
+  redownload: number | null;
+  /** 1 for the winning postback, 0 for a non-winning one, null before SKAdNetwork 3.0. */
+  did_win: number | null;
+  /** AdAttributionKit's `conversion-type`: download, redownload or re-engagement. */
+  conversion_type: string | null;
+  conversion_value: number | null;
+  coarse_conversion_value: string | null;
+  country_code: string | null;
+  verification: Verification;
+  /** The postback as received, JSON. */
+  body: string;
 }

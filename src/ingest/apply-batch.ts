@@ -57,9 +57,17 @@ function recordBatch(store: IngestStore, ops: readonly WriteOp[], inputs: BatchI
     const outcomes: WriteOutcome[] = new Array(ops.length);
     const touches: number[] = [];
     const conversions: BatchConversion[] = [];
+    const postbacks: number[] = [];
     for (const [i, op] of ops.entries()) {
       if (op.kind === 'touchpoint') touches.push(i);
+      else if (op.kind === 'skan') postbacks.push(i);
       else conversions.push({ op: i, record: op.conversion });
+    }
+    if (postbacks.length > 0) {
+      // Apple's postbacks stand alone: no user, no attribution, one insert for the batch.
+      const rows = postbacks.map((i) => (ops[i] as SkanOp).postback);
+      const stored = await tx.insertSkanPostbacks(rows);
+      for (const [n, i] of postbacks.entries()) outcomes[i] = { kind: 'skan', stored: stored.delete(rows[n]!.postback_pk) };
     }
     const touchpointOps = new Map<string, number>();
     if (touches.length > 0) {
@@ -88,6 +96,7 @@ function recordBatch(store: IngestStore, ops: readonly WriteOp[], inputs: BatchI
 }
 
 type TouchpointOp = Extract<WriteOp, { kind: 'touchpoint' }>;
+type SkanOp = Extract<WriteOp, { kind: 'skan' }>;
 
 async function storeTouchpoints(tx: IngestTx, ops: TouchpointOp[]): Promise<Extract<WriteOutcome, { kind: 'touchpoint' }>[]> {
   // A request retried with the same Idempotency-Key keeps the first request's id: nothing new.

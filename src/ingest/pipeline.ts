@@ -1,7 +1,7 @@
 import { idempotencyCutoff } from '../domain/idempotency.js';
 import type { Postback } from '../postbacks/formats/index.js';
 import { isDatabaseOutage } from '../storage/db.js';
-import type { Touchpoint } from '../domain/entities.js';
+import type { SkanPostbackRow, Touchpoint } from '../domain/entities.js';
 import type { IngestStore } from '../storage/store.js';
 import { applyBatch } from './apply-batch.js';
 import type { ConversionOutcome, ConversionRecord, WriteOp, WriteOutcome } from './records.js';
@@ -45,6 +45,8 @@ export interface IngestPipeline {
   recordAll(conversions: ConversionRecord[]): Promise<ConversionOutcome[]>;
   /** Records a click or view; a repeated `idempotencyKey` keeps the first request's id for 7 days (domain/idempotency.ts). */
   recordTouch(touchpoint: Touchpoint, idempotencyKey?: string): Promise<TouchOutcome>;
+  /** Records an Apple postback (SKAdNetwork, AdAttributionKit); false for a repeat of one stored. */
+  recordSkan(postback: SkanPostbackRow): Promise<{ stored: boolean }>;
   /** Records waiting for a commit. */
   readonly depth: number;
   /** Set while writes fail with an outage (/readyz). */
@@ -92,6 +94,11 @@ export function buildIngestPipeline(store: IngestStore, options: IngestPipelineO
       const outcome = await queue.submit({ kind: 'touchpoint', touchpoint, idempotencyKey });
       if (outcome.kind !== 'touchpoint') throw new Error('the write queue answered a touchpoint with another kind');
       return { stored: outcome.stored, id: outcome.id };
+    },
+    async recordSkan(postback) {
+      const outcome = await queue.submit({ kind: 'skan', postback });
+      if (outcome.kind !== 'skan') throw new Error('the write queue answered an Apple postback with another kind');
+      return { stored: outcome.stored };
     },
     get depth() {
       return queue.depth;

@@ -5,7 +5,7 @@
 import type { App } from '../domain/apps.js';
 import type { AttributionStatus, Decision, MatchType } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
-import type { EventKind, Touchpoint } from '../domain/entities.js';
+import type { EventKind, SkanPostbackRow, Touchpoint } from '../domain/entities.js';
 
 export interface EventRecord {
   kind: EventKind;
@@ -89,7 +89,8 @@ export interface ConversionOutcome {
 
 export type WriteOp =
   | { kind: 'touchpoint'; touchpoint: Touchpoint; idempotencyKey?: string | undefined }
-  | { kind: 'conversion'; conversion: ConversionRecord };
+  | { kind: 'conversion'; conversion: ConversionRecord }
+  | { kind: 'skan'; postback: SkanPostbackRow };
 
 /**
  * For a touchpoint: whether it was new, and its id (the first request's, for a repeated
@@ -97,4 +98,6 @@ export type WriteOp =
  */
 export type WriteOutcome =
   | { kind: 'touchpoint'; stored: boolean; id: string }
-  | { kind: 'conversion'; outcome: ConversionOutcome };
+  | { kind: 'conversion'; outcome: ConversionOutcome }
+  /** An Apple postback: false for a repeat of one stored. */
+  | { kind: 'skan'; stored: boolean };

@@ -17,7 +17,7 @@ export interface ProtocolContext {
   rateLimiter: Pick<RateLimiter, 'take' | 'perSecond'>;
   /** Apps and campaigns, and the names other trackers' protocols give them (cached). */
   catalog: Pick<Catalog, 'getApp' | 'getCampaign' | 'appByAlias' | 'eventAlias'>;
-  ingest: Pick<IngestPipeline, 'record' | 'recordAll' | 'recordTouch'>;
+  ingest: Pick<IngestPipeline, 'record' | 'recordAll' | 'recordTouch' | 'recordSkan'>;
   /** The read a protocol needs beyond the catalog: a stored click or view by id. */
   touchpoints: {
     get(touchpointId: string): Promise<Touchpoint | undefined>;

@@ -32,6 +32,13 @@ const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], SqlType> = {
   event_value: 'text', product_id: 'text', ip: 'text', user_agent: 'text', source: 'text', dedup_key: 'text',
   ad_source: 'text', ad_network: 'text', ad_unit: 'text', ad_placement: 'text', ad_impressions: 'bigint',
 };
+const SKAN_COLUMNS: Columns = [
+  ['postback_pk', 'text'], ['app_id', 'text'], ['kind', 'text'], ['source', 'text'], ['received_at', 'bigint'], ['version', 'text'],
+  ['ad_network_id', 'text'], ['transaction_id', 'text'], ['sequence_index', 'integer'], ['app_store_id', 'text'], ['source_identifier', 'text'],
+  ['source_app_id', 'text'], ['source_domain', 'text'], ['fidelity_type', 'integer'], ['redownload', 'integer'], ['did_win', 'integer'],
+  ['conversion_type', 'text'], ['conversion_value', 'integer'], ['coarse_conversion_value', 'text'], ['country_code', 'text'],
+  ['verification', 'text'], ['body', 'text'],
+];
 const SUMMARY_TYPES: Columns = SUMMARY_COLUMN_NAMES.map((c) => [c, c.endsWith('_usd') ? 'double precision' : 'bigint'] as const);
 const DELIVERY_COLUMNS: Columns = [
   ['delivery_id', 'text'], ['postback_id', 'text'], ['app_id', 'text'], ['trigger', 'text'], ['method', 'text'], ['url', 'text'],
@@ -77,6 +84,7 @@ export interface BatchStatements {
   findIdempotencyKeys: string;
   insertTouchpoints: string;
   countTouchDays: string;
+  insertSkanPostbacks: string;
 }
 
 const cache = new Map<DialectName, BatchStatements>();
@@ -232,5 +240,7 @@ function build(dialect: DialectName): BatchStatements {
     insertTouchpoints: `${insertFrom('touchpoints', TOUCHPOINT_COLUMNS)} on conflict (touchpoint_id, created_at) do nothing returning touchpoint_id`,
     countTouchDays: `${insertFrom('touchpoint_days', [['app_id', 'text'], ['day', 'integer'], ['kind', 'text'], ['campaign_id', 'text'], ['network', 'text'], ['count', 'bigint']])}
       on conflict (app_id, day, kind, campaign_id, network) do update set count = touchpoint_days.count + excluded.count`,
+    // A repeat (the same ad network, transaction and sequence index) is stored once: the first.
+    insertSkanPostbacks: `${insertFrom('skan_postbacks', SKAN_COLUMNS)} on conflict (ad_network_id, transaction_id, sequence_index) do nothing returning postback_pk`,
   };
 }

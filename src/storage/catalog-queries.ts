@@ -33,17 +33,21 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
         re_engagement_attribution_window_s: null,
         inactivity_window_s: null,
         re_engagement_probabilistic: null,
+        apple_development: null,
       };
       await db.insertInto('apps').values(row).execute();
       return toApp({ ...row, has_retargeting: 0 });
     },
 
     async updateAppSettings(appId: string, settings: Partial<AppSettings>): Promise<App | undefined> {
-      const { blocked_cidrs, re_engagement_probabilistic, ...numbers } = settings;
+      const { blocked_cidrs, re_engagement_probabilistic, apple_development, ...numbers } = settings;
+      // Booleans as 0/1: SQLite binds no booleans.
+      const flag = (value: boolean | null) => (value === null ? null : Number(value));
       const patch = {
         ...numbers,
         ...(blocked_cidrs === undefined ? {} : { blocked_cidrs: blocked_cidrs.join(',') || null }),
-        ...(re_engagement_probabilistic === undefined ? {} : { re_engagement_probabilistic: re_engagement_probabilistic === null ? null : Number(re_engagement_probabilistic) }),
+        ...(re_engagement_probabilistic === undefined ? {} : { re_engagement_probabilistic: flag(re_engagement_probabilistic) }),
+        ...(apple_development === undefined ? {} : { apple_development: flag(apple_development) }),
       };
       if (Object.keys(patch).length > 0) {
         await db.transaction().execute(async (trx) => {
@@ -305,6 +309,7 @@ function toApp(row: Selectable<AppsTable> & { has_retargeting: number | string }
       re_engagement_attribution_window_s: row.re_engagement_attribution_window_s,
       inactivity_window_s: row.inactivity_window_s,
       re_engagement_probabilistic: row.re_engagement_probabilistic === null ? null : Boolean(row.re_engagement_probabilistic),
+      apple_development: row.apple_development === null ? null : Boolean(row.apple_development),
     },
     has_retargeting: Number(row.has_retargeting) > 0,
     created_at: iso(row.created_at),

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
-import type { DeliveryRow, EventRow, InstallRow, Touchpoint, UserRow } from '../domain/entities.js';
+import type { DeliveryRow, EventRow, InstallRow, SkanPostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import { emptySummary, type InstallSummary } from '../domain/install-summary.js';
 import { DAY_MS } from '../domain/metrics.js';
 import { CANDIDATE_MATCHES, type BatchStatements } from './batch-sql.js';
@@ -160,6 +160,11 @@ export class IngestTxQueries implements IngestTx {
     const inserted = new Set(stored.map((r) => r.touchpoint_id));
     await this.countTouchDays(rows, inserted);
     return inserted;
+  }
+
+  async insertSkanPostbacks(rows: SkanPostbackRow[]): Promise<Set<string>> {
+    const stored = await this.run<{ postback_pk: string }>('insertSkanPostbacks', rows);
+    return new Set(stored.map((r) => r.postback_pk));
   }
 
   /** Adds new touchpoints to the daily counts reports read (touchpoint_days); each id once. */

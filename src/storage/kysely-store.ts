@@ -6,6 +6,7 @@ import { ingestQueries } from './ingest-queries.js';
 import { maintenance } from './maintenance.js';
 import { outboxQueries } from './outbox-queries.js';
 import { reportQueries } from './report-queries.js';
+import { skanQueries } from './skan-queries.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -21,6 +22,7 @@ export function composeStore(db: Kysely<Database>, hooks: DialectHooks): KyselyS
     ...outboxQueries(db, hooks),
     ...reportQueries(db),
     ...costQueries(db),
+    ...skanQueries(db),
     ...maintenance(db, hooks),
   };
 }

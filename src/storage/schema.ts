@@ -6,7 +6,7 @@
 import type { Generated } from 'kysely';
 import type { CostRow } from '../domain/costs.js';
 import type { SummaryColumn } from '../domain/install-summary.js';
-import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
+import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, SkanPostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 
 export interface AppsTable {
   app_id: string;
@@ -29,6 +29,8 @@ export interface AppsTable {
   inactivity_window_s: number | null;
   /** 1: re-engagements may be matched by IP; 0 or null: not. */
   re_engagement_probabilistic: number | null;
+  /** 1: AdAttributionKit's development keys count (migration 0018). */
+  apple_development: number | null;
 }
 
 /** An app's name in another tracker's protocol (migration 0014). */
@@ -186,6 +188,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   currency_rates: CurrencyRatesTable;
   costs: CostRow;
+  skan_postbacks: SkanPostbackRow;
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;

@@ -10,7 +10,7 @@
 import type { App, AppSettings, Campaign, Platform, Store as Storefront, TokenInfo } from '../domain/apps.js';
 import type { CampaignKind } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
-import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
+import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, SkanPostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import type { CostRow } from '../domain/costs.js';
 import type { InstallSummary } from '../domain/install-summary.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
@@ -316,6 +316,8 @@ export interface BatchTx {
   claimIdempotencyKeys(claims: { app_id: string; idem_key: string; record_id: string; created_at: number }[]): Promise<Map<string, string>>;
   /** Inserts touchpoints, ignoring ids already stored; returns the ids that were new. */
   insertTouchpoints(rows: Touchpoint[]): Promise<Set<string>>;
+  /** Inserts Apple postbacks, a repeat of one stored (same ad network, transaction, sequence index) ignored; returns the keys stored. */
+  insertSkanPostbacks(rows: SkanPostbackRow[]): Promise<Set<string>>;
 }
 
 /** Everything one ingest transaction can do. Everything done through it commits or rolls back together. */
@@ -454,6 +456,14 @@ export interface CostStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Apple's postbacks (SKAdNetwork, AdAttributionKit): written by ingest, listed here.
+
+export interface SkanStore {
+  /** The app's postbacks, newest first, at most `limit`. */
+  listSkanPostbacks(appId: string, limit: number): Promise<SkanPostbackRow[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Maintenance: the database itself (schema, health, retention).
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -486,4 +496,4 @@ export interface MaintenanceStore {
 }
 
 /** Every port: what `openStore` returns, for the composition root, the CLI and tests. */
-export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & MaintenanceStore;
+export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & MaintenanceStore;

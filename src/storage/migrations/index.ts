@@ -16,6 +16,7 @@ import * as m0014 from './0014-app-aliases.js';
 import * as m0015 from './0015-ad-revenue.js';
 import * as m0016 from './0016-costs.js';
 import * as m0017 from './0017-re-engagement.js';
+import * as m0018 from './0018-skan-postbacks.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-ad-revenue': m0015,
   '0016-costs': m0016,
   '0017-re-engagement': m0017,
+  '0018-skan-postbacks': m0018,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -63,6 +63,9 @@ const KNOWN_KEYS = [
   'advertising_id', 'amazon_aid', 'oaid',
   // AppLovin MAX impression postback
   'ts', 'network', 'ad_unit_id', 'placement', 'ad_format', 'country',
+  // SKAdNetwork and AdAttributionKit postbacks
+  'version', 'ad-network-id', 'transaction-id', 'app-id', 'source-identifier', 'campaign-id', 'postback-sequence-index', 'attribution-signature',
+  'redownload', 'did-win', 'fidelity-type', 'source-app-id', 'source-domain', 'conversion-value', 'coarse-conversion-value', 'country-code', 'jws-string',
 ];
 
 const params = fc.dictionary(
@@ -111,6 +114,9 @@ describe('fuzz targets', () => {
       '/ad_revenue': ['GET', 'POST'],
       '/ad_revenue/max': ['GET'],
       '/inappevent/:app_id': ['POST'],
+      '/.well-known/skadnetwork/report-attribution/': ['POST'],
+      '/.well-known/appattribution/report-attribution/': ['POST'],
+      '/skan/postbacks': ['POST'],
     });
   });
 });
@@ -136,19 +142,22 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
     app = await (await fetch(`${server.url}/admin/apps`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'F', platform: 'ios' }) })).json();
     token = await (await fetch(`${server.url}/admin/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ app_ids: [app.app_id], secret: true }) })).json();
     await fetch(`${server.url}/admin/apps/${app.app_id}/aliases`, { method: 'PATCH', headers: admin, body: JSON.stringify({ protocol: 'adjust', app: ADJUST_APP_TOKEN }) });
+    // Apple's postbacks name the app by its App Store id: fuzzed ones that say `app-id` 1 reach storage.
+    await fetch(`${server.url}/admin/apps/${app.app_id}/aliases`, { method: 'PATCH', headers: admin, body: JSON.stringify({ protocol: 'apple', app: '1' }) });
   });
   afterAll(async () => {
     await server.close();
   });
 
   async function snapshot(): Promise<string> {
-    const [installs, events, devices, costs] = await Promise.all([
+    const [installs, events, devices, costs, skan] = await Promise.all([
       server.db.store.listInstalls(app.app_id),
       server.db.store.listEvents(app.app_id),
       server.db.store.listKnownDevices(app.app_id),
       server.db.store.listCosts(app.app_id, 0, 200_000),
+      server.db.store.listSkanPostbacks(app.app_id, 100_000),
     ]);
-    return `${installs.length}/${events.length}/${devices.length}/${costs.length}`;
+    return `${installs.length}/${events.length}/${devices.length}/${costs.length}/${skan.length}`;
   }
 
   for (const endpoint of ENDPOINTS) {

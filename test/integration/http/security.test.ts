@@ -9,6 +9,7 @@ import { BACKENDS } from '../../helpers/backends.js';
 import { startServerProcess } from '../../helpers/cli.js';
 import { skippingClock } from '../../helpers/clock.js';
 import { call, startTestServer, type TestServer } from '../../helpers/server.js';
+import { SKAN_4_HIGH } from '../../fixtures/apple-postbacks.js';
 
 describe('TLS', () => {
   it('serves HTTPS itself with --tls-cert and --tls-key (a self-signed certificate made here)', async () => {
@@ -55,6 +56,7 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
     campaignB = (await call(`${server.url}/admin/campaigns`, { admin: true, body: { app_id: b.app_id, network: 'n', name: 'c' } })).body;
     clickB = (await call(`${server.url}/click?campaign_id=${campaignB.campaign_id}&no_redirect=true`)).body.id;
     await call(`${server.url}/admin/apps/${b.app_id}/aliases`, { admin: true, method: 'PATCH', body: { protocol: 'adjust', app: 'securityb001' } });
+    await call(`${server.url}/admin/apps/${b.app_id}/aliases`, { admin: true, method: 'PATCH', body: { protocol: 'apple', app: '525463029' } });
   });
   afterAll(async () => {
     await server.close();
@@ -90,6 +92,7 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
       // AppsFlyer answers a key that is not this app's 401 Unauthorized (dev.appsflyer.com, S2S events API).
       ['appsflyer inappevent', () => call(`${server.url}/inappevent/${b.app_id}`, { body: { appsflyer_id: '1234567890123-1234567', eventName: 'af_purchase', eventValue: '' }, headers: { authentication: t } }), 401, 401],
       ['max impression', () => call(`${server.url}/ad_revenue/max?token=${t}&app_id=${b.app_id}&event_id=e1&revenue=0.1&idfa=x7`), 403],
+      ['skan forwarded', () => call(`${server.url}/skan/postbacks`, { method: 'POST', rawBody: SKAN_4_HIGH, headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` } }), 403],
       ['adjust ad revenue', () => call(`${server.url}/ad_revenue?s2s=1&app_token=securityb001&gps_adid=x6&source=publisher&revenue=0.01&currency=USD&ad_impressions_count=1`, { headers: { authorization: `Bearer ${t}` } }), 401, 401],
     ];
     for (const [name, send, httpStatus, bodyStatus = 403] of attempts) {
@@ -100,6 +103,7 @@ describe.each(BACKENDS)('access control on $name', (backend) => {
     }
     expect(await server.db.store.listInstalls(b.app_id)).toEqual([]);
     expect(await server.db.store.listEvents(b.app_id)).toEqual([]);
+    expect(await server.db.store.listSkanPostbacks(b.app_id, 10)).toEqual([]);
   });
 
   it('rate-limits a token (429 with Retry-After), and the same token passes again a second later', async () => {

@@ -273,7 +273,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     const app = await db.store.createApp({ name: 'A', platform: 'pc', store: 'steam', store_url: null });
     expect(app.settings).toEqual({
       click_window_s: null, view_window_s: null, probabilistic_window_s: null, min_ctit_s: null, max_installs_per_ip: null, blocked_cidrs: [], reinstall_after_days: null,
-      re_engagement_window_s: null, re_engagement_attribution_window_s: null, inactivity_window_s: null, re_engagement_probabilistic: null,
+      re_engagement_window_s: null, re_engagement_attribution_window_s: null, inactivity_window_s: null, re_engagement_probabilistic: null, apple_development: null,
     });
     // A boolean setting is stored as 0/1 (SQLite binds no booleans) and read back as one.
     const probabilistic = await db.store.updateAppSettings(app.app_id, { re_engagement_probabilistic: true, inactivity_window_s: 0 });
