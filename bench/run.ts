@@ -32,6 +32,12 @@ const PAIRED_BASELINE_S = Number(process.env.BENCH_PAIRED_BASELINE_S ?? 3);
 const HISTORY_SIZES = [10_000, 1_000_000];
 /** Network names ad revenue rotates through, as MAX reports them. */
 const AD_NETWORKS = ['APPLOVIN_BIDDING', 'ADMOB_BIDDING', 'UNITY_BIDDING', 'IRONSOURCE_NETWORK'];
+/** Apple's SKAdNetwork 4.0 example postback (developer.apple.com, "Verifying an install-validation postback"). */
+const SKAN_EXAMPLE = {
+  version: '4.0', 'ad-network-id': 'com.example', 'source-identifier': '5239', 'app-id': 525463029, 'transaction-id': '6aafb7a5-0170-41b5-bbe4-fe71dedf1e30',
+  redownload: false, 'source-domain': 'example.com', 'fidelity-type': 1, 'did-win': true, 'conversion-value': 63, 'postback-sequence-index': 0,
+  'attribution-signature': 'MEUCIGRmSMrqedNu6uaHyhVcifs118R5z/AB6cvRaKrRRHWRAiEAv96ne3dKQ5kJpbsfk4eYiePmrZUU6sQmo+7zfP/1Bxo=',
+};
 const PG_HISTORY_SIZES = [10_000, Number(process.env.BENCH_PG_HISTORY ?? 10_000_000)].filter((n) => n > 0);
 /** PostgreSQL for the workers comparison; BENCH_PG_URL='' skips it. */
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -268,6 +274,12 @@ async function main(): Promise<void> {
   await admin('/admin/campaigns', { app_id: rtApp.app_id, network: 'liftoff', name: 'win-back', kind: 'retargeting' });
   const rtToken = await admin('/admin/tokens', { app_ids: [rtApp.app_id] });
   const rtAdjustToken = `rt${run}`.slice(0, 64);
+  // Apple's copies of SKAdNetwork postbacks name the app by its App Store id.
+  await fetch(`${server.url}/admin/apps/${app.app_id}/aliases`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ protocol: 'apple', app: '525463029' }),
+  });
   await fetch(`${server.url}/admin/apps/${rtApp.app_id}/aliases`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
@@ -346,6 +358,16 @@ async function main(): Promise<void> {
       method: 'GET',
       request: (n) => ({
         path: `/ad_revenue/max?token=${token.token}&event_id=${run}${n.toString(16).padStart(32, '0')}&revenue=0.000${(n % 9) + 1}2&ts=${Math.floor(Date.now() / 1000)}&idfa=${(n % 1000).toString(16).padStart(8, '0')}-0000-4000-8000-${run.padStart(12, '0').slice(-12)}&network=${AD_NETWORKS[n % AD_NETWORKS.length]}&ad_unit_id=9ad0816ac071552a&placement=level_end&ad_format=REWARDED&country=GB`,
+      }),
+    },
+    {
+      // Apple's 4.0 example with a new transaction each: parsed, its ECDSA signature checked
+      // (invalid, since the transaction changed), stored once.
+      name: 'POST /.well-known/skadnetwork/report-attribution/ (SKAdNetwork 4.0)',
+      method: 'POST',
+      request: (n) => ({
+        path: '/.well-known/skadnetwork/report-attribution/',
+        body: JSON.stringify({ ...SKAN_EXAMPLE, 'transaction-id': `${run}-${n}` }),
       }),
     },
     {

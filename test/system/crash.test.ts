@@ -4,6 +4,7 @@ import { openStore } from '../../src/storage/db.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { cliJson, startServerProcess } from '../helpers/cli.js';
 import { call } from '../helpers/server.js';
+import { SKAN_4_HIGH } from '../fixtures/apple-postbacks.js';
 
 const ROUNDS = 5;
 
@@ -14,19 +15,21 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       const app = await cliJson(['apps', 'create', '--name', 'A', '--platform', 'android'], env);
       const campaign = await cliJson(['campaigns', 'create', '--app', app.app_id, '--network', 'cb', '--name', 'c'], env);
       const token = (await cliJson(['tokens', 'create', '--app', app.app_id], env)).token as string;
-      await cliJson(['apps', 'configure', '--app', app.app_id, '--adjust-app-token', 'crashadjust1'], env);
+      await cliJson(['apps', 'configure', '--app', app.app_id, '--adjust-app-token', 'crashadjust1', '--app-store-id', '525463029'], env);
       const opens: string[] = [];
       const sessions: string[] = [];
       const events: string[] = [];
       const clicks: string[] = [];
       const adRevenue: string[] = [];
+      const skan: string[] = [];
       let refused = 0;
 
       for (let round = 0; round < ROUNDS; round++) {
         const server = await startServerProcess(env);
         let stop = false;
         let n = 0;
-        // 12 clients in a loop: opens of new devices (installs), keyed events, clicks, Adjust sessions and ad revenue of new devices.
+        // 12 clients in a loop: opens of new devices (installs), keyed events, clicks, Adjust
+        // sessions and ad revenue of new devices, and Apple's SKAdNetwork copies (a new transaction each).
         const clients = Array.from({ length: 12 }, async (_, c) => {
           while (!stop) {
             const i = `${round}-${c}-${n++}`;
@@ -39,6 +42,11 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
                   headers: { authorization: `Bearer ${token}` },
                 });
                 if (res.status === 200) adRevenue.push(`adr-${i}`);
+              } else if (n % 16 === 5) {
+                const transaction = `skan-${i}`;
+                const body = JSON.stringify({ ...JSON.parse(SKAN_4_HIGH), 'transaction-id': transaction });
+                const res = await call(`${server.url}/.well-known/skadnetwork/report-attribution/`, { method: 'POST', rawBody: body, headers: { 'content-type': 'application/json' } });
+                if (res.status === 200) skan.push(transaction);
               } else if (n % 4 === 0) {
                 const res = await call(`${server.url}/api/v2/open?token=${token}&app_id=${app.app_id}&gaid=dev-${i}`);
                 if (res.status === 200) opens.push(`dev-${i}`);
@@ -69,6 +77,7 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       expect(opens.length + events.length + clicks.length + sessions.length).toBeGreaterThan(ROUNDS * 50);
       expect(sessions.length).toBeGreaterThan(0);
       expect(adRevenue.length).toBeGreaterThan(0);
+      expect(skan.length).toBeGreaterThan(0);
 
       // Restarted once more: the database opens (WAL recovery) and everything acknowledged is there.
       const last = await startServerProcess(env);
@@ -106,10 +115,13 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
           expect(install, gaid).toBeDefined();
           expect(adByUser.get(install!.user_pk), gaid).toBe(1);
         }
+        const postbacks = new Map<string, number>();
+        for (const p of await store.listSkanPostbacks(app.app_id, 1_000_000)) postbacks.set(p.transaction_id, (postbacks.get(p.transaction_id) ?? 0) + 1);
+        for (const transaction of skan) expect(postbacks.get(transaction), transaction).toBe(1);
       } finally {
         await store.close();
       }
-      console.log(`kill -9 on ${backend.name}: ${opens.length} opens, ${events.length} events, ${clicks.length} clicks, ${sessions.length} Adjust sessions, ${adRevenue.length} ad revenues acknowledged and found; ${refused} requests cut`);
+      console.log(`kill -9 on ${backend.name}: ${opens.length} opens, ${events.length} events, ${clicks.length} clicks, ${sessions.length} Adjust sessions, ${adRevenue.length} ad revenues, ${skan.length} SKAdNetwork postbacks acknowledged and found; ${refused} requests cut`);
     } finally {
       await backend.cleanup(env);
     }
