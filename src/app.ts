@@ -83,6 +83,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
     touchpoints: {
       get: (touchpointId) => store.getTouchpoint(touchpointId),
     },
+    privacy: {
+      forget: (appId, request, source) => store.forget(appId, request, source, clock()),
+    },
     bodyLimitBytes: config.bodyLimitBytes,
   };
 

@@ -8,6 +8,7 @@ import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
 import { costRoutes } from './costs.routes.js';
 import { skanRoutes } from './skan.routes.js';
+import { erasureRoutes } from './erasure.routes.js';
 import {
   AliasesInput,
   AliasesOutput,
@@ -48,6 +49,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   await app.register(reportRoutes, { store });
   await app.register(costRoutes, { store });
   await app.register(skanRoutes, { store });
+  await app.register(erasureRoutes, { store });
 
   app.get(
     '/apps',

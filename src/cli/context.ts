@@ -110,6 +110,8 @@ const FIELDS: Record<string, { options?: string[]; unit?: Unit }> = {
   inactivity_window_s: { options: ['--inactivity-window'], unit: 'duration' },
   re_engagement_probabilistic: { options: ['--probabilistic-re-engagement'] },
   apple_development: { options: ['--apple-development'] },
+  devices: { options: ['--device'] },
+  user_ids: { options: ['--user'] },
   min_ctit_s: { options: ['--min-ctit'], unit: 'seconds' },
   blocked_cidrs: { options: ['--blocked-ips'] },
   rules: { options: ['--rule'] },

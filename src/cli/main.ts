@@ -16,6 +16,7 @@ import { registerSegmentsCommand } from './segments.command.js';
 import { registerPruneCommand } from './prune.command.js';
 import { registerCostsCommand } from './costs.command.js';
 import { registerSkanCommand } from './skan.command.js';
+import { registerForgetCommand } from './forget.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -35,6 +36,7 @@ registerSegmentsCommand(program);
 registerPruneCommand(program);
 registerCostsCommand(program);
 registerSkanCommand(program);
+registerForgetCommand(program);
 
 try {
   await program.parseAsync(process.argv);

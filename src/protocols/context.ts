@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Catalog } from '../ingest/catalog.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Touchpoint } from '../domain/entities.js';
+import type { ErasureRequest } from '../storage/store.js';
 
 /**
  * What a wire protocol's routes may use, and nothing more: they read apps, campaigns and
@@ -21,6 +22,10 @@ export interface ProtocolContext {
   /** The read a protocol needs beyond the catalog: a stored click or view by id. */
   touchpoints: {
     get(touchpointId: string): Promise<Touchpoint | undefined>;
+  };
+  /** Erasure at a user's request (Adjust's gdpr_forget_device): storage/erasure-queries.ts. */
+  privacy: {
+    forget(appId: string, request: ErasureRequest, source: string): Promise<{ erasure_id: string }>;
   };
   /** The time records are stamped with, and sender times are checked against. */
   clock: Clock;

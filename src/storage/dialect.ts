@@ -44,6 +44,14 @@ export interface DialectHooks {
    * durable; SQLite uses it to flush the WAL off the event loop. Absent: `run(db)`.
    */
   readonly durableTransaction?: <T>(db: Kysely<Database>, run: (db: Kysely<Database>) => Promise<T>) => Promise<T>;
+  /**
+   * Runs an erasure's transaction so that what it deletes leaves no bytes behind: SQLite
+   * overwrites deleted content with zeros (`secure_delete`) and then empties the WAL, which
+   * still holds the pages as they were. Absent: `run(db)` (PostgreSQL keeps dead row versions
+   * until VACUUM, which autovacuum runs; docs/security.md). `run` opens the transaction on
+   * the Kysely it is given, as for `durableTransaction`.
+   */
+  readonly eraseSecurely?: <T>(db: Kysely<Database>, run: (db: Kysely<Database>) => Promise<T>) => Promise<T>;
   /** How the history tables are split up (by month on PostgreSQL, not at all on SQLite). */
   readonly partitions: HistoryPartitions;
   /** What the database's errors mean. */

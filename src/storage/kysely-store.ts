@@ -7,6 +7,7 @@ import { maintenance } from './maintenance.js';
 import { outboxQueries } from './outbox-queries.js';
 import { reportQueries } from './report-queries.js';
 import { skanQueries } from './skan-queries.js';
+import { erasureQueries } from './erasure-queries.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -23,6 +24,7 @@ export function composeStore(db: Kysely<Database>, hooks: DialectHooks): KyselyS
     ...reportQueries(db),
     ...costQueries(db),
     ...skanQueries(db),
+    ...erasureQueries(db, hooks),
     ...maintenance(db, hooks),
   };
 }

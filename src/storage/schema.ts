@@ -81,6 +81,17 @@ export interface CampaignsTable {
   re_engagement_attribution_window_s: number | null;
 }
 
+/** The erasure log (migration 0019): counts only, never the ids erased. */
+export interface ErasuresTable {
+  erasure_id: string;
+  app_id: string;
+  requested_at: number;
+  source: string;
+  users: number;
+  /** JSON: rows per table. */
+  rows: string;
+}
+
 // The record tables hold the entities of domain/entities.ts column for column.
 export type TouchpointsTable = Touchpoint;
 
@@ -189,6 +200,7 @@ export interface Database {
   currency_rates: CurrencyRatesTable;
   costs: CostRow;
   skan_postbacks: SkanPostbackRow;
+  erasures: ErasuresTable;
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;

@@ -458,6 +458,32 @@ export interface CostStore {
 // ---------------------------------------------------------------------------------------------
 // Apple's postbacks (SKAdNetwork, AdAttributionKit): written by ingest, listed here.
 
+// Erasure: a user's personal data removed at its owner's request, and the log of it.
+
+/** Whom an erasure names: device ids (any kind) and sender user ids, of one app. */
+export interface ErasureRequest {
+  devices: string[];
+  userIds: string[];
+}
+
+/** What an erasure did: rows deleted or stripped per table. Never the ids themselves. */
+export interface ErasureRow {
+  erasure_id: string;
+  app_id: string;
+  requested_at: number;
+  /** Who asked: cli, admin, or adjust (its gdpr_forget_device). */
+  source: string;
+  users: number;
+  /** Rows per table, deleted (identities, touchpoints, events, event keys, deliveries, idempotency keys) or stripped (installs). */
+  rows: Record<string, number>;
+}
+
+export interface ErasureStore {
+  /** Deletes or strips every row holding the named users' ids, in one transaction, and logs it. */
+  forget(appId: string, request: ErasureRequest, source: string, now: number): Promise<ErasureRow>;
+  listErasures(appId: string): Promise<ErasureRow[]>;
+}
+
 export interface SkanStore {
   /** The app's postbacks, newest first, at most `limit`. */
   listSkanPostbacks(appId: string, limit: number): Promise<SkanPostbackRow[]>;
@@ -496,4 +522,4 @@ export interface MaintenanceStore {
 }
 
 /** Every port: what `openStore` returns, for the composition root, the CLI and tests. */
-export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & MaintenanceStore;
+export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & MaintenanceStore;

@@ -52,7 +52,7 @@ function reasonOf(status: number, message: string): string {
  * Adjust's error shape, `{"error": "Event request failed (Invalid app token)"}`, with this
  * server's `status` and `message` (which names the field) beside it. `what` is the request kind.
  */
-export function adjustErrorHandler(what: 'Event' | 'Session' | 'Ad revenue') {
+export function adjustErrorHandler(what: 'Event' | 'Session' | 'Ad revenue' | 'Erasure') {
   return vendorErrorHandler((status, message) => ({ error: `${what} request failed (${reasonOf(status, message)})` }));
 }
 

@@ -165,6 +165,19 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
           return result;
         }
       : undefined,
+    // On the connection it holds, so that no other transaction runs between the three steps.
+    eraseSecurely: (kysely, run) =>
+      kysely.connection().execute(async (connection) => {
+        database.pragma('secure_delete = ON');
+        try {
+          const result = await run(connection);
+          // The WAL holds the erased rows' pages as they were until it is checkpointed and emptied.
+          database.pragma('wal_checkpoint(TRUNCATE)');
+          return result;
+        } finally {
+          database.pragma('secure_delete = OFF');
+        }
+      }),
     name: 'sqlite',
     batchParameter,
     skipLocked: false,

@@ -78,7 +78,7 @@ type Style = 'query' | 'json' | 'form' | 'raw';
 
 /** The fuzzed app's Adjust app token, so that Adjust requests reach validation past auth. */
 const ADJUST_APP_TOKEN = 'fuzzadjust01';
-const ADJUST_PATHS = ['/event', '/session', '/ad_revenue'];
+const ADJUST_PATHS = ['/event', '/session', '/ad_revenue', '/gdpr_forget_device'];
 /** AppsFlyer's route: its `{app_id}` is the fuzzed app's, its token goes in `authentication`, its errors carry AppsFlyer's words. */
 const APPSFLYER_PATH = '/inappevent/:app_id';
 
@@ -212,7 +212,7 @@ describe.each(BACKENDS)('fuzz on $name', (backend) => {
                 status: expect.any(Number),
                 message: expect.any(String),
                 ...(json.errors ? { errors: json.errors, accepted: json.accepted } : {}),
-                ...(ADJUST_PATHS.includes(endpoint.path) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue) request failed \(.+\)$/) } : {}),
+                ...(ADJUST_PATHS.includes(endpoint.path) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue|Erasure) request failed \(.+\)$/) } : {}),
                 ...(endpoint.path === APPSFLYER_PATH ? { error: expect.any(String) } : {}),
               });
               expect(json.message, text).toMatch(/^[\w.\-[\]]+: |^no route for /);
