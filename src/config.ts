@@ -34,6 +34,8 @@ export interface Config {
   /** Postbacks: first retry back-off (doubling after), and how long a delivery is tried. */
   readonly retryBaseMs: number;
   readonly retryTtlMs: number;
+  /** Days IP addresses and user agents are kept on clicks, views, events and installs (ops/retention.ts). */
+  readonly retainIpDays: number;
   readonly dispatchTimeoutMs: number;
   readonly dispatchPerDestination: number;
   readonly dispatchPollMs: number;
@@ -124,6 +126,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     sqliteSynchronous: sync,
     retryBaseMs: readInt(env, 'S2S_RETRY_BASE_MS', 5000, 1, 3_600_000),
     retryTtlMs: readInt(env, 'S2S_RETRY_TTL_MS', 86_400_000, 1, 30 * 86_400_000),
+    // At least the IP lookback (7 days): probabilistic matching reads the IPs of the week before.
+    retainIpDays: readInt(env, 'S2S_RETAIN_IP_DAYS', 30, 7, 3650),
     dispatchTimeoutMs: readInt(env, 'S2S_DISPATCH_TIMEOUT_MS', 10_000, 100, 300_000),
     dispatchPerDestination: readInt(env, 'S2S_DISPATCH_PER_DESTINATION', 8, 1, 1000),
     dispatchPollMs: readInt(env, 'S2S_DISPATCH_POLL_MS', 250, 10, 60_000),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
 import { createLogger } from './logger.js';
+import { startRetention } from './ops/retention.js';
 import { describeDatabase, openStore } from './storage/db.js';
 
 /** How long a crashed worker waits before it is replaced, so a crash loop cannot spin. */
@@ -91,7 +92,11 @@ async function runWorker(config: Config): Promise<void> {
   const partitionTimer = setInterval(() => void ensurePartitions(), PARTITION_CHECK_MS).unref();
 
   const { app } = await buildApp(config, { store, logger });
-  app.addHook('onClose', async () => clearInterval(partitionTimer));
+  const stopRetention = startRetention(store, config.retainIpDays, logger);
+  app.addHook('onClose', async () => {
+    clearInterval(partitionTimer);
+    stopRetention();
+  });
   await app.listen({ port: config.port, host: config.host });
 
   let stopping = false;

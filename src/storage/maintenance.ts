@@ -6,6 +6,19 @@ import { HISTORY_TABLES, type Database, type HistoryTable } from './schema.js';
 import type { MaintenanceStore, MigrationReport, PruneReport } from './store.js';
 
 const MIGRATE_ATTEMPTS = 5;
+/** Rows one statement strips of their IP and user agent: short enough that SQLite's event loop keeps serving. */
+const STRIP_CHUNK = 2000;
+
+/** Runs a chunked update until it updates nothing, yielding to the event loop between chunks; returns the rows updated. */
+async function inChunks(update: () => Promise<{ numUpdatedRows: bigint }>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = Number((await update()).numUpdatedRows);
+    total += n;
+    if (n < STRIP_CHUNK) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** The MaintenanceStore over one database; closing it closes the dialect's own resources too. */
 export function maintenance(db: Kysely<Database>, hooks: DialectHooks): MaintenanceStore {
@@ -65,6 +78,61 @@ export function maintenance(db: Kysely<Database>, hooks: DialectHooks): Maintena
       const keys = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst();
       report.deleted_rows.idempotency_keys = Number(keys.numDeletedRows);
       return report;
+    },
+
+    async stripNetworkData(cutoff, since, everything = false) {
+      const stripped = { touchpoints: 0, events: 0, installs: 0 };
+      const apps = (await db.selectFrom('apps').select('app_id').execute()).map((a) => a.app_id);
+      const clear = { ip: null, user_agent: null };
+      for (const appId of apps) {
+        stripped.touchpoints += await inChunks(() =>
+          db
+            .updateTable('touchpoints')
+            .set(clear)
+            .where('touchpoint_id', 'in', db.selectFrom('touchpoints').select('touchpoint_id').where('app_id', '=', appId).where('ip', 'is not', null).where('created_at', '<', cutoff).limit(STRIP_CHUNK))
+            .executeTakeFirst(),
+        );
+        if (everything) {
+          stripped.touchpoints += await inChunks(() =>
+            db
+              .updateTable('touchpoints')
+              .set(clear)
+              .where('touchpoint_id', 'in', db.selectFrom('touchpoints').select('touchpoint_id').where('app_id', '=', appId).where('user_agent', 'is not', null).where('created_at', '<', cutoff).limit(STRIP_CHUNK))
+              .executeTakeFirst(),
+          );
+        }
+        stripped.events += await inChunks(() =>
+          db
+            .updateTable('events')
+            .set(clear)
+            .where('event_pk', 'in', db.selectFrom('events').select('event_pk').where('app_id', '=', appId).where('occurred_at', '>=', everything ? 0 : since).where('occurred_at', '<', cutoff)
+              .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)])).limit(STRIP_CHUNK))
+            .executeTakeFirst(),
+        );
+        stripped.installs += await inChunks(() =>
+          db
+            .updateTable('installs')
+            .set({ ...clear, counted_ip: null })
+            .where('install_id', 'in', db.selectFrom('installs').select('install_id').where('app_id', '=', appId).where('installed_at', '>=', everything ? 0 : since).where('installed_at', '<', cutoff)
+              .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)])).limit(STRIP_CHUNK))
+            .executeTakeFirst(),
+        );
+      }
+      return stripped;
+    },
+
+    async claimJob(name, now, leaseMs) {
+      const row = await db
+        .insertInto('job_runs')
+        .values({ name, lease_until: now + leaseMs, done_until: 0 })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ lease_until: now + leaseMs }).where('job_runs.lease_until', '<', now))
+        .returning('done_until')
+        .executeTakeFirst();
+      return row === undefined ? undefined : Number(row.done_until);
+    },
+
+    async finishJob(name, doneUntil) {
+      await db.updateTable('job_runs').set({ done_until: doneUntil }).where('name', '=', name).execute();
     },
   };
 }

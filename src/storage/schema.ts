@@ -81,6 +81,13 @@ export interface CampaignsTable {
   re_engagement_attribution_window_s: number | null;
 }
 
+/** Jobs every server process may run, one at a time (migration 0020). */
+export interface JobRunsTable {
+  name: string;
+  lease_until: number;
+  done_until: number;
+}
+
 /** The erasure log (migration 0019): counts only, never the ids erased. */
 export interface ErasuresTable {
   erasure_id: string;
@@ -201,6 +208,7 @@ export interface Database {
   costs: CostRow;
   skan_postbacks: SkanPostbackRow;
   erasures: ErasuresTable;
+  job_runs: JobRunsTable;
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;

@@ -519,6 +519,22 @@ export interface MaintenanceStore {
    * keys as old. Users, installs and their report summaries stay, so reports do not change.
    */
   prune(cutoff: number): Promise<PruneReport>;
+  /**
+   * Removes IP addresses and user agents from clicks, views, events and installs from before
+   * `cutoff`, and from `since` on (0: all), a chunk at a time (each chunk its own statement, the
+   * event loop served between them). Clicks and views are found by their IP (its index holds
+   * only rows that still have one); `everything` also strips those with only a user agent, which
+   * reads whole tables (`s2s prune`). Returns the rows stripped per table.
+   */
+  stripNetworkData(cutoff: number, since: number, everything?: boolean): Promise<Record<'touchpoints' | 'events' | 'installs', number>>;
+  /**
+   * Claims a job for `leaseMs` unless another process holds it (one runs at a time across
+   * processes). Returns where its last run got to (`done_until`, 0 the first time), or undefined
+   * when it is not this process's turn.
+   */
+  claimJob(name: string, now: number, leaseMs: number): Promise<number | undefined>;
+  /** Records where a claimed job's run got to. */
+  finishJob(name: string, doneUntil: number): Promise<void>;
 }
 
 /** Every port: what `openStore` returns, for the composition root, the CLI and tests. */

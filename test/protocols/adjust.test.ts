@@ -192,7 +192,7 @@ describe.each(BACKENDS)('Adjust S2S receiver (/event, /session, /ad_revenue) on 
     const taken = await call(`${server.url}/admin/apps/${second.app.app_id}/aliases`, { admin: true, method: 'PATCH', body: { protocol: 'adjust', app: first.adjustToken } });
     expect(taken).toMatchObject({ status: 409, body: { message: `app: "${first.adjustToken}" already names another app in adjust` } });
     const bad = await call(`${server.url}/admin/apps/${second.app.app_id}/aliases`, { admin: true, method: 'PATCH', body: { protocol: 'branch', app: 'x' } });
-    expect(bad).toMatchObject({ status: 400, body: { message: 'protocol: must be one of adjust, appsflyer' } });
+    expect(bad).toMatchObject({ status: 400, body: { message: 'protocol: must be one of adjust, appsflyer, apple' } });
 
     const env = server.db.env;
     const cliToken = appToken();
