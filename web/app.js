@@ -95,11 +95,12 @@ async function refresh() {
   }
   const range = `app_id=${encodeURIComponent(appId)}&from=${$('from').value}&to=${$('to').value}`;
   try {
-    const [byDay, byCampaign, cohorts, deliveries] = await Promise.all([
+    const [byDay, byCampaign, cohorts, deliveries, skan] = await Promise.all([
       api(`/admin/reports?${range}&group_by=day`),
       api(`/admin/reports?${range}&group_by=campaign`),
       api(`/admin/reports/cohorts?${range}`),
       api(`/admin/deliveries?app_id=${encodeURIComponent(appId)}&limit=50`),
+      api(`/admin/reports/skan?${range}`),
     ]);
     renderTotals(byDay.totals);
     renderChart(byDay.rows);
@@ -107,6 +108,7 @@ async function refresh() {
     renderCampaigns();
     renderCohorts(cohorts.cohorts);
     renderDeliveries(deliveries.deliveries);
+    renderSkan(skan);
     document.body.dataset.loaded = `${appId}:${byDay.from}:${byDay.to}`;
   } catch (error) {
     $('status').textContent = error.message;
@@ -208,6 +210,24 @@ function renderCohorts(cohorts) {
     ]),
   );
   $('cohorts-table').replaceChildren(el('thead', {}, [head]), el('tbody', {}, body));
+}
+
+/** Verified postbacks by campaign, window, winning or not and fidelity (docs/skan.md). */
+function renderSkan(report) {
+  const cols = ['campaign', 'window', 'did_win', 'fidelity', 'postbacks', 'conversion_values', 'estimated_revenue_usd'];
+  const head = el('tr', {}, cols.map((c) => el('th', { text: label(c) })));
+  const cell = (row, c) => {
+    if (c === 'campaign') return row.campaign_name ?? row.campaign_id ?? `${row.ad_network_id} ${row.source_identifier ?? ''}`.trim();
+    if (c === 'window') return String(row.sequence_index);
+    if (c === 'did_win') return row.did_win === null ? '–' : row.did_win ? 'won' : 'lost';
+    if (c === 'fidelity') return row.fidelity_type === null ? '–' : row.fidelity_type === 1 ? 'click' : 'view';
+    if (c === 'conversion_values') return Object.entries(row.conversion_values).map(([v, n]) => `${v}: ${n}`).join(', ');
+    if (c === 'estimated_revenue_usd') return `$${row.estimated_revenue_usd.toFixed(2)}`;
+    return String(row[c]);
+  };
+  const body = report.rows.map((row) => el('tr', { dataset: { campaign: row.campaign_id ?? 'unmapped' } }, cols.map((c) => el('td', { dataset: { col: c }, text: cell(row, c) }))));
+  if (body.length === 0) body.push(el('tr', {}, [el('td', { colspan: String(cols.length), text: 'No verified postbacks in this range.' })]));
+  $('skan-table').replaceChildren(el('thead', {}, [head]), el('tbody', {}, body));
 }
 
 function renderDeliveries(deliveries) {

@@ -73,7 +73,7 @@ export function defaultRange(now: number): { from: string; to: string } {
 }
 
 /** Checks the app and the date range; throws a 400 naming the field. */
-export async function readRange(store: CatalogStore, request: ReportRequest): Promise<ReportRange> {
+export async function readRange(store: Pick<CatalogStore, 'getApp'>, request: ReportRequest): Promise<ReportRange> {
   const appId = requireString(request.app_id, 'app_id', 'the app to report on');
   const from = parseDay(requireString(request.from, 'from', 'YYYY-MM-DD'));
   if (from === undefined) throw badRequest('from: must be a date, YYYY-MM-DD');

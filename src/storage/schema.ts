@@ -81,6 +81,24 @@ export interface CampaignsTable {
   re_engagement_attribution_window_s: number | null;
 }
 
+/** Which campaign an ad network's SKAdNetwork campaign or source id stands for (migration 0021). */
+export interface SkanCampaignMapTable {
+  app_id: string;
+  ad_network_id: string;
+  source_identifier: string;
+  campaign_id: string;
+}
+
+/** What an app's conversion values mean (migration 0021). */
+export interface SkanConversionSchemaTable {
+  app_id: string;
+  kind: 'fine' | 'coarse';
+  value: string;
+  event: string | null;
+  revenue_min_usd: number | null;
+  revenue_max_usd: number | null;
+}
+
 /** Jobs every server process may run, one at a time (migration 0020). */
 export interface JobRunsTable {
   name: string;
@@ -209,6 +227,8 @@ export interface Database {
   skan_postbacks: SkanPostbackRow;
   erasures: ErasuresTable;
   job_runs: JobRunsTable;
+  skan_campaign_map: SkanCampaignMapTable;
+  skan_conversion_schema: SkanConversionSchemaTable;
   touchpoint_days: TouchpointDaysTable;
   segments: SegmentsTable;
   event_dedup: EventDedupTable;

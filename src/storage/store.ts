@@ -15,6 +15,7 @@ import type { CostRow } from '../domain/costs.js';
 import type { InstallSummary } from '../domain/install-summary.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
+import type { ConversionSchema, SkanCount } from '../domain/skan-report.js';
 import type { CandidateMatch } from './batch-sql.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -484,9 +485,23 @@ export interface ErasureStore {
   listErasures(appId: string): Promise<ErasureRow[]>;
 }
 
+export interface SkanMapping {
+  ad_network_id: string;
+  source_identifier: string;
+  campaign_id: string;
+}
+
 export interface SkanStore {
   /** The app's postbacks, newest first, at most `limit`. */
   listSkanPostbacks(appId: string, limit: number): Promise<SkanPostbackRow[]>;
+  /** Maps an ad network's campaign or source id to a campaign; null removes the mapping. */
+  setSkanMapping(appId: string, adNetworkId: string, sourceIdentifier: string, campaignId: string | null): Promise<void>;
+  listSkanMappings(appId: string): Promise<SkanMapping[]>;
+  /** Replaces the app's whole conversion-value schema. */
+  replaceSkanSchema(appId: string, schema: ConversionSchema): Promise<void>;
+  getSkanSchema(appId: string): Promise<ConversionSchema>;
+  /** Verified postbacks received in [from, until), counted by what reports group and decode them by. */
+  countSkanPostbacks(appId: string, from: number, until: number): Promise<SkanCount[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

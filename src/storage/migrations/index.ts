@@ -19,6 +19,7 @@ import * as m0017 from './0017-re-engagement.js';
 import * as m0018 from './0018-skan-postbacks.js';
 import * as m0019 from './0019-erasures.js';
 import * as m0020 from './0020-job-runs.js';
+import * as m0021 from './0021-skan-maps.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-skan-postbacks': m0018,
   '0019-erasures': m0019,
   '0020-job-runs': m0020,
+  '0021-skan-maps': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

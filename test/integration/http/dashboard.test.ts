@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { BACKENDS } from '../../helpers/backends.js';
 import { ROOT } from '../../helpers/cli.js';
 import { seedCohort } from '../../helpers/report-fixture.js';
+import { SKAN_4_HIGH } from '../../fixtures/apple-postbacks.js';
 import { startReceiver } from '../../helpers/receiver.js';
 import { ADMIN_TOKEN, call, startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -110,6 +111,21 @@ describe('dashboard in Chromium', () => {
     await showRange('2026-01-02', '2026-01-02');
     expect([await tile('installs'), await tile('rejected_installs'), await tile('revenue_usd')]).toEqual(['1', '1', '$0.00']);
     expect(await page.locator('#cohorts-table tbody tr').count()).toBe(1);
+  }, 60_000);
+
+  it('shows verified SKAdNetwork postbacks of the range, by campaign and window', async () => {
+    await call(`${server.url}/admin/apps/${ids.app.app_id}/aliases`, { admin: true, method: 'PATCH', body: { protocol: 'apple', app: '525463029' } });
+    const sent = await call(`${server.url}/.well-known/skadnetwork/report-attribution/`, { method: 'POST', rawBody: SKAN_4_HIGH, headers: { 'content-type': 'application/json' } });
+    expect(sent.status).toBe(200);
+    const today = new Date().toISOString().slice(0, 10);
+    await showRange(today, today);
+    const row = page.locator('#skan-table tr[data-campaign="unmapped"]');
+    expect(await row.locator('td[data-col="campaign"]').textContent()).toBe('com.example 5239');
+    expect(await row.locator('td[data-col="postbacks"]').textContent()).toBe('1');
+    expect(await row.locator('td[data-col="did_win"]').textContent()).toBe('won');
+    expect(await row.locator('td[data-col="conversion_values"]').textContent()).toBe('63: 1');
+    await showRange('2026-01-01', '2026-01-02');
+    expect(await page.locator('#skan-table tbody').textContent()).toBe('No verified postbacks in this range.');
   }, 60_000);
 
   it('manages campaigns and tokens, and shows the delivery log', async () => {
