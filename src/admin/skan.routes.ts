@@ -46,6 +46,7 @@ const SkanReportOutput = Type.Object({
       sequence_index: Type.Integer({ description: 'the postback window: 0, 1 or 2' }),
       did_win: Nullable(Type.Boolean()),
       fidelity_type: Nullable(Type.Integer()),
+      conversion_type: Nullable(Type.String({ description: "AdAttributionKit's download, redownload or re-engagement; null for SKAdNetwork" })),
       postbacks: Type.Integer(),
       conversion_values: Counts,
       events: Counts,

@@ -13,8 +13,8 @@
 import { verify } from 'node:crypto';
 import { APPLE_P256_KEY, appleKey, type Verification } from './skan.js';
 
-/** Apple's keys by `kid`, and whether each is a development one. */
-const AAK_KEYS: Record<string, { key: string; development: boolean }> = {
+/** Apple's keys by `kid`, and whether each is a development one (a Map: a `kid` such as `__proto__` is no key). */
+const AAK_KEYS = new Map<string, { key: string; development: boolean }>(Object.entries({
   'apple-cas-identifier/0': { key: APPLE_P256_KEY, development: false },
   // "Development, end-to-end flows" and "generated from developer settings".
   'apple-development-identifier/0': {
@@ -25,7 +25,7 @@ const AAK_KEYS: Record<string, { key: string; development: boolean }> = {
     key: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE8YzdO7eM97s/IJ25kdW5CZ3A14USE5IJ5Ha/vhWaxI6UBI1ZxCEvjrKxVluVGe6qWwF1BDFq+QHqKfH5u+wxHQ==',
     development: true,
   },
-};
+}));
 
 export interface DecodedJws {
   header: Record<string, unknown>;
@@ -59,7 +59,7 @@ export function decodeJws(jws: string): DecodedJws | undefined {
  */
 export function verifyAak(jws: DecodedJws, options: { development: boolean }): Verification {
   if (jws.header['alg'] !== 'ES256') return 'invalid';
-  const known = typeof jws.header['kid'] === 'string' ? AAK_KEYS[jws.header['kid']] : undefined;
+  const known = typeof jws.header['kid'] === 'string' ? AAK_KEYS.get(jws.header['kid']) : undefined;
   if (!known) return 'unverifiable';
   if (known.development && !options.development) return 'invalid';
   if (jws.signature.length !== 64) return 'invalid';

@@ -28,6 +28,8 @@ export interface SkanCount {
   sequence_index: number;
   did_win: number | null;
   fidelity_type: number | null;
+  /** AdAttributionKit's download, redownload or re-engagement; null for SKAdNetwork. */
+  conversion_type: string | null;
   conversion_value: number | null;
   coarse_conversion_value: string | null;
   postbacks: number;
@@ -42,6 +44,8 @@ export interface SkanReportRow {
   sequence_index: number;
   did_win: boolean | null;
   fidelity_type: number | null;
+  /** AdAttributionKit's download, redownload or re-engagement (kept apart: a re-engagement is no install); null for SKAdNetwork. */
+  conversion_type: string | null;
   postbacks: number;
   /** Postbacks per conversion value: `"20"`, `"low"`, or `"none"` (the value was withheld). */
   conversion_values: Record<string, number>;
@@ -78,7 +82,7 @@ export function skanReport(counts: readonly SkanCount[], mappings: ReadonlyMap<s
   const rows = new Map<string, SkanReportRow>();
   for (const c of counts) {
     const campaign = c.source_identifier === null ? undefined : mappings.get(mappingKey(c.ad_network_id, c.source_identifier));
-    const key = JSON.stringify([campaign ?? null, campaign ? null : c.ad_network_id, campaign ? null : c.source_identifier, c.sequence_index, c.did_win, c.fidelity_type]);
+    const key = JSON.stringify([campaign ?? null, campaign ? null : c.ad_network_id, campaign ? null : c.source_identifier, c.sequence_index, c.did_win, c.fidelity_type, c.conversion_type]);
     let row = rows.get(key);
     if (!row) {
       row = {
@@ -88,6 +92,7 @@ export function skanReport(counts: readonly SkanCount[], mappings: ReadonlyMap<s
         sequence_index: c.sequence_index,
         did_win: c.did_win === null ? null : c.did_win === 1,
         fidelity_type: c.fidelity_type,
+        conversion_type: c.conversion_type,
         postbacks: 0,
         conversion_values: {},
         events: {},
@@ -111,6 +116,7 @@ export function skanReport(counts: readonly SkanCount[], mappings: ReadonlyMap<s
       String(a.source_identifier ?? '').localeCompare(String(b.source_identifier ?? '')) ||
       a.sequence_index - b.sequence_index ||
       Number(b.did_win) - Number(a.did_win) ||
-      (a.fidelity_type ?? -1) - (b.fidelity_type ?? -1),
+      (a.fidelity_type ?? -1) - (b.fidelity_type ?? -1) ||
+      String(a.conversion_type ?? '').localeCompare(String(b.conversion_type ?? '')),
   );
 }

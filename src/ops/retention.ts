@@ -24,17 +24,23 @@ export function retentionCutoff(now: number, retainIpDays: number): number {
 }
 
 /** Runs the job if it is this process's turn; returns the rows stripped, or undefined when it was not. */
-export async function runRetention(store: Pick<MaintenanceStore, 'claimJob' | 'finishJob' | 'stripNetworkData'>, now: number, retainIpDays: number) {
+export async function runRetention(store: Pick<MaintenanceStore, 'claimJob' | 'finishJob' | 'releaseJob' | 'stripNetworkData'>, now: number, retainIpDays: number) {
   const doneUntil = await store.claimJob(RETENTION_JOB, now, LEASE_MS);
   if (doneUntil === undefined) return undefined;
   const cutoff = retentionCutoff(now, retainIpDays);
-  const stripped = await store.stripNetworkData(cutoff, Math.max(0, doneUntil - OVERLAP_MS));
-  await store.finishJob(RETENTION_JOB, cutoff);
-  return stripped;
+  try {
+    const stripped = await store.stripNetworkData(cutoff, Math.max(0, doneUntil - OVERLAP_MS));
+    await store.finishJob(RETENTION_JOB, cutoff);
+    return stripped;
+  } catch (error) {
+    // Not done: the next hourly check, here or in another process, runs it again.
+    await store.releaseJob(RETENTION_JOB).catch(() => {});
+    throw error;
+  }
 }
 
 /** Starts the daily job in this process; returns what stops it. */
-export function startRetention(store: Pick<MaintenanceStore, 'claimJob' | 'finishJob' | 'stripNetworkData'>, retainIpDays: number, logger: Logger, clock: Clock = Date.now): () => void {
+export function startRetention(store: Pick<MaintenanceStore, 'claimJob' | 'finishJob' | 'releaseJob' | 'stripNetworkData'>, retainIpDays: number, logger: Logger, clock: Clock = Date.now): () => void {
   let running = false;
   const tick = async (): Promise<void> => {
     if (running) return;

@@ -240,7 +240,11 @@ function build(dialect: DialectName): BatchStatements {
     insertTouchpoints: `${insertFrom('touchpoints', TOUCHPOINT_COLUMNS)} on conflict (touchpoint_id, created_at) do nothing returning touchpoint_id`,
     countTouchDays: `${insertFrom('touchpoint_days', [['app_id', 'text'], ['day', 'integer'], ['kind', 'text'], ['campaign_id', 'text'], ['network', 'text'], ['count', 'bigint']])}
       on conflict (app_id, day, kind, campaign_id, network) do update set count = touchpoint_days.count + excluded.count`,
-    // A repeat (the same ad network, transaction and sequence index) is stored once: the first.
-    insertSkanPostbacks: `${insertFrom('skan_postbacks', SKAN_COLUMNS)} on conflict (ad_network_id, transaction_id, sequence_index) do nothing returning postback_pk`,
+    // A repeat (the same ad network, transaction and sequence index) is stored once: the first,
+    // unless it did not verify and the repeat does (a forged copy sent first never hides Apple's).
+    insertSkanPostbacks: `${insertFrom('skan_postbacks', SKAN_COLUMNS)} on conflict (ad_network_id, transaction_id, sequence_index) do update set
+        ${SKAN_COLUMNS.filter(([c]) => c !== 'postback_pk' && c !== 'app_id').map(([c]) => `"${c}" = excluded."${c}"`).join(', ')}
+      where skan_postbacks.verification <> 'verified' and excluded.verification = 'verified' and skan_postbacks.app_id = excluded.app_id
+      returning postback_pk`,
   };
 }

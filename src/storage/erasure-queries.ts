@@ -4,14 +4,15 @@
  * holding any of its ids goes:
  * - its identities, its events (and their dedup keys), the touchpoints carrying one of its
  *   device ids or credited with its installs (and their idempotency keys), the outbox entries
- *   whose URL, headers or body name one of its ids (and their attempts): deleted;
+ *   its installs, re-engagements and events caused (found by their cause, `install:` / `event:`
+ *   and the id: exact, however short a user id is), and their attempts: deleted;
  * - its installs (and re-engagements) keep their campaign, times and report summary, so reports
  *   count them as before, but lose their IP, user agent and rejection detail: stripped.
  * The daily touch counts reports read (touchpoint_days) hold no ids and stay. The `erasures`
  * log keeps when, which app, how many users and rows: never the ids.
  */
-import { sql, type Kysely } from 'kysely';
-import { DEVICE_ID_KINDS, normalizeDeviceId } from '../domain/devices.js';
+import type { Kysely } from 'kysely';
+import { DEVICE_ID_KINDS, IDENTITY_KINDS, normalizeDeviceId } from '../domain/devices.js';
 import { newId } from '../domain/ids.js';
 import type { DialectHooks } from './dialect.js';
 import type { Database } from './schema.js';
@@ -38,8 +39,11 @@ async function forget(trx: Kysely<Database>, appId: string, request: ErasureRequ
   const devices = [...new Set(request.devices.map((d) => normalizeDeviceId(d) ?? d.trim()).filter((d) => d !== ''))];
   const userIds = [...new Set(request.userIds)];
   const users = new Set<string>();
+  const deviceKinds = IDENTITY_KINDS.filter((kind) => kind !== 'user_id');
   for (const part of chunks(devices)) {
-    for (const r of await trx.selectFrom('user_identities').select('user_pk').where('app_id', '=', appId).where('kind', '<>', 'user_id').where('value', 'in', part).execute()) users.add(r.user_pk);
+    for (const r of await trx.selectFrom('user_identities').select('user_pk').where('app_id', '=', appId).where('kind', 'in', deviceKinds).where('value', 'in', part).execute()) users.add(r.user_pk);
+    // Adjust's `adid` is the id its /session answered: the user's own.
+    for (const r of await trx.selectFrom('users').select('user_pk').where('app_id', '=', appId).where('user_pk', 'in', part).execute()) users.add(r.user_pk);
   }
   for (const part of chunks(userIds)) {
     for (const r of await trx.selectFrom('user_identities').select('user_pk').where('app_id', '=', appId).where('kind', '=', 'user_id').where('value', 'in', part).execute()) users.add(r.user_pk);
@@ -63,8 +67,13 @@ async function forget(trx: Kysely<Database>, appId: string, request: ErasureRequ
       .execute();
     for (const r of carrying) touchpoints.add(r.touchpoint_id);
   }
+  // The outbox entries the users caused, by their cause (outbox.ts): their installs' and re-engagements', their events'.
+  const causes: string[] = [];
   for (const part of chunks(pks)) {
-    for (const r of await trx.selectFrom('installs').select('touchpoint_id').where('user_pk', 'in', part).where('touchpoint_id', 'is not', null).execute()) touchpoints.add(r.touchpoint_id!);
+    for (const r of await trx.selectFrom('installs').select(['install_id', 'touchpoint_id']).where('app_id', '=', appId).where('user_pk', 'in', part).execute()) {
+      causes.push(`install:${r.install_id}`);
+      if (r.touchpoint_id !== null) touchpoints.add(r.touchpoint_id);
+    }
   }
   for (const part of chunks([...touchpoints])) {
     rows.touchpoints! += Number((await trx.deleteFrom('touchpoints').where('app_id', '=', appId).where('touchpoint_id', 'in', part).executeTakeFirst()).numDeletedRows);
@@ -73,22 +82,18 @@ async function forget(trx: Kysely<Database>, appId: string, request: ErasureRequ
 
   for (const part of chunks(pks)) {
     const events = (await trx.selectFrom('events').select('event_pk').where('user_pk', 'in', part).execute()).map((r) => r.event_pk);
+    causes.push(...events.map((pk) => `event:${pk}`));
     for (const keys of chunks(events)) rows.event_keys! += Number((await trx.deleteFrom('event_dedup').where('app_id', '=', appId).where('event_pk', 'in', keys).executeTakeFirst()).numDeletedRows);
     rows.events! += Number((await trx.deleteFrom('events').where('user_pk', 'in', part).executeTakeFirst()).numDeletedRows);
     rows.identities! += Number((await trx.deleteFrom('user_identities').where('user_pk', 'in', part).executeTakeFirst()).numDeletedRows);
-    const stripped = await trx.updateTable('installs').set({ ip: null, user_agent: null, counted_ip: null, rejected_value: null }).where('user_pk', 'in', part).executeTakeFirst();
+    const stripped = await trx.updateTable('installs').set({ ip: null, user_agent: null, counted_ip: null, rejected_value: null }).where('app_id', '=', appId).where('user_pk', 'in', part).executeTakeFirst();
     rows.installs_stripped! += Number(stripped.numUpdatedRows);
   }
 
-  // The outbox: a delivery naming one of the ids in its URL, headers or body (as sent, or
-  // URL-encoded), with its attempts (their answers may echo it).
-  const needles = [...new Set(ids.flatMap((v) => [v, encodeURIComponent(v)]))];
+  // Their deliveries, with their attempts (an answer may echo an id).
   const deliveries = new Set<string>();
-  for (const needle of needles) {
-    const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const like = (column: 'url' | 'headers' | 'body') => sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
-    const found = await trx.selectFrom('deliveries').select('delivery_id').where('app_id', '=', appId).where((eb) => eb.or([like('url'), like('headers'), like('body')])).execute();
-    for (const r of found) deliveries.add(r.delivery_id);
+  for (const part of chunks(causes)) {
+    for (const r of await trx.selectFrom('deliveries').select('delivery_id').where('app_id', '=', appId).where('dedup_key', 'in', part).execute()) deliveries.add(r.delivery_id);
   }
   for (const part of chunks([...deliveries])) {
     rows.delivery_attempts! += Number((await trx.deleteFrom('delivery_attempts').where('delivery_id', 'in', part).executeTakeFirst()).numDeletedRows);

@@ -8,6 +8,8 @@ import type { MaintenanceStore, MigrationReport, PruneReport } from './store.js'
 const MIGRATE_ATTEMPTS = 5;
 /** Rows one statement strips of their IP and user agent: short enough that SQLite's event loop keeps serving. */
 const STRIP_CHUNK = 2000;
+/** The time slice a strip walks events and installs by. */
+const STRIP_SLICE_MS = 3_600_000;
 
 /** Runs a chunked update until it updates nothing, yielding to the event loop between chunks; returns the rows updated. */
 async function inChunks(update: () => Promise<{ numUpdatedRows: bigint }>): Promise<number> {
@@ -101,22 +103,33 @@ export function maintenance(db: Kysely<Database>, hooks: DialectHooks): Maintena
               .executeTakeFirst(),
           );
         }
-        stripped.events += await inChunks(() =>
-          db
-            .updateTable('events')
-            .set(clear)
-            .where('event_pk', 'in', db.selectFrom('events').select('event_pk').where('app_id', '=', appId).where('occurred_at', '>=', everything ? 0 : since).where('occurred_at', '<', cutoff)
-              .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)])).limit(STRIP_CHUNK))
-            .executeTakeFirst(),
-        );
-        stripped.installs += await inChunks(() =>
-          db
-            .updateTable('installs')
-            .set({ ...clear, counted_ip: null })
-            .where('install_id', 'in', db.selectFrom('installs').select('install_id').where('app_id', '=', appId).where('installed_at', '>=', everything ? 0 : since).where('installed_at', '<', cutoff)
-              .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)])).limit(STRIP_CHUNK))
-            .executeTakeFirst(),
-        );
+        // An hour at a time along the (app, time) index: the chunks of an hour do not re-read
+        // the rows of the hours before, stripped already.
+        const from = everything ? 0 : since;
+        const start = await db.selectFrom('events').select((eb) => eb.fn.min('occurred_at').as('t')).where('app_id', '=', appId).where('occurred_at', '>=', from).where('occurred_at', '<', cutoff).executeTakeFirst();
+        for (let t = start?.t == null ? cutoff : Number(start.t); t < cutoff; t += STRIP_SLICE_MS) {
+          const until = Math.min(t + STRIP_SLICE_MS, cutoff);
+          stripped.events += await inChunks(() =>
+            db
+              .updateTable('events')
+              .set(clear)
+              .where('event_pk', 'in', db.selectFrom('events').select('event_pk').where('app_id', '=', appId).where('occurred_at', '>=', t).where('occurred_at', '<', until)
+                .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)])).limit(STRIP_CHUNK))
+              .executeTakeFirst(),
+          );
+        }
+        const first = await db.selectFrom('installs').select((eb) => eb.fn.min('installed_at').as('t')).where('app_id', '=', appId).where('installed_at', '>=', from).where('installed_at', '<', cutoff).executeTakeFirst();
+        for (let t = first?.t == null ? cutoff : Number(first.t); t < cutoff; t += STRIP_SLICE_MS) {
+          const until = Math.min(t + STRIP_SLICE_MS, cutoff);
+          stripped.installs += await inChunks(() =>
+            db
+              .updateTable('installs')
+              .set({ ...clear, counted_ip: null })
+              .where('install_id', 'in', db.selectFrom('installs').select('install_id').where('app_id', '=', appId).where('installed_at', '>=', t).where('installed_at', '<', until)
+                .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)])).limit(STRIP_CHUNK))
+              .executeTakeFirst(),
+          );
+        }
       }
       return stripped;
     },
@@ -133,6 +146,10 @@ export function maintenance(db: Kysely<Database>, hooks: DialectHooks): Maintena
 
     async finishJob(name, doneUntil) {
       await db.updateTable('job_runs').set({ done_until: doneUntil }).where('name', '=', name).execute();
+    },
+
+    async releaseJob(name) {
+      await db.updateTable('job_runs').set({ lease_until: 0 }).where('name', '=', name).execute();
     },
   };
 }

@@ -58,13 +58,13 @@ export function skanQueries(db: Kysely<Database>): SkanStore {
     async countSkanPostbacks(appId, from, until) {
       const rows = await db
         .selectFrom('skan_postbacks')
-        .select(['ad_network_id', 'source_identifier', 'sequence_index', 'did_win', 'fidelity_type', 'conversion_value', 'coarse_conversion_value'])
+        .select(['ad_network_id', 'source_identifier', 'sequence_index', 'did_win', 'fidelity_type', 'conversion_type', 'conversion_value', 'coarse_conversion_value'])
         .select((eb) => eb.fn.countAll<number>().as('postbacks'))
         .where('app_id', '=', appId)
         .where('verification', '=', 'verified')
         .where('received_at', '>=', from)
         .where('received_at', '<', until)
-        .groupBy(['ad_network_id', 'source_identifier', 'sequence_index', 'did_win', 'fidelity_type', 'conversion_value', 'coarse_conversion_value'])
+        .groupBy(['ad_network_id', 'source_identifier', 'sequence_index', 'did_win', 'fidelity_type', 'conversion_type', 'conversion_value', 'coarse_conversion_value'])
         .execute();
       return rows.map((r) => ({
         ad_network_id: r.ad_network_id,
@@ -72,6 +72,7 @@ export function skanQueries(db: Kysely<Database>): SkanStore {
         sequence_index: Number(r.sequence_index),
         did_win: num(r.did_win),
         fidelity_type: num(r.fidelity_type),
+        conversion_type: r.conversion_type,
         conversion_value: num(r.conversion_value),
         coarse_conversion_value: r.coarse_conversion_value,
         postbacks: Number(r.postbacks),

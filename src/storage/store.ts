@@ -550,6 +550,8 @@ export interface MaintenanceStore {
   claimJob(name: string, now: number, leaseMs: number): Promise<number | undefined>;
   /** Records where a claimed job's run got to. */
   finishJob(name: string, doneUntil: number): Promise<void>;
+  /** Gives a claimed job's lease back (its run failed): the next check may run it again. */
+  releaseJob(name: string): Promise<void>;
 }
 
 /** Every port: what `openStore` returns, for the composition root, the CLI and tests. */

@@ -52,6 +52,26 @@ describe.each(BACKENDS)('SKAdNetwork and AdAttributionKit postbacks on $name', (
     expect(await post(SKAN_COPY, forged)).toMatchObject({ status: 200, body: { status: 'received' } });
     const row = (await list()).find((p) => p.transaction_id === '6aafb7a5-0170-41b5-bbe4-fe71dedf1e28');
     expect(row).toMatchObject({ version: '3.0', source_identifier: '43', verification: 'invalid' });
+    // Apple's own copy of that postback comes after the forged one: it takes its place.
+    expect(await post(SKAN_COPY, SKAN_3_WINNING)).toMatchObject({ status: 200, body: { status: 'received' } });
+    const rows = (await list()).filter((p) => p.transaction_id === '6aafb7a5-0170-41b5-bbe4-fe71dedf1e28');
+    expect(rows).toMatchObject([{ source_identifier: '42', verification: 'verified', conversion_value: 20 }]);
+    // ... and a forged copy sent after it changes nothing.
+    expect(await post(SKAN_COPY, forged)).toMatchObject({ status: 200 });
+    expect((await list()).filter((p) => p.transaction_id === '6aafb7a5-0170-41b5-bbe4-fe71dedf1e28')).toMatchObject([{ source_identifier: '42', verification: 'verified' }]);
+  });
+
+  it("Apple's paths refuse a flood from one address (429) and bodies larger than a postback (413); unknown fields are not kept", async () => {
+    const unknownApp = JSON.stringify({ ...JSON.parse(SKAN_4_HIGH), 'app-id': 4242 });
+    const answers = await Promise.all(Array.from({ length: 80 }, () => post(SKAN_COPY, unknownApp)));
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThan(0);
+    expect(answers.find((a) => a.status === 429)!.body).toMatchObject({ status: 429, message: expect.stringMatching(/^ip: more than 50 postbacks a second/) });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await post(SKAN_COPY, JSON.stringify({ ...JSON.parse(SKAN_4_LOW), padding: 'x'.repeat(9000) }))).status).toBe(413);
+    const padded = JSON.stringify({ ...JSON.parse(SKAN_4_LOW), 'transaction-id': 'padded-1', padding: 'x'.repeat(4000) });
+    expect((await post(SKAN_COPY, padded)).status).toBe(200);
+    const stored = await server.db.store.listSkanPostbacks(appId, 100);
+    expect(stored.find((p) => p.transaction_id === 'padded-1')!.body).not.toContain('padding');
   });
 
   it('a network forwards with its token: the non-winning 3.0 postback is verified; no token, a foreign token or an unknown app are refused naming the field', async () => {
@@ -60,6 +80,9 @@ describe.each(BACKENDS)('SKAdNetwork and AdAttributionKit postbacks on $name', (
     expect((await list()).find((p) => p.transaction_id === 'f9ac267a-a889-44ce-b5f7-0166d11461f0')).toMatchObject({ source: 'network', did_win: false, verification: 'verified' });
 
     expect(await post('/skan/postbacks', SKAN_3_NON_WINNING)).toMatchObject({ status: 401, body: { message: 'authorization: is required ("Bearer <token>")' } });
+    // A stranger learns nothing of which App Store ids are known: an unknown token is refused first.
+    const stranger = JSON.stringify({ ...JSON.parse(SKAN_3_NON_WINNING), 'app-id': 999 });
+    expect(await post('/skan/postbacks', stranger, { authorization: 'Bearer s2s_not-a-token' })).toMatchObject({ status: 401, body: { message: 'authorization: is not a valid token' } });
     const other = await cliJson(['apps', 'create', '--name', 'other', '--platform', 'ios'], server.db.env);
     const foreign = (await call(`${server.url}/admin/tokens`, { admin: true, body: { app_ids: [other.app_id] } })).body.token;
     expect(await post('/skan/postbacks', SKAN_3_NON_WINNING, { authorization: `Bearer ${foreign}` })).toMatchObject({ status: 403, body: { message: `app_id: this token may not write to app ${appId}` } });
@@ -79,7 +102,7 @@ describe.each(BACKENDS)('SKAdNetwork and AdAttributionKit postbacks on $name', (
     expect(await bad(JSON.stringify({ ...base, 'postback-sequence-index': 7 }))).toMatchObject({ status: 400, message: 'postback-sequence-index: must be 0, 1 or 2' });
     expect(await bad(JSON.stringify({ ...base, 'coarse-conversion-value': 'huge' }))).toMatchObject({ status: 400, message: 'coarse-conversion-value: must be low, medium or high' });
     expect((await post(AAK_COPY, JSON.stringify({ 'jws-string': 'a.b' }))).body).toMatchObject({ status: 400, message: 'jws-string: must be a compact JWS (three base64url parts)' });
-    expect(await list()).toHaveLength(4);
+    expect(await list()).toHaveLength(5);
   });
 
   it("AdAttributionKit: the signed payload apart from the unsigned fields; Apple's development key counts only for an app configured for development", async () => {
@@ -105,7 +128,8 @@ describe.each(BACKENDS)('SKAdNetwork and AdAttributionKit postbacks on $name', (
 
   it('s2s skan list: a table, or JSON, newest first', async () => {
     const json = await cliJson(['skan', 'list', '--app', appId], server.db.env);
-    expect(json.postbacks.map((p: { verification: string }) => p.verification)).toEqual(['verified', 'invalid', 'verified', 'verified']);
+    // Newest first: the forwarded 3.0 non-winner, the padded copy (its transaction changed), Apple's 3.0 winner, the two 4.0 copies.
+    expect(json.postbacks.map((p: { verification: string }) => p.verification)).toEqual(['verified', 'invalid', 'verified', 'verified', 'verified']);
     const table = await runCli(['skan', 'list', '--app', appId, '--limit', '2'], server.db.env);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^received_at\s+kind\s+version\s+ad_network_id/);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RateLimiter } from '../../auth/rate-limit.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest, notFound } from '../../errors.js';
 import type { ProtocolContext } from '../context.js';
@@ -12,6 +13,13 @@ export const AAK_COPY_PATH = '/.well-known/appattribution/report-attribution/';
 export const NETWORK_PATH = '/skan/postbacks';
 
 const RECEIVED = { status: 'received' } as const;
+/** A postback is well under 2 KB: a larger body is no postback. */
+const BODY_LIMIT = 8 * 1024;
+/**
+ * Apple's copies come unauthenticated, each device posting a few times per install: more than
+ * this many a second from one address is a flood, answered 429 (Apple retries later).
+ */
+const COPIES_PER_SECOND_PER_IP = 50;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 // No `type`: the handler's own check names what is wrong (`body: must be a JSON object`).
 const BODY = { description: 'the postback as Apple sent it (SKAdNetwork JSON, or AdAttributionKit with jws-string)' };
@@ -36,8 +44,10 @@ export async function postbackRoutes(app: FastifyInstance, ctx: ProtocolContext)
     }
   });
 
+  const limiter = new RateLimiter(COPIES_PER_SECOND_PER_IP, ctx.clock);
   for (const url of [SKAN_COPY_PATH, AAK_COPY_PATH]) {
-    app.post(url, { schema: { tags: ['apple'], body: BODY } }, async (request) => {
+    app.post(url, { bodyLimit: BODY_LIMIT, schema: { tags: ['apple'], body: BODY } }, async (request) => {
+      if (!limiter.take(request.ip)) throw new AppError(429, `ip: more than ${COPIES_PER_SECOND_PER_IP} postbacks a second from ${request.ip}`, { 'retry-after': '1' });
       const read = readPostback(request.body);
       const target = await ctx.catalog.appByAlias('apple', read.appStoreId);
       if (!target) {
@@ -49,8 +59,10 @@ export async function postbackRoutes(app: FastifyInstance, ctx: ProtocolContext)
     });
   }
 
-  app.post(NETWORK_PATH, { schema: { tags: ['apple'], body: BODY } }, async (request) => {
+  app.post(NETWORK_PATH, { bodyLimit: BODY_LIMIT, schema: { tags: ['apple'], body: BODY } }, async (request) => {
     const token = bearer(request);
+    // Who asks first: which App Store ids this server knows is no business of a stranger's.
+    if ((await ctx.tokens.grantedApps(token!)).length === 0) throw new AppError(401, 'authorization: is not a valid token');
     const read = readPostback(request.body);
     const target = await ctx.catalog.appByAlias('apple', read.appStoreId);
     const field = read.kind === 'skadnetwork' ? 'app-id' : 'jws-string: advertised-item-identifier';

@@ -21,6 +21,18 @@ export interface ReadPostback {
 
 const COARSE = ['low', 'medium', 'high'];
 
+/** The fields Apple's postbacks have (StoreKit and AdAttributionKit, "Identifying the parameters …"): only these are kept of a body. */
+const SKAN_FIELDS = [
+  'version', 'ad-network-id', 'campaign-id', 'source-identifier', 'app-id', 'transaction-id', 'redownload', 'source-app-id', 'source-domain',
+  'fidelity-type', 'did-win', 'conversion-value', 'coarse-conversion-value', 'postback-sequence-index', 'country-code', 'attribution-signature',
+];
+const AAK_FIELDS = ['jws-string', 'conversion-value', 'coarse-conversion-value', 'ad-interaction-type', 'country-code'];
+
+/** The body as stored: Apple's fields only, so what else a sender adds (padding) is not kept. */
+function kept(body: PostbackBody, fields: readonly string[]): string {
+  return JSON.stringify(Object.fromEntries(fields.filter((f) => body[f] !== undefined).map((f) => [f, body[f]])));
+}
+
 /** Reads either kind of postback: AdAttributionKit's has a `jws-string`. */
 export function readPostback(body: unknown): ReadPostback {
   if (!isPlainObject(body)) throw badRequest('body: must be a JSON object');
@@ -58,7 +70,7 @@ function readSkan(body: PostbackBody): ReadPostback {
       conversion_type: null,
       ...common,
       verification: verifySkan(body),
-      body: JSON.stringify(body),
+      body: kept(body, SKAN_FIELDS),
     }),
   };
 }
@@ -97,7 +109,7 @@ function readAdAttributionKit(body: PostbackBody): ReadPostback {
       conversion_type: conversionType ?? null,
       ...unsigned(body, 'conversion-value'),
       verification: verifyAak(jws, { development }),
-      body: JSON.stringify(body),
+      body: kept(body, AAK_FIELDS),
     }),
   };
 }

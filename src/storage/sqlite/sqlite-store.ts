@@ -139,6 +139,9 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
   database.pragma(`synchronous = ${options.synchronous}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  // Deleted content is overwritten where that costs no extra I/O; an erasure overwrites it all
+  // (eraseSecurely below).
+  database.pragma('secure_delete = FAST');
   // A checkpoint copies the WAL into the database file and fsyncs both, inside the commit
   // that crossed the threshold (on the event loop). Fewer, larger ones cost less per page.
   database.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
@@ -171,11 +174,17 @@ export function openSqliteStore(options: SqliteOptions): KyselyStore {
         database.pragma('secure_delete = ON');
         try {
           const result = await run(connection);
-          // The WAL holds the erased rows' pages as they were until it is checkpointed and emptied.
-          database.pragma('wal_checkpoint(TRUNCATE)');
+          // The WAL holds the erased rows' pages as they were until it is checkpointed and
+          // emptied, which waits for other processes' readers (the CLI beside a server).
+          for (let attempt = 0; ; attempt++) {
+            const [state] = database.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+            if (!state?.busy) break;
+            if (attempt === 40) throw new Error('database: the WAL could not be emptied after an erasure (another process keeps reading); run the erasure again');
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
           return result;
         } finally {
-          database.pragma('secure_delete = OFF');
+          database.pragma('secure_delete = FAST');
         }
       }),
     name: 'sqlite',

@@ -195,7 +195,7 @@ describe.each(BACKENDS)('strict, honest input handling on $name', (backend) => {
         if (a.status === 405) {
           expect(a.allow, `${method} ${p}`).toBe(allow);
           // Adjust's routes answer in Adjust's shape, its `error` beside ours.
-          const adjust = ['/event', '/session', '/ad_revenue'].includes(p) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue) request failed \(Method not allowed\)$/) } : {};
+          const adjust = ['/event', '/session', '/ad_revenue', '/gdpr_forget_device'].includes(p) ? { error: expect.stringMatching(/^(Event|Session|Ad revenue|Erasure) request failed \(Method not allowed\)$/) } : {};
           const appsflyer = p.startsWith('/inappevent/') ? { error: 'Method Not Allowed' } : {};
           expect(a.body, `${method} ${p}`).toEqual({ status: 405, message: expect.stringMatching(/^method: /), ...adjust, ...appsflyer });
         }

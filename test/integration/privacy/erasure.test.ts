@@ -106,8 +106,11 @@ describe.each(BACKENDS)('erasure on $name', (backend: TestBackend) => {
     expect(done).toMatchObject({ status: 200, body: { source: 'admin', users: 1, rows: { identities: 1, events: 1 } } });
     expect((await rawQuery(server.db, "select count(*) as n from user_identities where value = 'player-42'", []))[0]).toMatchObject({ n: expect.anything() });
     expect(Number((await rawQuery(server.db, "select count(*) as n from user_identities where value = 'player-42'", []))[0]!.n)).toBe(0);
-    // Nobody by that id: a receipt all the same, with nothing done.
-    expect((await call(`${server.url}/admin/forget`, { admin: true, body: { app_id: app.app_id, devices: ['never-seen'] } })).body).toMatchObject({ users: 0, rows: { identities: 0 } });
+    // Nobody by that id: a receipt all the same, with nothing done; a short id that is part of
+    // other users' URLs takes none of their deliveries.
+    const deliveriesBefore = (await rawQuery(server.db, 'select count(*) as n from deliveries', []))[0]!.n;
+    expect((await call(`${server.url}/admin/forget`, { admin: true, body: { app_id: app.app_id, devices: ['never-seen', '1', '5'] } })).body).toMatchObject({ users: 0, rows: { identities: 0, deliveries: 0 } });
+    expect((await rawQuery(server.db, 'select count(*) as n from deliveries', []))[0]!.n).toEqual(deliveriesBefore);
     expect((await call(`${server.url}/admin/forget`, { admin: true, body: { app_id: app.app_id } })).body).toMatchObject({ status: 400, message: expect.stringMatching(/^devices: /) });
     expect((await call(`${server.url}/admin/forget`, { admin: true, body: { app_id: 'f'.repeat(24), devices: ['x'] } })).body).toMatchObject({ status: 404, message: `app_id: unknown app ${'f'.repeat(24)}` });
     expect((await call(`${server.url}/admin/forget`, { body: { app_id: app.app_id, devices: ['x'] } })).status).toBe(401);

@@ -52,10 +52,10 @@ describe.each(BACKENDS)('SKAN report on $name', (backend: TestBackend) => {
     // B: the 3.0 winner (20: a level, $0-2 → 1) and the 3.0 non-winner (no value).
     // Unmapped: the 2.2 postback of com.example's campaign 42 (20 → 1). The forged copy: nowhere.
     expect(report.rows).toEqual([
-      { campaign_id: a.campaign_id, campaign_name: 'A', ad_network_id: null, source_identifier: null, sequence_index: 0, did_win: true, fidelity_type: 1, postbacks: 2, conversion_values: { '63': 1, high: 1 }, events: { purchase: 1 }, estimated_revenue_usd: 25 },
-      { campaign_id: b.campaign_id, campaign_name: 'B', ad_network_id: null, source_identifier: null, sequence_index: 0, did_win: true, fidelity_type: 1, postbacks: 1, conversion_values: { '20': 1 }, events: { level: 1 }, estimated_revenue_usd: 1 },
-      { campaign_id: b.campaign_id, campaign_name: 'B', ad_network_id: null, source_identifier: null, sequence_index: 0, did_win: false, fidelity_type: 1, postbacks: 1, conversion_values: { none: 1 }, events: {}, estimated_revenue_usd: 0 },
-      { campaign_id: null, campaign_name: null, ad_network_id: 'com.example', source_identifier: '42', sequence_index: 0, did_win: null, fidelity_type: 1, postbacks: 1, conversion_values: { '20': 1 }, events: { level: 1 }, estimated_revenue_usd: 1 },
+      { campaign_id: a.campaign_id, campaign_name: 'A', ad_network_id: null, source_identifier: null, sequence_index: 0, did_win: true, fidelity_type: 1, conversion_type: null, postbacks: 2, conversion_values: { '63': 1, high: 1 }, events: { purchase: 1 }, estimated_revenue_usd: 25 },
+      { campaign_id: b.campaign_id, campaign_name: 'B', ad_network_id: null, source_identifier: null, sequence_index: 0, did_win: true, fidelity_type: 1, conversion_type: null, postbacks: 1, conversion_values: { '20': 1 }, events: { level: 1 }, estimated_revenue_usd: 1 },
+      { campaign_id: b.campaign_id, campaign_name: 'B', ad_network_id: null, source_identifier: null, sequence_index: 0, did_win: false, fidelity_type: 1, conversion_type: null, postbacks: 1, conversion_values: { none: 1 }, events: {}, estimated_revenue_usd: 0 },
+      { campaign_id: null, campaign_name: null, ad_network_id: 'com.example', source_identifier: '42', sequence_index: 0, did_win: null, fidelity_type: 1, conversion_type: null, postbacks: 1, conversion_values: { '20': 1 }, events: { level: 1 }, estimated_revenue_usd: 1 },
     ]);
     expect(report.totals).toEqual({ postbacks: 5, estimated_revenue_usd: 27 });
     const cli = await cliJson(['skan', 'report', '--app', app.app_id, '--from', today, '--to', today], env);

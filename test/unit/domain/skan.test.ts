@@ -62,6 +62,11 @@ describe('AdAttributionKit JWS', () => {
     expect(verifyAak(none, { development: true })).toBe('invalid');
     const unknown = decodeJws(`${Buffer.from('{"alg":"ES256","kid":"apple-cas-identifier/9"}').toString('base64url')}.${p}.${s}`)!;
     expect(verifyAak(unknown, { development: true })).toBe('unverifiable');
+    // A kid naming an Object property is no key either (it once threw).
+    for (const kid of ['__proto__', 'constructor', 'toString']) {
+      const odd = decodeJws(`${Buffer.from(JSON.stringify({ alg: 'ES256', kid })).toString('base64url')}.${p}.${s}`)!;
+      expect(verifyAak(odd, { development: true }), kid).toBe('unverifiable');
+    }
     expect(decodeJws('not.a.jws!')).toBeUndefined();
     expect(decodeJws(`${h}.${p}`)).toBeUndefined();
   });
