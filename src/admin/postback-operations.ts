@@ -107,6 +107,15 @@ export function viewAttempt(a: DeliveryAttemptRow) {
   return { attempted_at: iso(a.attempted_at)!, status_code: a.status_code, latency_ms: a.latency_ms, response_start: a.response_start, error: a.error };
 }
 
+export type AttemptView = ReturnType<typeof viewAttempt>;
+
+/** One delivery with every attempt at it, oldest first: time, status, latency, error, the start of the answer. */
+export async function deliveryWithAttempts(store: OutboxStore, deliveryId: string): Promise<DeliveryView & { attempts_log: AttemptView[] }> {
+  const delivery = await store.getDelivery(deliveryId);
+  if (!delivery) throw notFound(`delivery_id: unknown delivery ${deliveryId}`);
+  return { ...viewDelivery(delivery), attempts_log: (await store.listAttempts(deliveryId)).map(viewAttempt) };
+}
+
 export async function deliveryLog(store: OutboxStore, filter: { appId?: string; status?: string; limit?: number }): Promise<DeliveryView[]> {
   if (filter.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(filter.status)) {
     throw badRequest(`status: must be one of ${DELIVERY_STATUSES.join(', ')}`);

@@ -55,12 +55,7 @@ export async function postbackRoutes(app: FastifyInstance, ctx: AdminContext & {
   app.get(
     '/deliveries/:delivery_id',
     { schema: { tags: ['admin'], security, params: Type.Object({ delivery_id: IdString }), response: errors } },
-    async (request, reply) => {
-      const id = (request.params as { delivery_id: string }).delivery_id;
-      const delivery = await ctx.store.getDelivery(id);
-      if (!delivery) return reply.code(404).send({ status: 404, message: `delivery_id: unknown delivery ${id}` });
-      return { ...ops.viewDelivery(delivery), attempts_log: (await ctx.store.listAttempts(id)).map(ops.viewAttempt) };
-    },
+    async (request) => ops.deliveryWithAttempts(ctx.store, (request.params as { delivery_id: string }).delivery_id),
   );
 
   app.post(

@@ -25,6 +25,17 @@ const DELIVERY_COLUMNS: Column<ops.DeliveryView>[] = [
   { header: 'url', value: (d) => d.url },
 ];
 
+type Attempt = ops.AttemptView & { delivery_id: string };
+const ATTEMPT_COLUMNS: Column<Attempt>[] = [
+  { header: 'delivery_id', value: (a) => a.delivery_id },
+  { header: 'attempted_at', value: (a) => a.attempted_at },
+  { header: 'status', value: (a) => a.status_code },
+  { header: 'latency_ms', value: (a) => a.latency_ms },
+  { header: 'error', value: (a) => a.error },
+  // The start of the answer, on one line.
+  { header: 'answer', value: (a) => (a.response_start === null ? null : a.response_start.replace(/\s+/g, ' ').slice(0, 80)) },
+];
+
 /** The formats that sign their requests, for `--secret`'s help. */
 const signing = FORMAT_SPECS.filter((spec) => spec.credentials.secret !== 'optional').map((spec) => spec.name);
 
@@ -92,14 +103,45 @@ export function registerPostbacksCommand(program: Command): void {
     .option('--app <app_id>', 'only this app')
     .option('--status <status>', 'pending | delivered | failed | dead')
     .option('--limit <n>', 'how many, at most 10000', wholeNumber('--limit', { min: 1, max: 10_000 }), 100)
+    .option('--attempts', 'each attempt too: time, status, latency, error, the start of the answer')
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: { app?: string; status?: string; limit: number; json?: boolean }) => {
+      action(async (opts: { app?: string; status?: string; limit: number; attempts?: boolean; json?: boolean }) => {
         const list = await withStore(async (store) => {
           if (opts.app !== undefined) await requireApp(store, opts.app);
-          return ops.deliveryLog(store, { appId: opts.app, status: opts.status, limit: opts.limit });
+          const log = await ops.deliveryLog(store, { appId: opts.app, status: opts.status, limit: opts.limit });
+          if (!opts.attempts) return log;
+          const full = [];
+          for (const d of log) full.push(await ops.deliveryWithAttempts(store, d.delivery_id));
+          return full;
         });
-        printResult(Boolean(opts.json), { deliveries: list }, list, DELIVERY_COLUMNS);
+        if (opts.json || !opts.attempts) {
+          printResult(Boolean(opts.json), { deliveries: list }, list, DELIVERY_COLUMNS);
+          return;
+        }
+        printResult(false, null, list, DELIVERY_COLUMNS);
+        const attempts = list.flatMap((d) => ('attempts_log' in d ? (d.attempts_log as ops.AttemptView[]).map((a) => ({ ...a, delivery_id: d.delivery_id })) : []));
+        process.stdout.write('\nattempts\n');
+        printResult(false, null, attempts, ATTEMPT_COLUMNS);
+      }),
+    );
+
+  postbacks
+    .command('show')
+    .description('one delivery and every attempt at it: time, status, latency, error, the start of the answer')
+    .argument('<delivery_id>')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string, opts: { json?: boolean }) => {
+        const delivery = await withStore((store) => ops.deliveryWithAttempts(store, id));
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(delivery, null, 2)}\n`);
+          return;
+        }
+        const { attempts_log: attempts, ...rest } = delivery;
+        printRecord(false, { ...rest });
+        process.stdout.write('\nattempts\n');
+        printResult(false, null, attempts.map((a) => ({ ...a, delivery_id: id })), ATTEMPT_COLUMNS);
       }),
     );
 

@@ -71,6 +71,16 @@ describe.each(BACKENDS)('outbound postbacks on $name', (backend) => {
     const detail = await call(`${server.url}/admin/deliveries/${d.delivery_id}`, { admin: true });
     expect(detail.body.attempts_log.map((a: any) => a.status_code)).toEqual([503, 503, 200]);
     expect(detail.body.attempts_log[0].response_start).toBe('{"status":503}');
+    // The CLI shows the same attempts: `postbacks show`, and `postbacks log --attempts`.
+    const shown = await cliJson(['postbacks', 'show', d.delivery_id], server.db.env);
+    expect(shown.attempts_log).toEqual(detail.body.attempts_log);
+    const table = await runCli(['postbacks', 'show', d.delivery_id], server.db.env);
+    expect(table.stdout).toMatch(/\nattempts\ndelivery_id\s+attempted_at\s+status\s+latency_ms\s+error\s+answer\n/);
+    expect(table.stdout.match(new RegExp(`${d.delivery_id}\\s+\\S+\\s+503`, 'g'))).toHaveLength(2);
+    const log = await cliJson(['postbacks', 'log', '--app', s.app.app_id, '--attempts'], server.db.env);
+    expect(log.deliveries[0].attempts_log.map((a: any) => a.status_code)).toEqual([503, 503, 200]);
+    expect(await runCli(['postbacks', 'show', 'f'.repeat(24)], server.db.env)).toMatchObject({ code: 1, stderr: `error: delivery_id: unknown delivery ${'f'.repeat(24)}\n` });
+    expect((await call(`${server.url}/admin/deliveries/${'f'.repeat(24)}`, { admin: true })).body).toEqual({ status: 404, message: `delivery_id: unknown delivery ${'f'.repeat(24)}` });
     const metrics = (await call(`${server.url}/metrics`)).body as string;
     expect(Number(/s2s_postback_attempts_total\{outcome="retry"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/s2s_postback_deliveries\{status="delivered"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
