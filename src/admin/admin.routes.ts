@@ -9,6 +9,7 @@ import { reportRoutes } from './reports.routes.js';
 import { costRoutes } from './costs.routes.js';
 import { skanRoutes } from './skan.routes.js';
 import { erasureRoutes } from './erasure.routes.js';
+import { userRoutes } from './users.routes.js';
 import {
   AliasesInput,
   AliasesOutput,
@@ -50,6 +51,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   await app.register(costRoutes, { store });
   await app.register(skanRoutes, { store });
   await app.register(erasureRoutes, { store });
+  await app.register(userRoutes, { store });
 
   app.get(
     '/apps',

@@ -111,6 +111,8 @@ const FIELDS: Record<string, { options?: string[]; unit?: Unit }> = {
   re_engagement_probabilistic: { options: ['--probabilistic-re-engagement'] },
   apple_development: { options: ['--apple-development'] },
   devices: { options: ['--device'] },
+  device: { options: ['--device'] },
+  user: { options: ['--user'] },
   campaign_id: { options: ['--campaign-id', '--campaign'] },
   ad_network_id: { options: ['--network-id'] },
   source_identifier: { options: ['--source-id'] },

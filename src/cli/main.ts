@@ -17,6 +17,7 @@ import { registerPruneCommand } from './prune.command.js';
 import { registerCostsCommand } from './costs.command.js';
 import { registerSkanCommand } from './skan.command.js';
 import { registerForgetCommand } from './forget.command.js';
+import { registerExplainCommand } from './explain.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -37,6 +38,7 @@ registerPruneCommand(program);
 registerCostsCommand(program);
 registerSkanCommand(program);
 registerForgetCommand(program);
+registerExplainCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -174,15 +174,15 @@ function outranks(a: TouchCandidate, b: TouchCandidate): boolean {
   return a.touchpoint_id > b.touchpoint_id;
 }
 
-function sharesDevice(touch: TouchCandidate, ids: DeviceIds): boolean {
+export function sharesDevice(touch: TouchCandidate, ids: DeviceIds): boolean {
   return DEVICE_ID_KINDS.some((kind) => ids[kind] !== undefined && touch[kind] === ids[kind]);
 }
 
-function sameUserAgent(touch: TouchCandidate, conversion: Conversion): boolean {
+export function sameUserAgent(touch: TouchCandidate, conversion: Conversion): boolean {
   return conversion.userAgent !== undefined && touch.user_agent !== null && touch.user_agent === conversion.userAgent;
 }
 
-function samePlatform(touch: TouchCandidate, conversion: Conversion): boolean {
+export function samePlatform(touch: TouchCandidate, conversion: Conversion): boolean {
   if (touch.platform !== null && touch.platform !== conversion.platform) return false;
   if (touch.storefront !== null && conversion.storefront !== undefined && touch.storefront !== conversion.storefront) return false;
   return true;

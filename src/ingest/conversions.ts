@@ -320,7 +320,7 @@ export function fraudRules(app: App): FraudRules {
   };
 }
 
-function toCandidate(row: CandidateRow, app: App): TouchCandidate {
+export function toCandidate(row: CandidateRow, app: App): TouchCandidate {
   return {
     touchpoint_id: row.touchpoint_id,
     kind: row.kind,

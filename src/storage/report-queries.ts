@@ -7,10 +7,11 @@
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
 import { ltvColumn } from '../domain/install-summary.js';
 import { DAY_MS, LTV_DAYS, MATURED_DAYS, RETENTION_DAYS, emptyCounters } from '../domain/metrics.js';
-import { DEVICE_ID_KINDS, type Identity } from '../domain/devices.js';
+import { DEVICE_ID_KINDS, IDENTITY_KINDS, normalizeDeviceId, type Identity } from '../domain/devices.js';
+import type { InstallRow } from '../domain/entities.js';
 import type { SegmentRule } from '../domain/segments.js';
-import type { Database } from './schema.js';
-import type { CohortDayRow, ReportCounterRow, ReportQuery, ReportStore, TouchCountRow } from './store.js';
+import { INSTALL_COLUMNS, type Database } from './schema.js';
+import { USER_RECORD_EVENTS, type CohortDayRow, type ReportCounterRow, type ReportQuery, type ReportStore, type TouchCountRow, type UserRecord } from './store.js';
 
 /** The ReportStore over one database. */
 export function reportQueries(db: Kysely<Database>): ReportStore {
@@ -20,6 +21,7 @@ export function reportQueries(db: Kysely<Database>): ReportStore {
     cohortMatrix: (appId, fromDay, toDay, maxDay) => cohortMatrix(db, appId, fromDay, toDay, maxDay),
     segmentIdentities: (appId, rules, now) => segmentIdentities(db, appId, rules, now),
     listKnownDevices: (appId) => listKnownDevices(db, appId),
+    userRecord: (appId, id, as) => userRecord(db, appId, id, as),
   };
 }
 
@@ -202,6 +204,32 @@ async function segmentIdentities(db: Kysely<Database>, appId: string, rules: Seg
     .orderBy('ui.value')
     .execute();
   return rows as Identity[];
+}
+
+async function userRecord(db: Kysely<Database>, appId: string, id: string, as: 'device' | 'user'): Promise<UserRecord | undefined> {
+  const value = as === 'device' ? (normalizeDeviceId(id) ?? id) : id;
+  const kinds = as === 'device' ? IDENTITY_KINDS.filter((k) => k !== 'user_id') : ['user_id'];
+  const owner = await db.selectFrom('user_identities').select('user_pk').where('app_id', '=', appId).where('kind', 'in', kinds).where('value', '=', value).executeTakeFirst();
+  const user = owner && (await db.selectFrom('users').selectAll().where('user_pk', '=', owner.user_pk).executeTakeFirst());
+  if (!user) return undefined;
+  const identities = (await db.selectFrom('user_identities').select(['kind', 'value']).where('user_pk', '=', user.user_pk).orderBy('kind').orderBy('value').execute()) as Identity[];
+  const installs = await db.selectFrom('installs').select(INSTALL_COLUMNS).where('app_id', '=', appId).where('user_pk', '=', user.user_pk).orderBy('installed_at').execute();
+  const events = await db.selectFrom('events').selectAll().where('user_pk', '=', user.user_pk).orderBy('occurred_at', 'desc').orderBy('event_pk', 'desc').limit(USER_RECORD_EVENTS).execute();
+  const causes = [...installs.map((i) => `install:${i.install_id}`), ...events.map((e) => `event:${e.event_pk}`)];
+  const deliveries = [];
+  for (let i = 0; i < causes.length; i += 500) {
+    deliveries.push(...(await db.selectFrom('deliveries').selectAll().where('app_id', '=', appId).where('dedup_key', 'in', causes.slice(i, i + 500)).execute()));
+  }
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    user: { ...user, created_at: Number(user.created_at), last_seen_at: Number(user.last_seen_at), engaged_until: n(user.engaged_until) },
+    identities,
+    installs: installs.map((i) => ({ ...i, installed_at: Number(i.installed_at), touched_at: n(i.touched_at) }) as InstallRow),
+    events: events.map((e) => ({ ...e, occurred_at: Number(e.occurred_at), received_at: Number(e.received_at) })),
+    deliveries: deliveries
+      .map((d) => ({ ...d, created_at: Number(d.created_at), next_attempt_at: Number(d.next_attempt_at), expires_at: Number(d.expires_at), finished_at: n(d.finished_at), claimed_until: n(d.claimed_until) }))
+      .sort((a, b) => a.created_at - b.created_at),
+  };
 }
 
 async function listKnownDevices(db: Kysely<Database>, appId: string): Promise<Identity[]> {

@@ -444,7 +444,21 @@ export interface ReportStore {
   segmentIdentities(appId: string, rules: SegmentRule[], now: number): Promise<Identity[]>;
   /** Every device id the app has seen (negative targeting), oldest first. */
   listKnownDevices(appId: string): Promise<Identity[]>;
+  /** What is stored of one user, for `s2s explain`: found by a device id (any kind) or a user id. */
+  userRecord(appId: string, id: string, as: 'device' | 'user'): Promise<UserRecord | undefined>;
 }
+
+/** One user as stored: identities, installs of every kind, its newest events, the deliveries they caused. */
+export interface UserRecord {
+  user: UserRow;
+  identities: Identity[];
+  installs: InstallRow[];
+  /** Newest first, at most USER_RECORD_EVENTS. */
+  events: EventRow[];
+  deliveries: DeliveryRow[];
+}
+
+export const USER_RECORD_EVENTS = 1000;
 
 // ---------------------------------------------------------------------------------------------
 // Costs: what campaigns spent, by day (reports use it over CPI × installs).

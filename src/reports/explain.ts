@@ -1,0 +1,82 @@
+/**
+ * `s2s explain` and `GET /admin/users/{id}`: why a user was credited as it was, from what is
+ * stored. Its identities; each install, reinstall and engagement with every touch that could
+ * have explained it at that moment (the candidate lookup ingest ran, run again) and why each
+ * won or lost (domain/explain.ts); and its timeline of events and deliveries.
+ *
+ * The install is rebuilt from what was stored of it: its device ids are the user's now, its IP
+ * and user agent its own (gone after the retention horizon, so probabilistic touches then show
+ * as unmatched), and the click or view id it was matched by when that is how it was credited.
+ */
+import type { App } from '../domain/apps.js';
+import type { Conversion } from '../domain/attribution.js';
+import { DEVICE_ID_KINDS, type DeviceIds } from '../domain/devices.js';
+import { explainCandidates, type CandidateExplanation } from '../domain/explain.js';
+import type { InstallRow } from '../domain/entities.js';
+import { badRequest, notFound } from '../errors.js';
+import { toCandidate } from '../ingest/conversions.js';
+import type { CatalogStore, IngestStore, ReportStore } from '../storage/store.js';
+
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+export interface Explanation {
+  app_id: string;
+  user: { user_pk: string; created_at: string; last_seen_at: string };
+  identities: { kind: string; value: string }[];
+  installs: (Omit<InstallRow, 'installed_at' | 'touched_at'> & { installed_at: string; touched_at: string | null; candidates: (Omit<CandidateExplanation, 'created_at'> & { created_at: string })[] })[];
+  timeline: { at: string; kind: string; name: string; revenue_usd: number | null; source: string }[];
+  deliveries: { created_at: string; trigger: string; status: string; attempts: number; last_status: number | null; last_error: string | null; url: string }[];
+}
+
+export async function explainUser(
+  store: Pick<CatalogStore, 'getApp'> & Pick<ReportStore, 'userRecord'> & Pick<IngestStore, 'transaction'>,
+  appId: string,
+  /** A device id, a user id, or `id`: either (a device id first). */
+  who: { device?: string | undefined; user?: string | undefined; id?: string | undefined },
+): Promise<Explanation> {
+  const given = [who.device, who.user, who.id].filter((v) => v !== undefined);
+  if (given.length !== 1) throw badRequest('device: name the user by one device id or one user id (user)');
+  const app = await store.getApp(appId);
+  if (!app) throw notFound(`app_id: unknown app ${appId}`);
+  const value = given[0]!;
+  const record =
+    (who.user === undefined ? await store.userRecord(appId, value, 'device') : undefined) ?? (who.device === undefined ? await store.userRecord(appId, value, 'user') : undefined);
+  const field = who.device !== undefined ? 'device' : who.user !== undefined ? 'user' : 'id';
+  if (!record) throw notFound(`${field}: no user of app ${appId} has the id ${value}`);
+  const deviceIds: DeviceIds = {};
+  for (const id of record.identities) if ((DEVICE_ID_KINDS as readonly string[]).includes(id.kind)) deviceIds[id.kind as keyof DeviceIds] = id.value;
+
+  const installs = [];
+  for (const install of record.installs) {
+    const candidates = install.source === 'claimed' || install.match_type === 'claimed' ? [] : await candidatesOf(store, app, install, deviceIds);
+    installs.push({ ...install, installed_at: iso(install.installed_at)!, touched_at: iso(install.touched_at), candidates });
+  }
+  return {
+    app_id: appId,
+    user: { user_pk: record.user.user_pk, created_at: iso(record.user.created_at)!, last_seen_at: iso(record.user.last_seen_at)! },
+    identities: record.identities,
+    installs,
+    timeline: record.events.map((e) => ({ at: iso(e.occurred_at)!, kind: e.kind, name: e.name, revenue_usd: e.revenue_usd, source: e.source })),
+    deliveries: record.deliveries.map((d) => ({ created_at: iso(d.created_at)!, trigger: d.trigger, status: d.status, attempts: d.attempts, last_status: d.last_status, last_error: d.last_error, url: d.url })),
+  };
+}
+
+/** The touches that could have explained an install at its time, each with its part in the decision. */
+async function candidatesOf(store: Pick<IngestStore, 'transaction'>, app: App, install: InstallRow, deviceIds: DeviceIds) {
+  const credited = install.touchpoint_id === null ? [] : [install.touchpoint_id];
+  const conversion: Conversion = {
+    time: install.installed_at,
+    clickIds: install.match_type === 'click_id' ? credited : [],
+    viewIds: install.match_type === 'view_id' ? credited : [],
+    deviceIds,
+    ip: install.ip ?? undefined,
+    userAgent: install.user_agent ?? undefined,
+    platform: install.platform ?? app.platform,
+  };
+  const found = await store.transaction((tx) => tx.findCandidates(app.app_id, { ids: [...conversion.clickIds, ...conversion.viewIds], deviceIds, ip: conversion.ip, until: install.installed_at }));
+  const seen = new Set<string>();
+  const touches = [...found.byId, ...found.byDevice, ...found.byIp].filter((row) => !seen.has(row.touchpoint_id) && seen.add(row.touchpoint_id)).map((row) => toCandidate(row, app));
+  return explainCandidates(conversion, touches, install.touchpoint_id)
+    .sort((a, b) => Number(b.verdict === 'won') - Number(a.verdict === 'won') || b.created_at - a.created_at)
+    .map((c) => ({ ...c, created_at: iso(c.created_at)! }));
+}
