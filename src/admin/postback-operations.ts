@@ -1,6 +1,7 @@
 /** Postback configuration and the delivery log, shared by the CLI and the admin API. */
 import { Type, type Static } from '@sinclair/typebox';
 import { newId } from '../domain/ids.js';
+import { isoTime } from '../domain/times.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { POSTBACK_FORMATS, checkSettings, postbackFormat, type Postback, type PostbackFormat } from '../postbacks/formats/index.js';
 import { toPostback } from '../postbacks/outbox.js';
@@ -83,7 +84,6 @@ export interface DeliveryView {
   finished_at: string | null;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function viewDelivery(d: DeliveryRow): DeliveryView {
   return {
@@ -97,14 +97,14 @@ export function viewDelivery(d: DeliveryRow): DeliveryView {
     attempts: d.attempts,
     last_status: d.last_status,
     last_error: d.last_error,
-    next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null,
-    created_at: iso(d.created_at)!,
-    finished_at: iso(d.finished_at),
+    next_attempt_at: d.status === 'pending' ? isoTime(d.next_attempt_at) : null,
+    created_at: isoTime(d.created_at)!,
+    finished_at: isoTime(d.finished_at),
   };
 }
 
 export function viewAttempt(a: DeliveryAttemptRow) {
-  return { attempted_at: iso(a.attempted_at)!, status_code: a.status_code, latency_ms: a.latency_ms, response_start: a.response_start, error: a.error };
+  return { attempted_at: isoTime(a.attempted_at)!, status_code: a.status_code, latency_ms: a.latency_ms, response_start: a.response_start, error: a.error };
 }
 
 export type AttemptView = ReturnType<typeof viewAttempt>;

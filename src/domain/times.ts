@@ -17,3 +17,8 @@ export function futureTimeProblem(field: string, time: number, now: number): str
   const when = Number.isFinite(time) && Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : `${time} ms`;
   return `${field}: ${when} is more than 1 h after the server's clock (${new Date(now).toISOString()})`;
 }
+
+/** An epoch-ms time as ISO 8601, as the admin API and the CLI print times; null stays null. */
+export function isoTime(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

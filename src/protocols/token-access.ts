@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { ProtocolContext } from './context.js';
 import type { App } from '../domain/apps.js';
 import { AppError, badRequest, notFound } from '../errors.js';
@@ -43,4 +44,17 @@ export async function resolveAppAccess(
   const app = await ctx.catalog.getApp(id);
   if (!app) throw notFound(`app_id: unknown app ${id}`);
   return { app, tokenId: result.tokenId, secret: result.secret };
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (Adjust's S2S API, forwarded Apple
+ * postbacks): undefined when there is no header, a 401 naming the header when it is another
+ * shape.
+ */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  if (token === undefined) throw new AppError(401, 'authorization: must be "Bearer <token>"');
+  return token;
 }

@@ -13,11 +13,11 @@ import type { Conversion } from '../domain/attribution.js';
 import { DEVICE_ID_KINDS, type DeviceIds } from '../domain/devices.js';
 import { explainCandidates, type CandidateExplanation } from '../domain/explain.js';
 import type { InstallRow } from '../domain/entities.js';
+import { isoTime } from '../domain/times.js';
 import { badRequest, notFound } from '../errors.js';
 import { toCandidate } from '../ingest/conversions.js';
 import type { CatalogStore, IngestStore, ReportStore } from '../storage/store.js';
 
-const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
 export interface Explanation {
   app_id: string;
@@ -49,15 +49,15 @@ export async function explainUser(
   const installs = [];
   for (const install of record.installs) {
     const candidates = install.source === 'claimed' || install.match_type === 'claimed' ? [] : await candidatesOf(store, app, install, deviceIds);
-    installs.push({ ...install, installed_at: iso(install.installed_at)!, touched_at: iso(install.touched_at), candidates });
+    installs.push({ ...install, installed_at: isoTime(install.installed_at)!, touched_at: isoTime(install.touched_at), candidates });
   }
   return {
     app_id: appId,
-    user: { user_pk: record.user.user_pk, created_at: iso(record.user.created_at)!, last_seen_at: iso(record.user.last_seen_at)! },
+    user: { user_pk: record.user.user_pk, created_at: isoTime(record.user.created_at)!, last_seen_at: isoTime(record.user.last_seen_at)! },
     identities: record.identities,
     installs,
-    timeline: record.events.map((e) => ({ at: iso(e.occurred_at)!, kind: e.kind, name: e.name, revenue_usd: e.revenue_usd, source: e.source })),
-    deliveries: record.deliveries.map((d) => ({ created_at: iso(d.created_at)!, trigger: d.trigger, status: d.status, attempts: d.attempts, last_status: d.last_status, last_error: d.last_error, url: d.url })),
+    timeline: record.events.map((e) => ({ at: isoTime(e.occurred_at)!, kind: e.kind, name: e.name, revenue_usd: e.revenue_usd, source: e.source })),
+    deliveries: record.deliveries.map((d) => ({ created_at: isoTime(d.created_at)!, trigger: d.trigger, status: d.status, attempts: d.attempts, last_status: d.last_status, last_error: d.last_error, url: d.url })),
   };
 }
 
@@ -78,5 +78,5 @@ async function candidatesOf(store: Pick<IngestStore, 'transaction'>, app: App, i
   const touches = [...found.byId, ...found.byDevice, ...found.byIp].filter((row) => !seen.has(row.touchpoint_id) && seen.add(row.touchpoint_id)).map((row) => toCandidate(row, app));
   return explainCandidates(conversion, touches, install.touchpoint_id)
     .sort((a, b) => Number(b.verdict === 'won') - Number(a.verdict === 'won') || b.created_at - a.created_at)
-    .map((c) => ({ ...c, created_at: iso(c.created_at)! }));
+    .map((c) => ({ ...c, created_at: isoTime(c.created_at)! }));
 }

@@ -14,7 +14,7 @@ import { vendorErrorHandler } from '../../http/error-handler.js';
 import type { ProtocolContext } from '../context.js';
 import type { ConversionRecord } from '../../ingest/records.js';
 import { isPlainObject, optionalEpochTime, optionalString, readParams, type Params } from '../params.js';
-import { resolveAppAccess } from '../token-access.js';
+import { bearerToken, resolveAppAccess } from '../token-access.js';
 
 export const ADJUST = 'adjust';
 
@@ -68,10 +68,7 @@ export async function adjustAccess(ctx: ProtocolContext, request: FastifyRequest
   if (appToken === undefined) throw badRequest('app_token: is required');
   const app = await ctx.catalog.appByAlias(ADJUST, appToken);
   if (!app) throw new AppError(404, `app_token: no app has Adjust app token ${appToken} (s2s apps configure --adjust-app-token)`);
-  const header = request.headers.authorization;
-  const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-  if (header !== undefined && bearer === undefined) throw new AppError(401, 'authorization: must be "Bearer <token>"');
-  return (await resolveAppAccess(ctx, bearer, app.app_id, 401, 'authorization')).app;
+  return (await resolveAppAccess(ctx, bearerToken(request), app.app_id, 401, 'authorization')).app;
 }
 
 /**

@@ -3,7 +3,7 @@ import { RateLimiter } from '../../auth/rate-limit.js';
 import type { App } from '../../domain/apps.js';
 import { AppError, badRequest, notFound } from '../../errors.js';
 import type { ProtocolContext } from '../context.js';
-import { resolveAppAccess } from '../token-access.js';
+import { bearerToken, resolveAppAccess } from '../token-access.js';
 import { readPostback, type ReadPostback } from './postbacks.js';
 
 /** Where Apple posts the developer's copies (Info.plist `NSAdvertisingAttributionReportEndpoint`, AdAttributionKit's `AttributionCopyEndpoint`). */
@@ -60,9 +60,10 @@ export async function postbackRoutes(app: FastifyInstance, ctx: ProtocolContext)
   }
 
   app.post(NETWORK_PATH, { bodyLimit: BODY_LIMIT, schema: { tags: ['apple'], body: BODY } }, async (request) => {
-    const token = bearer(request);
+    const token = bearerToken(request);
+    if (token === undefined) throw new AppError(401, 'authorization: is required ("Bearer <token>")');
     // Who asks first: which App Store ids this server knows is no business of a stranger's.
-    if ((await ctx.tokens.grantedApps(token!)).length === 0) throw new AppError(401, 'authorization: is not a valid token');
+    if ((await ctx.tokens.grantedApps(token)).length === 0) throw new AppError(401, 'authorization: is not a valid token');
     const read = readPostback(request.body);
     const target = await ctx.catalog.appByAlias('apple', read.appStoreId);
     const field = read.kind === 'skadnetwork' ? 'app-id' : 'jws-string: advertised-item-identifier';
@@ -75,13 +76,4 @@ export async function postbackRoutes(app: FastifyInstance, ctx: ProtocolContext)
 
 async function store(ctx: ProtocolContext, read: ReadPostback, app: App, source: 'apple' | 'network'): Promise<void> {
   await ctx.ingest.recordSkan(read.row(app.app_id, { source, receivedAt: ctx.clock(), development: app.settings.apple_development ?? false }));
-}
-
-/** The token of `Authorization: Bearer <token>`. */
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header === undefined) throw new AppError(401, 'authorization: is required ("Bearer <token>")');
-  const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-  if (token === undefined) throw new AppError(401, 'authorization: must be "Bearer <token>"');
-  return token;
 }
