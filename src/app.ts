@@ -59,6 +59,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
       leaseMs: Math.max(60_000, config.dispatchTimeoutMs * 3),
       batch: 100,
       onOutcome: (outcome) => metrics.postbacks.inc({ outcome }),
+      postbackOf: (postbackId) => catalog.getPostback(postbackId),
     },
     logger,
   );

@@ -52,14 +52,16 @@ export async function addPostback(store: CatalogStore, input: unknown): Promise<
     app_signature: p.app_signature ?? null,
     events: p.events ? p.events.map((e) => e.trim()).join(',') : null,
     created_at: Date.now(),
+    batch_size: null,
     removed_at: null,
   };
   await store.createPostback(row);
   return viewPostback(toPostback(row));
 }
 
+/** The networks' postbacks (webhooks are listed by `listWebhooks`). */
 export async function listPostbacks(store: CatalogStore, appId?: string): Promise<PostbackView[]> {
-  return (await store.listPostbacks(appId)).map((row) => viewPostback(toPostback(row)));
+  return (await store.listPostbacks(appId)).filter((row) => row.format !== 'webhook').map((row) => viewPostback(toPostback(row)));
 }
 
 export async function removePostback(store: CatalogStore, postbackId: string): Promise<{ postback_id: string; removed: true }> {
@@ -116,11 +118,11 @@ export async function deliveryWithAttempts(store: OutboxStore, deliveryId: strin
   return { ...viewDelivery(delivery), attempts_log: (await store.listAttempts(deliveryId)).map(viewAttempt) };
 }
 
-export async function deliveryLog(store: OutboxStore, filter: { appId?: string; status?: string; limit?: number }): Promise<DeliveryView[]> {
+export async function deliveryLog(store: OutboxStore, filter: { appId?: string; postbackId?: string; status?: string; limit?: number }): Promise<DeliveryView[]> {
   if (filter.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(filter.status)) {
     throw badRequest(`status: must be one of ${DELIVERY_STATUSES.join(', ')}`);
   }
-  const rows = await store.listDeliveries({ appId: filter.appId, status: filter.status as DeliveryRow['status'] | undefined, limit: filter.limit ?? 100 });
+  const rows = await store.listDeliveries({ appId: filter.appId, postbackId: filter.postbackId, status: filter.status as DeliveryRow['status'] | undefined, limit: filter.limit ?? 100 });
   return rows.map(viewDelivery);
 }
 

@@ -15,7 +15,7 @@ const POSTBACK_COLUMNS: Column<ops.PostbackView>[] = [
   { header: 'events', value: (p) => p.events ?? '(default)' },
 ];
 
-const DELIVERY_COLUMNS: Column<ops.DeliveryView>[] = [
+export const DELIVERY_COLUMNS: Column<ops.DeliveryView>[] = [
   { header: 'delivery_id', value: (d) => d.delivery_id },
   { header: 'trigger', value: (d) => d.trigger },
   { header: 'status', value: (d) => d.status },

@@ -114,6 +114,8 @@ export interface PostbackRow {
   app_signature: string | null;
   /** Comma-separated triggers; null: the format's default. */
   events: string | null;
+  /** Webhooks: up to how many records one request carries; null: one. */
+  batch_size: number | null;
   created_at: number;
   removed_at: number | null;
 }

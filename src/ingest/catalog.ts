@@ -20,12 +20,13 @@ export class Catalog {
   private readonly apps = new Map<string, Entry<App>>();
   private readonly campaigns = new Map<string, Entry<Campaign>>();
   private readonly postbacks = new Map<string, Entry<Postback[]>>();
+  private readonly postbackById = new Map<string, Entry<Postback>>();
   private readonly rates = new Map<string, Entry<Map<string, number>>>();
   private readonly aliases = new Map<string, Entry<App>>();
   private readonly eventAliases = new Map<string, Entry<Record<string, Record<string, string>>>>();
 
   constructor(
-    private readonly store: Pick<CatalogStore, 'getApp' | 'getCampaign' | 'listPostbacks' | 'listRates' | 'findAppByAlias' | 'listAliases'>,
+    private readonly store: Pick<CatalogStore, 'getApp' | 'getCampaign' | 'listPostbacks' | 'getPostback' | 'listRates' | 'findAppByAlias' | 'listAliases'>,
     private readonly ttlMs: number,
     private readonly clock: Clock = systemClock,
   ) {}
@@ -57,6 +58,14 @@ export class Catalog {
     return (await this.cached(this.postbacks, appId, async () => (await this.store.listPostbacks(appId)).map(toPostback))) ?? [];
   }
 
+  /** A postback or webhook by its id, removed or not (the dispatcher's send-time formats). */
+  async getPostback(postbackId: string): Promise<Postback | undefined> {
+    return this.cached(this.postbackById, postbackId, async () => {
+      const row = await this.store.getPostback(postbackId);
+      return row && toPostback(row);
+    });
+  }
+
   /** The operator's currency rates, USD per unit (the shipped defaults fill the gaps). */
   async getRates(): Promise<ReadonlyMap<string, number>> {
     return (await this.cached(this.rates, 'rates', async () => new Map((await this.store.listRates()).map((r) => [r.currency, r.usd_per_unit])))) ?? new Map();
@@ -69,6 +78,7 @@ export class Catalog {
     this.apps.clear();
     this.campaigns.clear();
     this.postbacks.clear();
+    this.postbackById.clear();
   }
 
   private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {

@@ -39,6 +39,7 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   let install: InstallRow | undefined;
   let newUser = false;
   let reinstall = false;
+  let reinstalled: InstallRow | undefined;
   /** The engagement this sighting began, and the one its event is credited to (that one, or one still running). */
   let began: InstallRow | undefined;
   let credited: InstallRow | undefined;
@@ -70,7 +71,7 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
     const running = await runningEngagement(tx, user, record.time);
     if (isReinstall(record, user)) {
       reinstall = true;
-      await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
+      reinstalled = await storeInstall(tx, record, user, 'reinstall', user.last_seen_at);
     } else {
       began = await storeEngagement(tx, record, user, [install?.campaign_id ?? null, running?.campaign_id ?? null]);
     }
@@ -99,6 +100,8 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   const outbox = { now: record.receivedAt, ttlMs: ctx.retryTtlMs };
   let postbacksQueued = 0;
   if (newUser && install) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
+  // A reinstall is sent only where it is asked for (`events` naming it; webhooks by default).
+  if (reinstalled) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install: reinstalled }, postbackContext, outbox);
   if (began) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'engagement', engagement: began }, { ...postbackContext, install: began }, outbox);
 
   let eventStored = false;

@@ -7,12 +7,17 @@
  * it (Chartboost v1 by the `status` in the body; formats/, `answers`). A delivery that cannot be
  * built or sent as stored (a URL that does not parse) is failed with its error: nothing here
  * throws out of the loop. The schedule lives in the database, so a restart resumes it.
+ *
+ * A format that makes its request when it is sent (webhooks: formats/format-spec.ts,
+ * `atSend`) gets the claimed deliveries of one postback together, up to its batch size: one
+ * request, and each delivery records the attempt.
  */
 import type { Logger } from 'pino';
 import { failedAttempt, judge, requestTarget, retryDelayMs, sendOnce, type AnswerRule, type Attempt, type OutboundRequest } from '../client/index.js';
 import { newId } from '../domain/ids.js';
 import type { DeliveryRow } from '../domain/entities.js';
 import type { DeliveryUpdate, OutboxStore } from '../storage/store.js';
+import { postbackFormat, type Postback } from './formats/index.js';
 
 export interface DispatcherOptions {
   retryBaseMs: number;
@@ -25,6 +30,15 @@ export interface DispatcherOptions {
   leaseMs: number;
   batch: number;
   onOutcome?: (outcome: DeliveryRow['status'] | 'retry') => void;
+  /** The postback a delivery belongs to (removed ones too), for formats that make their request when sent. */
+  postbackOf?: (postbackId: string) => Promise<Postback | undefined>;
+}
+
+/** Deliveries sent as one request: one, or a send-time format's batch. */
+interface Send {
+  deliveries: DeliveryRow[];
+  /** Makes the request now; throws when it cannot be made (the deliveries fail with the error). */
+  request: () => OutboundRequest;
 }
 
 export class Dispatcher {
@@ -79,11 +93,11 @@ export class Dispatcher {
       do {
         this.again = false;
         const due = await this.store.claimDueDeliveries(Date.now(), this.options.batch, this.options.leaseMs);
-        for (const delivery of due) {
-          this.claimed.add(delivery.delivery_id);
-          const job = this.deliver(delivery).finally(() => {
+        for (const delivery of due) this.claimed.add(delivery.delivery_id);
+        for (const send of await this.sends(due)) {
+          const job = this.deliver(send).finally(() => {
             this.inFlight.delete(job);
-            this.claimed.delete(delivery.delivery_id);
+            for (const delivery of send.deliveries) this.claimed.delete(delivery.delivery_id);
           });
           this.inFlight.add(job);
         }
@@ -97,19 +111,56 @@ export class Dispatcher {
     }
   }
 
-  /** Sends one delivery and records the attempt; never rejects (a bug is logged, the claim lapses). */
-  private async deliver(delivery: DeliveryRow): Promise<void> {
+  /**
+   * What the claimed deliveries are sent as: each as it was stored, except those of a format
+   * that makes its request when sent, grouped by postback up to its batch size.
+   */
+  private async sends(due: DeliveryRow[]): Promise<Send[]> {
+    const sends: Send[] = [];
+    const grouped = new Map<string, { postback: Postback; deliveries: DeliveryRow[] }>();
+    for (const delivery of due) {
+      const postback = await this.sendTimePostback(delivery.postback_id);
+      if (!postback) {
+        sends.push({ deliveries: [delivery], request: () => storedRequest(delivery) });
+        continue;
+      }
+      const group = grouped.get(postback.postback_id) ?? { postback, deliveries: [] };
+      group.deliveries.push(delivery);
+      grouped.set(postback.postback_id, group);
+    }
+    for (const { postback, deliveries } of grouped.values()) {
+      const atSend = postbackFormat(postback.format)!.atSend!;
+      const size = atSend.batchSize(postback);
+      for (let i = 0; i < deliveries.length; i += size) {
+        const batch = deliveries.slice(i, i + size);
+        sends.push({ deliveries: batch, request: () => atSend.request(postback, batch, Date.now()) });
+      }
+    }
+    return sends;
+  }
+
+  /** The delivery's postback when its format makes requests when sent; a lookup that fails sends it as stored. */
+  private async sendTimePostback(postbackId: string): Promise<Postback | undefined> {
+    if (!this.options.postbackOf) return undefined;
+    const postback = await this.options.postbackOf(postbackId).catch(() => undefined);
+    return postback && postbackFormat(postback.format)?.atSend ? postback : undefined;
+  }
+
+  /** Sends deliveries and records the attempt of each; never rejects (a bug is logged, the claims lapse). */
+  private async deliver(send: Send): Promise<void> {
     try {
-      await this.attempt(delivery);
+      const attempt = await this.send(send);
+      // One time and one jitter for the batch: its deliveries are due again together, and claimed together.
+      const now = Date.now();
+      const jitter = Math.random();
+      for (const delivery of send.deliveries) await this.record(delivery, this.nextState(delivery, attempt, now, jitter), attempt, now);
     } catch (error) {
-      this.logger.error({ err: error, delivery_id: delivery.delivery_id }, 'postback delivery failed unexpectedly; the claim lapses and it is tried again');
+      const ids = send.deliveries.map((d) => d.delivery_id);
+      this.logger.error({ err: error, delivery_ids: ids }, 'postback delivery failed unexpectedly; the claim lapses and it is tried again');
     }
   }
 
-  private async attempt(delivery: DeliveryRow): Promise<void> {
-    const attempt = await this.send(delivery);
-    const now = Date.now();
-    const update = this.nextState(delivery, attempt, now);
+  private async record(delivery: DeliveryRow, update: DeliveryUpdate, attempt: Attempt, now: number): Promise<void> {
     try {
       await this.store.recordAttempt(
         {
@@ -130,18 +181,13 @@ export class Dispatcher {
     }
   }
 
-  /** One try, within the per-destination limit; a row that cannot be sent is an unsendable attempt. */
-  private async send(delivery: DeliveryRow): Promise<Attempt> {
+  /** One try, within the per-destination limit; a request that cannot be made or sent is an unsendable attempt. */
+  private async send(send: Send): Promise<Attempt> {
     let request: OutboundRequest;
     let origin: string;
     try {
-      origin = requestTarget(delivery.url).origin;
-      request = {
-        method: delivery.method as OutboundRequest['method'],
-        url: delivery.url,
-        headers: JSON.parse(delivery.headers) as Record<string, string>,
-        body: delivery.body ?? undefined,
-      };
+      request = send.request();
+      origin = requestTarget(request.url).origin;
     } catch (error) {
       return failedAttempt(performance.now(), error, true);
     }
@@ -153,13 +199,13 @@ export class Dispatcher {
     }
   }
 
-  private nextState(delivery: DeliveryRow, attempt: Attempt, now: number): DeliveryUpdate {
+  private nextState(delivery: DeliveryRow, attempt: Attempt, now: number, jitter: number): DeliveryUpdate {
     const attempts = delivery.attempts + 1;
     const base = { attempts, last_status: attempt.status, last_error: attempt.error };
     const verdict = judge({ answers: (delivery.answer_rule ?? undefined) as AnswerRule | undefined }, attempt);
     if (verdict === 'delivered') return { ...base, status: 'delivered', next_attempt_at: now, finished_at: now };
     if (verdict === 'final') return { ...base, status: 'failed', next_attempt_at: now, finished_at: now };
-    const next = now + retryDelayMs(attempts, this.options.retryBaseMs, attempt.retryAfterMs);
+    const next = now + retryDelayMs(attempts, this.options.retryBaseMs, attempt.retryAfterMs, () => jitter);
     if (next > delivery.expires_at) return { ...base, status: 'dead', next_attempt_at: now, finished_at: now };
     return { ...base, status: 'pending', next_attempt_at: next, finished_at: null };
   }
@@ -182,4 +228,14 @@ export class Dispatcher {
     if (next) next();
     else this.active.set(origin, (this.active.get(origin) ?? 1) - 1);
   }
+}
+
+/** A delivery's request as it was queued. */
+function storedRequest(delivery: DeliveryRow): OutboundRequest {
+  return {
+    method: delivery.method as OutboundRequest['method'],
+    url: delivery.url,
+    headers: JSON.parse(delivery.headers) as Record<string, string>,
+    body: delivery.body ?? undefined,
+  };
 }

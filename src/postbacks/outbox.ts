@@ -15,6 +15,7 @@ export function toPostback(row: PostbackRow): Postback {
     secret: row.secret,
     app_signature: row.app_signature,
     events: row.events ? row.events.split(',') : null,
+    batch_size: row.batch_size,
     created_at: new Date(row.created_at).toISOString(),
   };
 }

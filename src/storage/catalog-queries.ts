@@ -233,6 +233,10 @@ export function catalogQueries(db: Kysely<Database>): CatalogStore {
       return query.orderBy('created_at').orderBy('postback_id').execute();
     },
 
+    async getPostback(postbackId: string): Promise<PostbackRow | undefined> {
+      return db.selectFrom('postbacks').selectAll().where('postback_id', '=', postbackId).executeTakeFirst();
+    },
+
     async removePostback(postbackId: string): Promise<boolean> {
       const result = await db
         .updateTable('postbacks')

@@ -41,9 +41,10 @@ export function outboxQueries(db: Kysely<Database>, hooks: Pick<DialectHooks, 's
       await db.updateTable('deliveries').set({ claimed_until: null }).where('delivery_id', 'in', deliveryIds).execute();
     },
 
-    async listDeliveries(filter: { appId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]> {
+    async listDeliveries(filter: { appId?: string; postbackId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]> {
       let query = db.selectFrom('deliveries').selectAll();
       if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+      if (filter.postbackId !== undefined) query = query.where('postback_id', '=', filter.postbackId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       return query.orderBy('created_at', 'desc').orderBy('delivery_id', 'desc').limit(filter.limit).execute();
     },

@@ -98,6 +98,8 @@ export interface CatalogStore {
   createPostback(row: PostbackRow): Promise<void>;
   /** Active postbacks, of one app or all. */
   listPostbacks(appId?: string): Promise<PostbackRow[]>;
+  /** A postback or webhook by its id, removed or not. */
+  getPostback(postbackId: string): Promise<PostbackRow | undefined>;
   /** Stops a postback (its log stays); false if there was none. */
   removePostback(postbackId: string): Promise<boolean>;
 
@@ -377,7 +379,7 @@ export interface OutboxStore {
   recordAttempt(attempt: DeliveryAttemptRow, update: DeliveryUpdate): Promise<void>;
   /** Lets claimed but unsent deliveries go (on a graceful stop). */
   releaseClaims(deliveryIds: string[]): Promise<void>;
-  listDeliveries(filter: { appId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]>;
+  listDeliveries(filter: { appId?: string; postbackId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]>;
   getDelivery(deliveryId: string): Promise<DeliveryRow | undefined>;
   listAttempts(deliveryId: string): Promise<DeliveryAttemptRow[]>;
   /** Puts a failed or dead delivery back in the queue, due now, with a fresh TTL. */

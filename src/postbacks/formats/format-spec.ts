@@ -5,7 +5,7 @@
 import type { AnswerRule, OutboundRequest } from '../../client/index.js';
 import type { App } from '../../domain/apps.js';
 import type { DeviceIds } from '../../domain/devices.js';
-import type { EventRow, InstallRow } from '../../domain/entities.js';
+import type { DeliveryRow, EventRow, InstallRow } from '../../domain/entities.js';
 
 export interface Postback {
   postback_id: string;
@@ -20,6 +20,8 @@ export interface Postback {
   app_signature: string | null;
   /** What it sends: install, open, purchase or event names; null: the format's default. */
   events: string[] | null;
+  /** Webhooks: up to how many records a request carries; null: one. */
+  batch_size: number | null;
   created_at: string;
 }
 
@@ -66,6 +68,24 @@ export interface PostbackFormatSpec<Name extends string = string> {
   storedUrl(url: string | undefined): string;
   /** The request it sends for one trigger, or undefined when the trigger owes it nothing. */
   build(postback: Postback, trigger: Trigger, ctx: TriggerContext): OutboundRequest | undefined;
+  /**
+   * Whether a trigger is one of what the postback sends (`events`, else `defaultEvents`); when
+   * not given, its name (install, re-engagement, open, purchase or the event's name) is looked for.
+   */
+  wants?(wanted: readonly string[], trigger: Trigger): boolean;
+  /** Formats whose requests are made when sent, not when queued (webhooks). */
+  readonly atSend?: SendTimeRequests;
+}
+
+/**
+ * How a format's queued deliveries become a request when the dispatcher sends them: signed
+ * with the time of sending (a replay is seen), and up to `batchSize` of one claim in one
+ * request. Each queued delivery's body is then the format's own part (a webhook's record).
+ */
+export interface SendTimeRequests {
+  batchSize(postback: Postback): number;
+  /** The request for deliveries of this postback (at most its batch size); throws when it cannot be made. */
+  request(postback: Postback, deliveries: readonly DeliveryRow[], nowMs: number): OutboundRequest;
 }
 
 /** Whether the user's install is credited to the postback's network: a user "belongs" to it. */

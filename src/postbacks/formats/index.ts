@@ -10,20 +10,25 @@ import { chartboostV1 } from './chartboost-v1.js';
 import { chartboostV2 } from './chartboost-v2.js';
 import { CREDENTIAL_FIELDS, type CredentialField, type Postback, type PostbackFormatSpec, type Trigger, type TriggerContext } from './format-spec.js';
 import { urlFormat } from './url.js';
+import { webhookFormat } from './webhook.js';
 
-export type { CredentialField, Postback, PostbackFormatSpec, Requirement, Trigger, TriggerContext } from './format-spec.js';
+export type { CredentialField, Postback, PostbackFormatSpec, Requirement, SendTimeRequests, Trigger, TriggerContext } from './format-spec.js';
 export { CHARTBOOST_BASE_URL } from './chartboost.js';
 
+/** The formats a network's postback (`s2s postbacks add --format`) takes. */
 export const FORMAT_SPECS = [chartboostV2, chartboostV1, chartboostPia, urlFormat] as const;
 
 export type PostbackFormat = (typeof FORMAT_SPECS)[number]['name'];
 export const POSTBACK_FORMATS: readonly PostbackFormat[] = FORMAT_SPECS.map((spec) => spec.name);
 
+/** Every format the outbox builds: the networks' and the studio's own webhooks (`s2s webhooks`). */
+const ALL_SPECS: readonly PostbackFormatSpec[] = [...FORMAT_SPECS, webhookFormat];
+
 /** The format of that name, if it is one. */
-export function postbackFormat(name: PostbackFormat): PostbackFormatSpec;
+export function postbackFormat(name: PostbackFormat | 'webhook'): PostbackFormatSpec;
 export function postbackFormat(name: string): PostbackFormatSpec | undefined;
 export function postbackFormat(name: string): PostbackFormatSpec | undefined {
-  return FORMAT_SPECS.find((spec) => spec.name === name);
+  return ALL_SPECS.find((spec) => spec.name === name);
 }
 
 /**
@@ -47,7 +52,7 @@ export interface QueuedRequest {
 }
 
 function triggerName(trigger: Trigger): string {
-  if (trigger.kind === 'install') return 'install';
+  if (trigger.kind === 'install') return trigger.install.kind;
   if (trigger.kind === 'engagement') return trigger.engagement.kind;
   return trigger.event.kind === 'event' ? trigger.event.name : trigger.event.kind;
 }
@@ -66,7 +71,8 @@ export function buildRequests(postback: Postback, trigger: Trigger, ctx: Trigger
   if (spec === undefined) return [];
   const name = triggerName(trigger);
   const wanted = postback.events ?? spec.defaultEvents;
-  if (!wanted.includes(name) && !(trigger.kind === 'event' && wanted.includes(trigger.event.name))) return [];
+  const wants = spec.wants?.(wanted, trigger) ?? (wanted.includes(name) || (trigger.kind === 'event' && wanted.includes(trigger.event.name)));
+  if (!wants) return [];
   const cause = causeOf(trigger);
   const request = spec.build(postback, trigger, ctx);
   return request ? [{ trigger: name, request: { ...request, answers: spec.answers }, cause }] : [];

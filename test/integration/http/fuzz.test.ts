@@ -90,6 +90,7 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/admin/campaigns', methods: ['POST'] },
   { path: '/admin/tokens', methods: ['POST'] },
   { path: '/admin/postbacks', methods: ['POST'] },
+  { path: '/admin/webhooks', methods: ['GET', 'POST'] },
   { path: '/admin/reports', methods: ['GET'] },
   { path: '/admin/reports/cohorts', methods: ['GET'] },
   { path: '/admin/segments', methods: ['GET', 'POST'] },

@@ -35,7 +35,7 @@ describe.each(BACKENDS)('statements per batch on $name', (backend: TestBackend) 
     campaignId = (await store.createCampaign(campaign)).campaign_id;
     const postback = {
       postback_id: newId(), app_id: app.app_id, network: 'chartboost', format: 'url', url: 'https://n.example/p?c={click_id}',
-      token: null, secret: null, app_signature: null, events: null, created_at: Date.now(), removed_at: null,
+      token: null, secret: null, app_signature: null, events: null, batch_size: null, created_at: Date.now(), removed_at: null,
     };
     await store.createPostback(postback);
     context = { postbacksFor: async () => [toPostback(postback)], retryTtlMs: 60_000, rates: async () => new Map() };

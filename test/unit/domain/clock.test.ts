@@ -13,6 +13,7 @@ describe('time-dependent code reads its clock', () => {
       getApp: async (appId: string) => (reads++, { app_id: appId, name }) as App,
       getCampaign: async () => undefined,
       listPostbacks: async () => [],
+      getPostback: async () => undefined,
       listRates: async () => [],
       findAppByAlias: async () => undefined,
       listAliases: async () => ({ apps: {}, events: {} }),

@@ -43,7 +43,7 @@ function postbackOf(spec: PostbackFormatSpec, events: string[] | null = null): P
   const url = spec.name === 'url' ? 'https://n.example/pb?c={click_id}&e={event_id}' : 'https://cb.example';
   return {
     postback_id: 'p'.repeat(24), app_id: APP.app_id, network: 'chartboost', format: spec.name, events, created_at: new Date(0).toISOString(),
-    url: checkSettings(spec, { url, token: 'tok', secret: 'sec' }), token: 'tok', secret: 'sec', app_signature: null,
+    url: checkSettings(spec, { url, token: 'tok', secret: 'sec' }), token: 'tok', secret: 'sec', app_signature: null, batch_size: null,
   };
 }
 
