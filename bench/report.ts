@@ -5,6 +5,7 @@
  * ingest would), then times the report API's operations (median of 5) and shows SQLite's plan.
  * Writes bench/results/report.json.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
   results['report by campaign, 90 days'] = (await time(() => buildReport(reader, { app_id: app.app_id, from: formatDay(firstDay), to, group_by: 'campaign' }))).median_ms;
   results['cohorts, 30 days'] = (await time(() => buildCohorts(reader, { app_id: app.app_id, from, to }))).median_ms;
   await reader.close();
+  const exported = await measureExport(dataDir, app.app_id, formatDay(firstDay), formatDay(today));
+  if (exported.rows !== events) throw new Error(`the export wrote ${exported.rows} of ${events} events`);
 
   const sizeMb = Math.round(fs.statSync(path.join(dataDir, 's2s.sqlite')).size / 1e6);
   const report: ReportRun = {
@@ -162,10 +165,45 @@ async function main(): Promise<void> {
     data: { events, users: USERS, days: DAYS, campaigns: CAMPAIGNS, installs_in_30_day_range: installsInRange, database_mb: sizeMb, seed_s: seedSeconds },
     plan,
     median_ms: results,
+    export: exported,
   };
   fs.writeFileSync(path.join(ROOT, 'bench/results/report.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n${reportTable(report)}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Runs `s2s export` of every event to a pipe this process reads and counts, and reads the
+ * child's peak resident memory from /proc while it runs (VmHWM, its high-water mark).
+ */
+async function measureExport(dataDir: string, appId: string, from: string, to: string): Promise<NonNullable<ReportRun['export']>> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'export', '--app', appId, '--type', 'events', '--from', from, '--to', to], {
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let peakKb = 0;
+  const sample = () => {
+    try {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch {
+      // It has exited.
+    }
+  };
+  const timer = setInterval(sample, 100);
+  let rows = 0;
+  let bytes = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`s2s export exited with ${code}`);
+  const seconds = (Date.now() - started) / 1000;
+  process.stderr.write(`exported ${rows} events in ${seconds.toFixed(1)} s, peak RSS ${Math.round(peakKb / 1024)} MB\n`);
+  return { rows, megabytes: Math.round(bytes / 1e6), seconds: Math.round(seconds * 10) / 10, rows_per_s: Math.round(rows / seconds), peak_rss_mb: Math.round(peakKb / 1024) };
 }
 
 await main();

@@ -71,6 +71,8 @@ export interface ReportRun extends RunInfo {
   data: { events: number; users: number; days: number; campaigns: number; installs_in_30_day_range: number; database_mb: number; seed_s: number };
   plan: string[];
   median_ms: Record<string, number>;
+  /** `s2s export --type events` of every seeded event, as NDJSON, in a child process. */
+  export?: { rows: number; megabytes: number; seconds: number; rows_per_s: number; peak_rss_mb: number };
 }
 
 /** bench/results/import.json. */
@@ -137,6 +139,13 @@ export function reportTable(report: ReportRun): string {
     '| operation | median ms |',
     '|---|---|',
     ...Object.entries(report.median_ms).map(([name, ms]) => `| ${name} | ${ms} |`),
+    ...(report.export
+      ? [
+          '',
+          `Export: \`s2s export --type events --format ndjson\` of ${report.export.rows.toLocaleString('en')} events (${report.export.megabytes} MB) in ${report.export.seconds} s, ` +
+            `${report.export.rows_per_s.toLocaleString('en')} rows/s, peak RSS ${report.export.peak_rss_mb} MB (the process's high-water mark, /proc VmHWM).`,
+        ]
+      : []),
   ].join('\n');
 }
 

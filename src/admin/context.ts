@@ -1,9 +1,9 @@
 import type { TokenAuthenticator } from '../auth/token-auth.js';
-import type { CatalogStore, CostStore, ErasureStore, IngestStore, OutboxStore, ReportStore, SkanStore } from '../storage/store.js';
+import type { CatalogStore, CostStore, ErasureStore, ExportStore, IngestStore, OutboxStore, ReportStore, SkanStore } from '../storage/store.js';
 
 /** What the admin routes use; built by the composition root (app.ts). */
 export interface AdminContext {
-  store: CatalogStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & Pick<IngestStore, 'transaction'>;
+  store: CatalogStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & ExportStore & Pick<IngestStore, 'transaction'>;
   auth: TokenAuthenticator;
   adminToken: string;
   publicUrl: string;

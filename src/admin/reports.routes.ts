@@ -1,10 +1,12 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ReportMetrics } from '../domain/metrics.js';
 import { METRIC_COLUMNS, buildCohorts, buildReport } from '../reports/report.js';
+import { EXPORT_FORMATS, EXPORT_TYPES, exportChunks, exportContentType, readExportRequest } from '../reports/export.js';
 import { createSegment, listSegments, segmentAudience } from '../reports/segments.js';
-import type { CatalogStore, CostStore, ReportStore } from '../storage/store.js';
+import type { CatalogStore, CostStore, ExportStore, ReportStore } from '../storage/store.js';
 import { ADMIN_ERRORS, ADMIN_SECURITY, Nullable } from './schemas.js';
 
 const security = ADMIN_SECURITY;
@@ -50,9 +52,39 @@ const SegmentOutput = Type.Object({ segment_id: Type.String(), app_id: Type.Stri
 const DeviceOutput = Type.Record(Type.String(), Type.String());
 
 /** Reports, cohorts and segments: the same operations as `s2s report` and `s2s segments`. */
-export async function reportRoutes(plain: FastifyInstance, ctx: { store: CatalogStore & ReportStore & CostStore }): Promise<void> {
+export async function reportRoutes(plain: FastifyInstance, ctx: { store: CatalogStore & ReportStore & CostStore & ExportStore }): Promise<void> {
   const { store } = ctx;
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+
+  // The untyped instance: its reply is a stream, which the typed one's response schema would refuse.
+  plain.get(
+    '/export',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: "Streams an app's rows of one kind in a range of UTC days as NDJSON or CSV, a page at a time (docs/exports.md)",
+        querystring: Type.Object({
+          app_id: Type.String({ description: 'the app' }),
+          type: Type.Unsafe<string>({ type: 'string', enum: [...EXPORT_TYPES] }),
+          from: Type.String({ description: 'first day, YYYY-MM-DD (UTC)' }),
+          to: Type.String({ description: 'last day, YYYY-MM-DD (UTC), included' }),
+          format: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: [...EXPORT_FORMATS] })),
+        }),
+        // 200: NDJSON (application/x-ndjson) or CSV (text/csv), one row a line, streamed.
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query as { app_id: string; type: string; from: string; to: string; format?: string };
+      const exported = await readExportRequest(store, { app_id: q.app_id, type: q.type, format: q.format, from: q.from, to: q.to });
+      const name = `${exported.type}-${q.from}-${q.to}.${exported.format}`;
+      return reply
+        .type(exportContentType(exported.format))
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(Readable.from(exportChunks(store, exported)));
+    },
+  );
 
   app.get(
     '/reports',

@@ -19,6 +19,7 @@ import { registerCostsCommand } from './costs.command.js';
 import { registerSkanCommand } from './skan.command.js';
 import { registerForgetCommand } from './forget.command.js';
 import { registerExplainCommand } from './explain.command.js';
+import { registerExportCommand } from './export.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -32,6 +33,7 @@ registerCampaignsCommand(program);
 registerImportCommand(program);
 registerAudienceCommand(program);
 registerPostbacksCommand(program);
+registerExportCommand(program);
 registerWebhooksCommand(program);
 registerRatesCommand(program);
 registerReportCommand(program);

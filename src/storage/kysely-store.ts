@@ -8,6 +8,7 @@ import { outboxQueries } from './outbox-queries.js';
 import { reportQueries } from './report-queries.js';
 import { skanQueries } from './skan-queries.js';
 import { erasureQueries } from './erasure-queries.js';
+import { exportQueries } from './export-queries.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -25,6 +26,7 @@ export function composeStore(db: Kysely<Database>, hooks: DialectHooks): KyselyS
     ...costQueries(db),
     ...skanQueries(db),
     ...erasureQueries(db, hooks),
+    ...exportQueries(db),
     ...maintenance(db, hooks),
   };
 }

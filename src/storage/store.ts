@@ -571,4 +571,29 @@ export interface MaintenanceStore {
 }
 
 /** Every port: what `openStore` returns, for the composition root, the CLI and tests. */
-export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & MaintenanceStore;
+// Exports: the rows of one kind in a time range, a page at a time, so that memory stays flat.
+
+/** What an export reads (reports/export.ts). */
+export type ExportType = 'installs' | 'events' | 'touchpoints' | 'deliveries' | 'skan';
+
+export interface ExportPageQuery {
+  type: ExportType;
+  appId: string;
+  /** [since, until), epoch ms, of the row's own time (installed, occurred, created, received). */
+  since: number;
+  until: number;
+  /** The last row of the page before: this page starts after it in (time, id) order. */
+  after: { time: number; id: string } | undefined;
+  limit: number;
+  /** Touchpoints are read one campaign at a time; null: those that credit none. */
+  campaignId?: string | null;
+  /** The columns to read: the export's own fixed list, never a caller's text. */
+  columns: readonly string[];
+}
+
+export interface ExportStore {
+  /** One page of rows in (time, id) order, and the (time, id) of its last row, where the next page starts. */
+  exportPage(query: ExportPageQuery): Promise<{ rows: Record<string, unknown>[]; last: { time: number; id: string } | undefined }>;
+}
+
+export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & MaintenanceStore & ExportStore;

@@ -38,7 +38,7 @@ export function runCliRaw(args: string[], env: Record<string, string>, options: 
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env }, cwd: options.cwd ?? ROOT, timeout: 20_000 },
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env }, cwd: options.cwd ?? ROOT, timeout: 20_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -62,5 +62,5 @@ export function touchpoint(appId: string, campaignId: string | null, overrides: 
 }
 
 /** The newest migration: what a fresh database reports as current. */
-export const LATEST_MIGRATION = '0022-webhooks';
-export const ALL_MIGRATIONS = ['0001-foundation', '0002-touchpoints', '0003-users-installs-events', '0004-postbacks', '0005-idempotency-keys', '0006-currency', '0007-reports', '0008-history-partitions', '0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups', '0012-delivery-answer-rule', '0013-drop-ingest-journal', '0014-app-aliases', '0015-ad-revenue', '0016-costs', '0017-re-engagement', '0018-skan-postbacks', '0019-erasures', '0020-job-runs', '0021-skan-maps', '0022-webhooks'];
+export const LATEST_MIGRATION = '0023-export-lookups';
+export const ALL_MIGRATIONS = ['0001-foundation', '0002-touchpoints', '0003-users-installs-events', '0004-postbacks', '0005-idempotency-keys', '0006-currency', '0007-reports', '0008-history-partitions', '0009-import-dedup-keys', '0010-ingest-journal', '0011-install-lookups', '0012-delivery-answer-rule', '0013-drop-ingest-journal', '0014-app-aliases', '0015-ad-revenue', '0016-costs', '0017-re-engagement', '0018-skan-postbacks', '0019-erasures', '0020-job-runs', '0021-skan-maps', '0022-webhooks', '0023-export-lookups'];

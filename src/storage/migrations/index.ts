@@ -21,6 +21,7 @@ import * as m0019 from './0019-erasures.js';
 import * as m0020 from './0020-job-runs.js';
 import * as m0021 from './0021-skan-maps.js';
 import * as m0022 from './0022-webhooks.js';
+import * as m0023 from './0023-export-lookups.js';
 
 /**
  * Migrations are compiled into the program (not read from a folder at run time), so the
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-job-runs': m0020,
   '0021-skan-maps': m0021,
   '0022-webhooks': m0022,
+  '0023-export-lookups': m0023,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -91,6 +91,7 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/admin/tokens', methods: ['POST'] },
   { path: '/admin/postbacks', methods: ['POST'] },
   { path: '/admin/webhooks', methods: ['GET', 'POST'] },
+  { path: '/admin/export', methods: ['GET'] },
   { path: '/admin/reports', methods: ['GET'] },
   { path: '/admin/reports/cohorts', methods: ['GET'] },
   { path: '/admin/segments', methods: ['GET', 'POST'] },
