@@ -20,6 +20,7 @@ import { registerSkanCommand } from './skan.command.js';
 import { registerForgetCommand } from './forget.command.js';
 import { registerExplainCommand } from './explain.command.js';
 import { registerExportCommand } from './export.command.js';
+import { registerReattributeCommand } from './reattribute.command.js';
 
 const program = new Command('s2s')
   .description('Self-hosted S2S attribution and postback server')
@@ -43,6 +44,7 @@ registerCostsCommand(program);
 registerSkanCommand(program);
 registerForgetCommand(program);
 registerExplainCommand(program);
+registerReattributeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,14 +9,14 @@
  * as unmatched), and the click or view id it was matched by when that is how it was credited.
  */
 import type { App } from '../domain/apps.js';
-import type { Conversion } from '../domain/attribution.js';
+import type { Candidates, Conversion } from '../domain/attribution.js';
 import { DEVICE_ID_KINDS, type DeviceIds } from '../domain/devices.js';
 import { explainCandidates, type CandidateExplanation } from '../domain/explain.js';
 import type { InstallRow } from '../domain/entities.js';
 import { isoTime } from '../domain/times.js';
 import { badRequest, notFound } from '../errors.js';
 import { toCandidate } from '../ingest/conversions.js';
-import type { CatalogStore, IngestStore, ReportStore } from '../storage/store.js';
+import type { CandidateRow, CatalogStore, IngestStore, RecordTx, ReportStore } from '../storage/store.js';
 
 
 export interface Explanation {
@@ -61,8 +61,16 @@ export async function explainUser(
   };
 }
 
-/** The touches that could have explained an install at its time, each with its part in the decision. */
-async function candidatesOf(store: Pick<IngestStore, 'transaction'>, app: App, install: InstallRow, deviceIds: DeviceIds) {
+/**
+ * The conversion an install was, rebuilt from what is stored (the header above says how), and
+ * the touches ingest's candidate lookup finds for it now. Explain and reattribute read the same.
+ */
+export async function storedCandidates(
+  tx: Pick<RecordTx, 'findCandidates'>,
+  app: App,
+  install: InstallRow,
+  deviceIds: DeviceIds,
+): Promise<{ conversion: Conversion; candidates: Candidates }> {
   const credited = install.touchpoint_id === null ? [] : [install.touchpoint_id];
   const conversion: Conversion = {
     time: install.installed_at,
@@ -73,9 +81,16 @@ async function candidatesOf(store: Pick<IngestStore, 'transaction'>, app: App, i
     userAgent: install.user_agent ?? undefined,
     platform: install.platform ?? app.platform,
   };
-  const found = await store.transaction((tx) => tx.findCandidates(app.app_id, { ids: [...conversion.clickIds, ...conversion.viewIds], deviceIds, ip: conversion.ip, until: install.installed_at }));
+  const found = await tx.findCandidates(app.app_id, { ids: [...conversion.clickIds, ...conversion.viewIds], deviceIds, ip: conversion.ip, until: install.installed_at });
+  const touches = (rows: CandidateRow[]) => rows.map((row) => toCandidate(row, app));
+  return { conversion, candidates: { byId: touches(found.byId), byDevice: touches(found.byDevice), byIp: touches(found.byIp) } };
+}
+
+/** The touches that could have explained an install at its time, each with its part in the decision. */
+async function candidatesOf(store: Pick<IngestStore, 'transaction'>, app: App, install: InstallRow, deviceIds: DeviceIds) {
+  const { conversion, candidates } = await store.transaction((tx) => storedCandidates(tx, app, install, deviceIds));
   const seen = new Set<string>();
-  const touches = [...found.byId, ...found.byDevice, ...found.byIp].filter((row) => !seen.has(row.touchpoint_id) && seen.add(row.touchpoint_id)).map((row) => toCandidate(row, app));
+  const touches = [...candidates.byId, ...candidates.byDevice, ...candidates.byIp].filter((t) => !seen.has(t.touchpoint_id) && seen.add(t.touchpoint_id));
   return explainCandidates(conversion, touches, install.touchpoint_id)
     .sort((a, b) => Number(b.verdict === 'won') - Number(a.verdict === 'won') || b.created_at - a.created_at)
     .map((c) => ({ ...c, created_at: isoTime(c.created_at)! }));

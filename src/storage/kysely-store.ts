@@ -9,6 +9,7 @@ import { reportQueries } from './report-queries.js';
 import { skanQueries } from './skan-queries.js';
 import { erasureQueries } from './erasure-queries.js';
 import { exportQueries } from './export-queries.js';
+import { replayQueries } from './replay-queries.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -27,6 +28,7 @@ export function composeStore(db: Kysely<Database>, hooks: DialectHooks): KyselyS
     ...skanQueries(db),
     ...erasureQueries(db, hooks),
     ...exportQueries(db),
+    ...replayQueries(db),
     ...maintenance(db, hooks),
   };
 }

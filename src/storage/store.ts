@@ -12,6 +12,7 @@ import type { CampaignKind } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, SkanPostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import type { CostRow } from '../domain/costs.js';
+import type { Attribution } from '../domain/reattribution.js';
 import type { InstallSummary } from '../domain/install-summary.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
@@ -596,4 +597,22 @@ export interface ExportStore {
   exportPage(query: ExportPageQuery): Promise<{ rows: Record<string, unknown>[]; last: { time: number; id: string } | undefined }>;
 }
 
-export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & MaintenanceStore & ExportStore;
+// What-if windows: installs replayed under other windows, and their attribution rewritten.
+
+export interface ReplayStore {
+  /** First installs and reinstalls of [since, until) in (time, id) order after `after`, each with its user's device ids now. */
+  replayInstalls(
+    appId: string,
+    since: number,
+    until: number,
+    after: { time: number; id: string } | undefined,
+    limit: number,
+  ): Promise<{ install: InstallRow; deviceIds: DeviceIds }[]>;
+  /**
+   * Rewrites installs' attribution in one transaction, each only if it is still as `from` says
+   * (status and credited touch); returns how many were rewritten. Queues no postback.
+   */
+  reattributeInstalls(changes: readonly { installId: string; from: Attribution; to: Attribution }[]): Promise<number>;
+}
+
+export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & MaintenanceStore & ExportStore & ReplayStore;
