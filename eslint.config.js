@@ -19,7 +19,7 @@ export default tseslint.config(
     // The dashboard runs in the browser.
     files: ['web/**/*.js'],
     languageOptions: {
-      globals: { document: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', FormData: 'readonly', location: 'readonly' },
+      globals: { document: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', FormData: 'readonly', location: 'readonly', window: 'readonly', navigator: 'readonly', Node: 'readonly', URL: 'readonly', Blob: 'readonly', setTimeout: 'readonly' },
     },
   },
   {

@@ -4,6 +4,11 @@ import { constantTimeEqual } from '../auth/credentials.js';
 import type { AdminContext } from './context.js';
 import { notFound, unauthorized } from '../errors.js';
 import * as ops from './operations.js';
+import { PLATFORMS, STORES } from '../domain/apps.js';
+import { CAMPAIGN_KINDS } from '../domain/attribution.js';
+import { POSTBACK_FORMATS } from '../postbacks/formats/index.js';
+import { WEBHOOK_EVENTS } from '../postbacks/formats/webhook.js';
+import { EXPORT_FORMATS, EXPORT_TYPES } from '../reports/export.js';
 import { postbackRoutes } from './postbacks.routes.js';
 import { reportRoutes } from './reports.routes.js';
 import { costRoutes } from './costs.routes.js';
@@ -52,6 +57,21 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   await app.register(skanRoutes, { store });
   await app.register(erasureRoutes, { store });
   await app.register(userRoutes, { store });
+
+  // What the dashboard's forms offer: the lists the CLI takes, from the same constants.
+  app.get(
+    '/meta',
+    { schema: { tags: ['admin'], security, description: 'Platforms, stores, campaign kinds, postback formats, webhook events and export types', response: { 200: Type.Object({}, { additionalProperties: true }), ...errors } } },
+    async () => ({
+      platforms: PLATFORMS,
+      stores: STORES,
+      campaign_kinds: CAMPAIGN_KINDS,
+      postback_formats: POSTBACK_FORMATS,
+      webhook_events: WEBHOOK_EVENTS,
+      export_types: EXPORT_TYPES,
+      export_formats: EXPORT_FORMATS,
+    }),
+  );
 
   app.get(
     '/apps',

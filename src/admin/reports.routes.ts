@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ReportMetrics } from '../domain/metrics.js';
-import { METRIC_COLUMNS, buildCohorts, buildReport } from '../reports/report.js';
+import { METRIC_COLUMNS, buildCohorts, buildRejections, buildReport } from '../reports/report.js';
 import { EXPORT_FORMATS, EXPORT_TYPES, exportChunks, exportContentType, readExportRequest } from '../reports/export.js';
 import { createSegment, listSegments, segmentAudience } from '../reports/segments.js';
 import type { CatalogStore, CostStore, ExportStore, ReportStore } from '../storage/store.js';
@@ -104,6 +104,27 @@ export async function reportRoutes(plain: FastifyInstance, ctx: { store: Catalog
     '/reports/cohorts',
     { schema: { tags: ['admin'], security, description: 'Retention matrix: install day x day N (0..30).', querystring: Type.Object(RangeQuery), response: { 200: CohortsOutput, ...errors } } },
     async (request) => buildCohorts(store, request.query),
+  );
+
+  app.get(
+    '/reports/rejections',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        description: 'Installs of the range refused by a fraud rule or their network, by reason and campaign, most first.',
+        querystring: Type.Object(RangeQuery),
+        response: {
+          200: Type.Object({
+            from: Type.String(),
+            to: Type.String(),
+            rows: Type.Array(Type.Object({ reason: Type.String(), campaign_id: Nullable(Type.String()), campaign_name: Nullable(Type.String()), network: Nullable(Type.String()), installs: Type.Integer() })),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => buildRejections(store, request.query),
   );
 
   app.post(

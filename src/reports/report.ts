@@ -21,7 +21,7 @@ import {
 } from '../domain/metrics.js';
 import { NetworkNames } from '../domain/networks.js';
 import { badRequest, notFound } from '../errors.js';
-import type { CatalogStore, CostStore, ReportStore } from '../storage/store.js';
+import type { CatalogStore, CostStore, RejectionCount, ReportStore } from '../storage/store.js';
 
 /** The longest range one report may cover, so a typo in a year cannot ask for 8000 day rows. */
 export const MAX_REPORT_DAYS = 1000;
@@ -256,4 +256,16 @@ void everyMetricListed;
 export function keyColumns(groupBy: GroupBy): ('day' | 'campaign_id' | 'campaign_name' | 'network')[] {
   if (groupBy === 'day') return ['day'];
   return groupBy === 'campaign' ? ['campaign_id', 'campaign_name', 'network'] : ['network'];
+}
+
+/** The range's rejected installs by reason and campaign, most first (the dashboard's breakdown). */
+export async function buildRejections(store: CatalogStore & ReportStore, request: ReportRequest): Promise<{ from: string; to: string; rows: (RejectionCount & { campaign_name: string | null })[] }> {
+  const range = await readRange(store, request);
+  const [rows, campaigns] = await Promise.all([store.rejectionCounts(range), store.listCampaigns(range.appId)]);
+  const names = new Map(campaigns.map((c) => [c.campaign_id, c.name]));
+  return {
+    from: formatDay(range.fromDay),
+    to: formatDay(range.toDay),
+    rows: rows.map((r) => ({ ...r, campaign_name: r.campaign_id === null ? null : (names.get(r.campaign_id) ?? null) })),
+  };
 }

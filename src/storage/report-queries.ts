@@ -17,6 +17,21 @@ import { USER_RECORD_EVENTS, type CohortDayRow, type ReportCounterRow, type Repo
 export function reportQueries(db: Kysely<Database>): ReportStore {
   return {
     reportInstallCounters: (query) => reportInstallCounters(db, query),
+    async rejectionCounts({ appId, fromDay, toDay }) {
+      const rows = await db
+        .selectFrom('installs')
+        .select((eb) => ['rejected_reason', 'campaign_id', 'network', eb.fn.countAll<number>().as('installs')])
+        .where('app_id', '=', appId)
+        .where('kind', '=', 'install')
+        .where('status', '=', 'rejected')
+        .where('installed_at', '>=', fromDay * DAY_MS)
+        .where('installed_at', '<', (toDay + 1) * DAY_MS)
+        .groupBy(['rejected_reason', 'campaign_id', 'network'])
+        .execute();
+      return rows
+        .map((r) => ({ reason: r.rejected_reason ?? 'unknown', campaign_id: r.campaign_id, network: r.network, installs: Number(r.installs) }))
+        .sort((a, b) => b.installs - a.installs || a.reason.localeCompare(b.reason) || String(a.campaign_id).localeCompare(String(b.campaign_id)));
+    },
     reportTouchCounts: (query) => reportTouchCounts(db, query),
     cohortMatrix: (appId, fromDay, toDay, maxDay) => cohortMatrix(db, appId, fromDay, toDay, maxDay),
     segmentIdentities: (appId, rules, now) => segmentIdentities(db, appId, rules, now),

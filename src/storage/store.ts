@@ -392,6 +392,13 @@ export interface OutboxStore {
 // Reports: the read side of reports, cohorts and audiences.
 
 /** What a report asks of storage: one app, a range of UTC install days, one grouping. */
+export interface RejectionCount {
+  reason: string;
+  campaign_id: string | null;
+  network: string | null;
+  installs: number;
+}
+
 export interface ReportQuery {
   appId: string;
   /** Day numbers (days since the epoch, UTC), both included. */
@@ -439,6 +446,8 @@ export interface CohortDayRow {
 export interface ReportStore {
   /** Install-side counters of a report (clicks, views and spend are 0 here). */
   reportInstallCounters(query: ReportQuery): Promise<ReportCounterRow[]>;
+  /** Installs refused by a fraud rule or their network in the range's install days, by reason and campaign. */
+  rejectionCounts(range: { appId: string; fromDay: number; toDay: number }): Promise<RejectionCount[]>;
   /** Clicks and views of the days in range, by the same keys. */
   reportTouchCounts(query: ReportQuery): Promise<TouchCountRow[]>;
   /** The retention matrix: cohort users per install day and who opened on day 0..maxDay. */

@@ -92,6 +92,8 @@ const ENDPOINTS: Endpoint[] = [
   { path: '/admin/postbacks', methods: ['POST'] },
   { path: '/admin/webhooks', methods: ['GET', 'POST'] },
   { path: '/admin/export', methods: ['GET'] },
+  { path: '/admin/reports/rejections', methods: ['GET'] },
+  { path: '/admin/meta', methods: ['GET'] },
   { path: '/admin/reports', methods: ['GET'] },
   { path: '/admin/reports/cohorts', methods: ['GET'] },
   { path: '/admin/segments', methods: ['GET', 'POST'] },

@@ -97,6 +97,17 @@ describe.each(BACKENDS)('reports on $name', (backend) => {
     ]);
   });
 
+  it("rejections: the range's refused installs by reason and campaign, and the forms' lists", async () => {
+    const res = await call(`${server.url}/admin/reports/rejections?app_id=${ids.app.app_id}&from=2026-01-01&to=2026-01-02`, { admin: true });
+    expect(res.body).toEqual({ from: '2026-01-01', to: '2026-01-02', rows: [{ reason: 'blocked_ip', campaign_id: ids.b.campaign_id, campaign_name: 'B', network: 'vungle', installs: 1 }] });
+    expect((await call(`${server.url}/admin/reports/rejections?app_id=${ids.app.app_id}&from=2026-01-02&to=2026-01-01`, { admin: true })).body.message).toBe('to: must not be before from');
+    expect((await call(`${server.url}/admin/reports/rejections?app_id=${ids.app.app_id}&from=2026-01-03&to=2026-01-04`, { admin: true })).body.rows).toEqual([]);
+    const meta = (await call(`${server.url}/admin/meta`, { admin: true })).body;
+    expect(meta).toMatchObject({ platforms: ['ios', 'android', 'amazon', 'pc', 'web'], campaign_kinds: ['acquisition', 'retargeting'], export_types: ['installs', 'events', 'touchpoints', 'deliveries', 'skan'] });
+    expect(meta.postback_formats).toContain('url');
+    expect(meta.postback_formats).not.toContain('webhook');
+  });
+
   it('cohorts: install day x day N, with days not yet begun as null', async () => {
     const cohorts = (await call(`${server.url}/admin/reports/cohorts?${range()}`, { admin: true })).body.cohorts;
     expect(cohorts.map((c: { day: string; users: number }) => [c.day, c.users])).toEqual([
