@@ -286,6 +286,13 @@ async function main(): Promise<void> {
     body: JSON.stringify({ protocol: 'adjust', app: rtAdjustToken }),
   });
 
+  // An app whose every record goes to a webhook (docs/webhooks.md): another bare node:http
+  // process stands in for the studio's warehouse, so the dispatcher's sends are part of the cost.
+  const warehouse = await startProcess([path.join(ROOT, 'bench/baseline-server.mjs')], {}, /listening (\d+)/);
+  const hookApp = await admin('/admin/apps', { name: 'bench-webhook', platform: 'android' });
+  await admin('/admin/webhooks', { app_id: hookApp.app_id, url: `${warehouse.url}/s2s`, batch_size: 100 });
+  const hookToken = await admin('/admin/tokens', { app_ids: [hookApp.app_id] });
+
   const scenarios: Scenario[] = [
     {
       name: 'POST /api/v2/open (new device each)',
@@ -371,6 +378,11 @@ async function main(): Promise<void> {
       }),
     },
     {
+      name: 'POST /api/v2/open (new device each, every record to a webhook, 100 a request)',
+      method: 'POST',
+      request: (n) => ({ path: '/api/v2/open', body: JSON.stringify({ token: hookToken.token, app_id: hookApp.app_id, gaid: `wh-${run}-${n}` }) }),
+    },
+    {
       name: 'POST /measure (batches of 100)',
       method: 'POST',
       recordsPerRequest: 100,
@@ -410,6 +422,7 @@ async function main(): Promise<void> {
   }
   server.child.kill('SIGTERM');
   await new Promise((resolve) => server.child.once('exit', resolve));
+  warehouse.child.kill('SIGTERM');
 
   await store.close();
 

@@ -30,8 +30,8 @@ export function registerExportCommand(program: Command): void {
           const request = await readExportRequest(store, { app_id: opts.app, type: opts.type, format: opts.format, from: opts.from, to: opts.to });
           const toFile = opts.output !== undefined;
           const progress = new Progress(process.stderr.isTTY === true);
-          const chunks = Readable.from(exportChunks(store, request, (rows) => progress.add(rows)), { highWaterMark: 1 });
-          chunks.on('data', (chunk: string) => (progress.bytes += Buffer.byteLength(chunk)));
+          const chunks = Readable.from(exportChunks(store, request, (rows) => (progress.rows += rows)), { highWaterMark: 1 });
+          chunks.on('data', (chunk: string) => progress.wrote(Buffer.byteLength(chunk)));
           try {
             // Backpressure: the next page is read once the reader took this one.
             await pipeline(chunks, toFile ? fs.createWriteStream(opts.output!) : process.stdout, { end: toFile });
@@ -54,8 +54,8 @@ class Progress {
 
   constructor(private readonly show: boolean) {}
 
-  add(rows: number): void {
-    this.rows += rows;
+  wrote(bytes: number): void {
+    this.bytes += bytes;
     const now = Date.now();
     if (!this.show || now - this.shownAt < 250) return;
     this.shownAt = now;

@@ -16,6 +16,8 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
       const campaign = await cliJson(['campaigns', 'create', '--app', app.app_id, '--network', 'cb', '--name', 'c'], env);
       const token = (await cliJson(['tokens', 'create', '--app', app.app_id], env)).token as string;
       await cliJson(['apps', 'configure', '--app', app.app_id, '--adjust-app-token', 'crashadjust1', '--app-store-id', '525463029'], env);
+      // A webhook to a port nothing listens on: its deliveries are queued with their records and wait.
+      const hook = await cliJson(['webhooks', 'add', '--app', app.app_id, '--url', 'http://127.0.0.1:9/s2s', '--json'], env);
       const opens: string[] = [];
       const sessions: string[] = [];
       const events: string[] = [];
@@ -118,6 +120,16 @@ describe.each(BACKENDS)('kill -9 under load on $name', (backend) => {
         const postbacks = new Map<string, number>();
         for (const p of await store.listSkanPostbacks(app.app_id, 1_000_000)) postbacks.set(p.transaction_id, (postbacks.get(p.transaction_id) ?? 0) + 1);
         for (const transaction of skan) expect(postbacks.get(transaction), transaction).toBe(1);
+
+        // Each acknowledged install and keyed event has its webhook delivery, once: queued in its transaction.
+        const causes = new Map<string, number>();
+        for (const d of await store.listDeliveries({ postbackId: hook.webhook_id, limit: 10_000_000 })) causes.set(d.dedup_key, (causes.get(d.dedup_key) ?? 0) + 1);
+        for (const gaid of [...opens, ...sessions]) {
+          const install = await store.getInstallByUser(app.app_id, { kind: 'gaid', value: gaid });
+          expect(causes.get(`install:${install!.install_id}`), gaid).toBe(1);
+        }
+        const byKey = new Map(allEvents.filter((e) => e.dedup_key).map((e) => [e.dedup_key!, e.event_pk]));
+        for (const uid of events) expect(causes.get(`event:${byKey.get(`uid:${uid}`)}`), uid).toBe(1);
       } finally {
         await store.close();
       }

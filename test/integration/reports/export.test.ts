@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_COLUMNS, EXPORT_PAGE_ROWS } from '../../../src/reports/export.js';
 import { BACKENDS, type TestBackend } from '../../helpers/backends.js';
-import { cliJson, runCli } from '../../helpers/cli.js';
+import { CLI, cliJson, runCli } from '../../helpers/cli.js';
 import { rawQuery } from '../../helpers/raw-sql.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -95,6 +96,19 @@ describe.each(BACKENDS)('export on $name', (backend: TestBackend) => {
       ['c0000000000000000000ffff', null],
     ]);
     expect(rows[0]).toMatchObject({ kind: 'click', network: 'unity', gaid: 'gaid-0', created_at: at(-1) });
+  });
+
+  it('shows a progress line on a terminal (stderr), and none when stderr is not one', async () => {
+    const file = path.join(dir, 'tty.ndjson');
+    const args = ['export', '--app', app.app_id, '--type', 'events', '--from', DAY, '--to', DAY, '--output', file].map((a) => `'${a}'`).join(' ');
+    // util-linux `script` runs the command on a pseudo-terminal and copies what it printed.
+    const env = { ...process.env, ...server.db.env, LOG_LEVEL: 'silent' };
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('script', ['-qec', `${process.execPath} ${CLI} ${args}`, '/dev/null'], { env, timeout: 20_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    expect(out).toMatch(new RegExp(`exported ${(TIED_EVENTS + 5).toLocaleString('en-US')} rows, \\d+\\.\\d MB in \\d+\\.\\d s\\r?\\n`));
+    expect(ndjson(fs.readFileSync(file, 'utf8'))).toHaveLength(TIED_EVENTS + 5);
+    expect((await cli(['--type', 'events', '--output', file])).stderr).toBe('');
   });
 
   it('prints only the header for a kind with no rows', async () => {
