@@ -13,6 +13,7 @@ import { buildIngestPipeline, type IngestPipeline } from './ingest/pipeline.js';
 import { createLogger } from './logger.js';
 import { healthRoutes } from './ops/health.routes.js';
 import { Dispatcher } from './postbacks/dispatcher.js';
+import { MAX_BATCH_SIZE } from './postbacks/formats/webhook.js';
 import type { ProtocolContext } from './protocols/context.js';
 import { PROTOCOLS } from './protocols/index.js';
 import type { Store } from './storage/store.js';
@@ -57,7 +58,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<{ app: Fa
       perDestination: config.dispatchPerDestination,
       pollMs: config.dispatchPollMs,
       leaseMs: Math.max(60_000, config.dispatchTimeoutMs * 3),
-      batch: 100,
+      // A webhook's batch is made of one claim: at least MAX_BATCH_SIZE (formats/webhook.ts).
+      batch: Math.max(100, MAX_BATCH_SIZE),
       onOutcome: (outcome) => metrics.postbacks.inc({ outcome }),
       postbackOf: (postbackId) => catalog.getPostback(postbackId),
     },

@@ -37,7 +37,8 @@ export function registerExportCommand(program: Command): void {
             await pipeline(chunks, toFile ? fs.createWriteStream(opts.output!) : process.stdout, { end: toFile });
           } catch (error) {
             // A reader that went away (`| head`) ends the export quietly; any other error fails it.
-            if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code !== 'EPIPE' && code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
           }
           progress.done();
         });

@@ -87,23 +87,43 @@ export interface CampaignCount {
   delta: number;
 }
 
-/** Counts credited installs per campaign, now and what-if; rejected ones are credited to none and counted apart. */
-export function tally(pairs: readonly { now: Attribution; whatIf: Attribution }[]): { campaigns: CampaignCount[]; rejected: { now: number; what_if: number } } {
-  const rows = new Map<string, CampaignCount>();
-  const rejected = { now: 0, what_if: 0 };
+/** Installs counted per campaign as a replay goes (a range's installs are not held). */
+export interface Tally {
+  installs: number;
+  rows: Map<string, CampaignCount>;
+  rejected: { now: number; what_if: number };
+}
+
+export function newTally(): Tally {
+  return { installs: 0, rows: new Map(), rejected: { now: 0, what_if: 0 } };
+}
+
+/** Counts one install, now and what-if; a rejected one is credited to none and counted apart. */
+export function countInstall(t: Tally, now: Attribution, whatIf: Attribution): void {
   const row = (a: Attribution) => {
     const key = a.campaign_id ?? '';
-    const found = rows.get(key) ?? { campaign_id: a.campaign_id, network: a.network, now: 0, what_if: 0, delta: 0 };
-    rows.set(key, found);
+    const found = t.rows.get(key) ?? { campaign_id: a.campaign_id, network: a.network, now: 0, what_if: 0, delta: 0 };
+    t.rows.set(key, found);
     return found;
   };
-  for (const { now, whatIf } of pairs) {
-    if (now.status === 'rejected') rejected.now++;
-    else row(now).now++;
-    if (whatIf.status === 'rejected') rejected.what_if++;
-    else row(whatIf).what_if++;
-  }
-  const campaigns = [...rows.values()].map((r) => ({ ...r, delta: r.what_if - r.now }));
+  t.installs++;
+  if (now.status === 'rejected') t.rejected.now++;
+  else row(now).now++;
+  if (whatIf.status === 'rejected') t.rejected.what_if++;
+  else row(whatIf).what_if++;
+}
+
+/** Counts installs per campaign now and what-if (countInstall for each). */
+export function tally(pairs: readonly { now: Attribution; whatIf: Attribution }[]): { campaigns: CampaignCount[]; rejected: { now: number; what_if: number } } {
+  const t = newTally();
+  for (const { now, whatIf } of pairs) countInstall(t, now, whatIf);
+  return tallied(t);
+}
+
+/** The counts, organic last and campaigns by installs now, most first. */
+export function tallied(t: Tally): { campaigns: CampaignCount[]; rejected: { now: number; what_if: number } } {
+  const rejected = t.rejected;
+  const campaigns = [...t.rows.values()].map((r) => ({ ...r, delta: r.what_if - r.now }));
   // Organic last; campaigns by installs now, most first.
   campaigns.sort((a, b) => Number(a.campaign_id === null) - Number(b.campaign_id === null) || b.now - a.now || b.what_if - a.what_if || String(a.campaign_id).localeCompare(String(b.campaign_id)));
   return { campaigns, rejected };

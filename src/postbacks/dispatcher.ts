@@ -37,9 +37,14 @@ export interface DispatcherOptions {
 /** Deliveries sent as one request: one, or a send-time format's batch. */
 interface Send {
   deliveries: DeliveryRow[];
-  /** Makes the request now; throws when it cannot be made (the deliveries fail with the error). */
+  /** Where it goes: its origin is what the per-destination limit counts. */
+  url: string;
+  /** Makes the request, once a slot to its destination is free (a signature then carries the time it is sent); throws when it cannot be made. */
   request: () => OutboundRequest;
 }
+
+/** Sends in flight at most, as claims of `batch`: beyond it, claiming waits (claims older than their lease are taken again elsewhere). */
+const IN_FLIGHT_BATCHES = 4;
 
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -50,6 +55,8 @@ export class Dispatcher {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   private claimed = new Set<string>();
+  /** Claiming stopped with due deliveries left because enough were in flight. */
+  private throttled = false;
 
   constructor(
     private readonly store: OutboxStore,
@@ -98,10 +105,18 @@ export class Dispatcher {
           const job = this.deliver(send).finally(() => {
             this.inFlight.delete(job);
             for (const delivery of send.deliveries) this.claimed.delete(delivery.delivery_id);
+            if (this.throttled && this.inFlight.size < this.maxInFlight()) {
+              this.throttled = false;
+              this.wake();
+            }
           });
           this.inFlight.add(job);
         }
         if (due.length === this.options.batch) this.again = true;
+        if (this.again && this.inFlight.size >= this.maxInFlight()) {
+          this.throttled = true;
+          break;
+        }
       } while (this.again && !this.stopped);
     } catch (error) {
       this.logger.warn({ err: error }, 'postback dispatcher could not read the outbox; will retry');
@@ -118,10 +133,15 @@ export class Dispatcher {
   private async sends(due: DeliveryRow[]): Promise<Send[]> {
     const sends: Send[] = [];
     const grouped = new Map<string, { postback: Postback; deliveries: DeliveryRow[] }>();
+    const unknown: string[] = [];
     for (const delivery of due) {
       const postback = await this.sendTimePostback(delivery.postback_id);
+      if (postback === 'unknown') {
+        unknown.push(delivery.delivery_id);
+        continue;
+      }
       if (!postback) {
-        sends.push({ deliveries: [delivery], request: () => storedRequest(delivery) });
+        sends.push({ deliveries: [delivery], url: delivery.url, request: () => storedRequest(delivery) });
         continue;
       }
       const group = grouped.get(postback.postback_id) ?? { postback, deliveries: [] };
@@ -133,17 +153,34 @@ export class Dispatcher {
       const size = atSend.batchSize(postback);
       for (let i = 0; i < deliveries.length; i += size) {
         const batch = deliveries.slice(i, i + size);
-        sends.push({ deliveries: batch, request: () => atSend.request(postback, batch, Date.now()) });
+        sends.push({ deliveries: batch, url: postback.url, request: () => atSend.request(postback, batch, Date.now()) });
       }
+    }
+    if (unknown.length > 0) {
+      // Not sent as stored (a webhook's record alone, unsigned, would be refused for good): tried on a later tick.
+      for (const id of unknown) this.claimed.delete(id);
+      await this.store.releaseClaims(unknown).catch(() => {});
     }
     return sends;
   }
 
-  /** The delivery's postback when its format makes requests when sent; a lookup that fails sends it as stored. */
-  private async sendTimePostback(postbackId: string): Promise<Postback | undefined> {
+  /**
+   * The delivery's postback when its format makes requests when sent, undefined when it is sent
+   * as stored, 'unknown' when the lookup failed (the database is away).
+   */
+  private async sendTimePostback(postbackId: string): Promise<Postback | undefined | 'unknown'> {
     if (!this.options.postbackOf) return undefined;
-    const postback = await this.options.postbackOf(postbackId).catch(() => undefined);
+    let postback: Postback | undefined;
+    try {
+      postback = await this.options.postbackOf(postbackId);
+    } catch {
+      return 'unknown';
+    }
     return postback && postbackFormat(postback.format)?.atSend ? postback : undefined;
+  }
+
+  private maxInFlight(): number {
+    return this.options.batch * IN_FLIGHT_BATCHES;
   }
 
   /** Sends deliveries and records the attempt of each; never rejects (a bug is logged, the claims lapse). */
@@ -183,16 +220,20 @@ export class Dispatcher {
 
   /** One try, within the per-destination limit; a request that cannot be made or sent is an unsendable attempt. */
   private async send(send: Send): Promise<Attempt> {
-    let request: OutboundRequest;
     let origin: string;
     try {
-      request = send.request();
-      origin = requestTarget(request.url).origin;
+      origin = requestTarget(send.url).origin;
     } catch (error) {
       return failedAttempt(performance.now(), error, true);
     }
     await this.acquire(origin);
     try {
+      let request: OutboundRequest;
+      try {
+        request = send.request();
+      } catch (error) {
+        return failedAttempt(performance.now(), error, true);
+      }
       return await sendOnce(request, { timeoutMs: this.options.timeoutMs });
     } finally {
       this.release(origin);

@@ -7,7 +7,7 @@
  */
 import type { Campaign } from '../domain/apps.js';
 import { DAY_MS, parseDay } from '../domain/metrics.js';
-import { attributionOf, replayInstall, sameAttribution, tally, type Attribution, type CampaignCount, type KeptReason, type WindowChange } from '../domain/reattribution.js';
+import { attributionOf, countInstall, newTally, replayInstall, sameAttribution, tallied, type Attribution, type CampaignCount, type KeptReason, type WindowChange } from '../domain/reattribution.js';
 import { badRequest, notFound } from '../errors.js';
 import { fraudRules } from '../ingest/conversions.js';
 import type { CatalogStore, IngestStore, ReplayStore } from '../storage/store.js';
@@ -15,8 +15,8 @@ import { storedCandidates } from './explain.js';
 
 /** Installs a page; each page's lookups run in one read transaction. */
 const PAGE = 500;
-/** The longest window, as an app's (admin/schemas.ts). */
-const MAX_WINDOW_S = 90 * 86_400;
+/** The longest windows, as an app's (admin/schemas.ts): no lookup reaches further back (a probabilistic one 7 days). */
+const MAX_WINDOW_S: Record<keyof WindowChange, number> = { click: 90 * 86_400, view: 30 * 86_400, probabilistic: 7 * 86_400 };
 /** The longest range one run replays. */
 export const MAX_REATTRIBUTE_DAYS = 366;
 
@@ -53,14 +53,15 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
   if (toDay < fromDay) throw badRequest('to: must not be before from');
   if (toDay - fromDay + 1 > MAX_REATTRIBUTE_DAYS) throw badRequest(`to: a run replays at most ${MAX_REATTRIBUTE_DAYS} days`);
   if (Object.keys(request.windows).length === 0) throw badRequest('click_window_s: give at least one window to replay with (click, view or probabilistic)');
-  for (const [name, seconds] of Object.entries(request.windows)) {
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WINDOW_S) throw badRequest(`${name}_window_s: must be <= ${MAX_WINDOW_S} and >= 1`);
+  for (const [name, seconds] of Object.entries(request.windows) as [keyof WindowChange, number][]) {
+    const max = MAX_WINDOW_S[name];
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) throw badRequest(`${name}_window_s: must be <= ${max} and >= 1`);
   }
   const app = await store.getApp(request.appId);
   if (!app) throw notFound(`app_id: unknown app ${request.appId}`);
   const rules = fraudRules(app);
 
-  const pairs: { now: Attribution; whatIf: Attribution }[] = [];
+  const counts = newTally();
   const changes: { installId: string; from: Attribution; to: Attribution }[] = [];
   const kept: Partial<Record<KeptReason, number>> = {};
   let after: { time: number; id: string } | undefined;
@@ -74,10 +75,10 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
         const replayed = replayInstall(install, conversion, candidates, request.windows, rules);
         if ('kept' in replayed) {
           kept[replayed.kept] = (kept[replayed.kept] ?? 0) + 1;
-          pairs.push({ now, whatIf: now });
+          countInstall(counts, now, now);
           continue;
         }
-        pairs.push({ now, whatIf: replayed });
+        countInstall(counts, now, replayed);
         if (!sameAttribution(now, replayed)) changes.push({ installId: install.install_id, from: now, to: replayed });
       }
     });
@@ -88,17 +89,17 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
 
   const rewritten = request.apply ? await store.reattributeInstalls(changes) : null;
   const names = new Map((await store.listCampaigns(app.app_id)).map((c: Campaign) => [c.campaign_id, c.name]));
-  const counts = tally(pairs);
+  const { campaigns, rejected } = tallied(counts);
   return {
     app_id: app.app_id,
     from: request.from,
     to: request.to,
     windows: request.windows,
-    installs: pairs.length,
+    installs: counts.installs,
     changed: changes.length,
     kept,
-    campaigns: counts.campaigns.map((c) => ({ ...c, name: c.campaign_id === null ? null : (names.get(c.campaign_id) ?? null) })),
-    rejected: counts.rejected,
+    campaigns: campaigns.map((c) => ({ ...c, name: c.campaign_id === null ? null : (names.get(c.campaign_id) ?? null) })),
+    rejected,
     rewritten,
   };
 }

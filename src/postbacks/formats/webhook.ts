@@ -25,8 +25,8 @@ export type WebhookRecordType = (typeof WEBHOOK_EVENTS)[number];
 export const SIGNATURE_HEADER = 's2s-signature';
 /** How old a signature a receiver accepts by default (docs/webhooks.md). */
 export const SIGNATURE_TOLERANCE_S = 300;
-/** At most this many records a request. */
-export const MAX_BATCH_SIZE = 1000;
+/** At most this many records a request: the dispatcher claims 100 due deliveries at a time (app.ts), and a batch is made of one claim. */
+export const MAX_BATCH_SIZE = 100;
 
 /** One record as a webhook sends it (docs/webhooks.md, "The record"). */
 export interface WebhookRecord {
