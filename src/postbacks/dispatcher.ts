@@ -190,31 +190,34 @@ export class Dispatcher {
       // One time and one jitter for the batch: its deliveries are due again together, and claimed together.
       const now = Date.now();
       const jitter = Math.random();
-      for (const delivery of send.deliveries) await this.record(delivery, this.nextState(delivery, attempt, now, jitter), attempt, now);
+      await this.record(send.deliveries.map((delivery) => ({ delivery, update: this.nextState(delivery, attempt, now, jitter) })), attempt, now);
     } catch (error) {
       const ids = send.deliveries.map((d) => d.delivery_id);
       this.logger.error({ err: error, delivery_ids: ids }, 'postback delivery failed unexpectedly; the claim lapses and it is tried again');
     }
   }
 
-  private async record(delivery: DeliveryRow, update: DeliveryUpdate, attempt: Attempt, now: number): Promise<void> {
+  /** Records one attempt of each delivery sent together, in one transaction. */
+  private async record(sent: { delivery: DeliveryRow; update: DeliveryUpdate }[], attempt: Attempt, now: number): Promise<void> {
     try {
-      await this.store.recordAttempt(
-        {
-          attempt_id: newId(now),
-          delivery_id: delivery.delivery_id,
-          attempted_at: now,
-          status_code: attempt.status,
-          latency_ms: attempt.latencyMs,
-          response_start: attempt.responseStart,
-          error: attempt.error,
-        },
-        update,
+      await this.store.recordAttempts(
+        sent.map(({ delivery, update }) => ({
+          attempt: {
+            attempt_id: newId(now),
+            delivery_id: delivery.delivery_id,
+            attempted_at: now,
+            status_code: attempt.status,
+            latency_ms: attempt.latencyMs,
+            response_start: attempt.responseStart,
+            error: attempt.error,
+          },
+          update,
+        })),
       );
-      this.options.onOutcome?.(update.status === 'pending' ? 'retry' : update.status);
+      for (const { update } of sent) this.options.onOutcome?.(update.status === 'pending' ? 'retry' : update.status);
     } catch (error) {
-      // The claim lapses and the delivery is tried again: at least once, never lost.
-      this.logger.error({ err: error, delivery_id: delivery.delivery_id }, 'could not record a postback attempt');
+      // The claims lapse and the deliveries are tried again: at least once, never lost.
+      this.logger.error({ err: error, delivery_ids: sent.map((s) => s.delivery.delivery_id) }, 'could not record a postback attempt');
     }
   }
 

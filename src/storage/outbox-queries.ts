@@ -5,6 +5,9 @@ import type { DialectHooks } from './dialect.js';
 import type { Database } from './schema.js';
 import type { DeliveryUpdate, OutboxStore } from './store.js';
 
+/** Rows a statement writes at most (7 values an attempt: well under either database's parameter limit). */
+const CHUNK = 500;
+
 /** The OutboxStore over one database; claims lock rows where the dialect can skip locked ones. */
 export function outboxQueries(db: Kysely<Database>, hooks: Pick<DialectHooks, 'skipLocked'>): OutboxStore {
   const outbox: OutboxStore = {
@@ -25,14 +28,25 @@ export function outboxQueries(db: Kysely<Database>, hooks: Pick<DialectHooks, 's
       });
     },
 
-    async recordAttempt(attempt: DeliveryAttemptRow, update: DeliveryUpdate): Promise<void> {
+    async recordAttempts(entries): Promise<void> {
+      if (entries.length === 0) return;
+      // Deliveries sent together mostly share their new state: one update for each distinct one.
+      const byUpdate = new Map<string, { update: DeliveryUpdate; ids: string[] }>();
+      for (const { attempt, update } of entries) {
+        const key = JSON.stringify(update);
+        const group = byUpdate.get(key) ?? { update, ids: [] };
+        group.ids.push(attempt.delivery_id);
+        byUpdate.set(key, group);
+      }
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('delivery_attempts').values(attempt).execute();
-        await trx
-          .updateTable('deliveries')
-          .set({ ...update, claimed_until: null })
-          .where('delivery_id', '=', attempt.delivery_id)
-          .execute();
+        for (let i = 0; i < entries.length; i += CHUNK) {
+          await trx.insertInto('delivery_attempts').values(entries.slice(i, i + CHUNK).map((e) => e.attempt)).execute();
+        }
+        for (const { update, ids } of byUpdate.values()) {
+          for (let i = 0; i < ids.length; i += CHUNK) {
+            await trx.updateTable('deliveries').set({ ...update, claimed_until: null }).where('delivery_id', 'in', ids.slice(i, i + CHUNK)).execute();
+          }
+        }
       });
     },
 

@@ -376,8 +376,8 @@ export interface OutboxStore {
    * with FOR UPDATE SKIP LOCKED; SQLite has one writer, so a plain update is already atomic.
    */
   claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<DeliveryRow[]>;
-  /** Records an attempt and the delivery's new state in one transaction. */
-  recordAttempt(attempt: DeliveryAttemptRow, update: DeliveryUpdate): Promise<void>;
+  /** Records attempts and their deliveries' new states in one transaction (a webhook's batch is one request). */
+  recordAttempts(entries: readonly { attempt: DeliveryAttemptRow; update: DeliveryUpdate }[]): Promise<void>;
   /** Lets claimed but unsent deliveries go (on a graceful stop). */
   releaseClaims(deliveryIds: string[]): Promise<void>;
   listDeliveries(filter: { appId?: string; postbackId?: string; status?: DeliveryRow['status']; limit: number }): Promise<DeliveryRow[]>;

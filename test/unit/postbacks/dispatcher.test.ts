@@ -19,10 +19,12 @@ function memoryOutbox(rows: DeliveryRow[]) {
       for (const d of due) d.claimed_until = now + 60_000;
       return due.map((d) => ({ ...d }));
     },
-    async recordAttempt(attempt: { delivery_id: string }, update: { status: DeliveryRow['status']; next_attempt_at: number }) {
-      const row = rows.find((d) => d.delivery_id === attempt.delivery_id)!;
-      Object.assign(row, update, { claimed_until: null });
-      attempts.push({ delivery_id: attempt.delivery_id, status: update.status });
+    async recordAttempts(entries: { attempt: { delivery_id: string }; update: { status: DeliveryRow['status']; next_attempt_at: number } }[]) {
+      for (const { attempt, update } of entries) {
+        const row = rows.find((d) => d.delivery_id === attempt.delivery_id)!;
+        Object.assign(row, update, { claimed_until: null });
+        attempts.push({ delivery_id: attempt.delivery_id, status: update.status });
+      }
     },
     async releaseClaims(ids: string[]) {
       released.push(...ids);
