@@ -55,7 +55,10 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
   if (Object.keys(request.windows).length === 0) throw badRequest('click_window_s: give at least one window to replay with (click, view or probabilistic)');
   for (const [name, seconds] of Object.entries(request.windows) as [keyof WindowChange, number][]) {
     const max = MAX_WINDOW_S[name];
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) throw badRequest(`${name}_window_s: must be <= ${max} and >= 1`);
+    // Worded as the schema's checks are, which the CLI turns into its units (`at most 7d`).
+    if (!Number.isInteger(seconds)) throw badRequest(`${name}_window_s: must be integer`);
+    if (seconds < 1) throw badRequest(`${name}_window_s: must be >= 1`);
+    if (seconds > max) throw badRequest(`${name}_window_s: must be <= ${max}`);
   }
   const app = await store.getApp(request.appId);
   if (!app) throw notFound(`app_id: unknown app ${request.appId}`);

@@ -44,9 +44,10 @@ export const POSTGRES_ERRORS: DialectErrors = {
   isRolledBackConflict: (error) => CONFLICT_CODES.has(databaseErrorCode(error) ?? ''),
   isConcurrentCatalogChange(error) {
     const code = databaseErrorCode(error);
-    // 42P01 a table, 3F000 a whole schema (our own exists: prepare created it before); XX000
-    // "cache lookup failed" while the catalog changes under a query.
-    return code === '42P01' || code === '3F000' || (code === 'XX000' && /cache lookup failed/.test(String((error as Error).message)));
+    // 42P01 a table, 42703 a column (the listing reads every table's columns), 3F000 a whole
+    // schema (our own exists: prepare created it before); XX000 "cache lookup failed" while the
+    // catalog changes under a query.
+    return code === '42P01' || code === '42703' || code === '3F000' || (code === 'XX000' && /cache lookup failed/.test(String((error as Error).message)));
   },
   isMissingTable: (error) => databaseErrorCode(error) === '42P01',
 };

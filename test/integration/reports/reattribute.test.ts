@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type TestBackend } from '../../helpers/backends.js';
 import { cliJson, runCli } from '../../helpers/cli.js';
+import { reattribute } from '../../../src/reports/reattribute.js';
 import { call, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const DAY = '2026-11-20';
@@ -52,7 +53,7 @@ describe.each(BACKENDS)('reattribute on $name', (backend: TestBackend) => {
     expect(table.stdout).toMatch(/Views\s+views\s+0\s+1\s+\+1/);
     expect(table.stdout).toContain('dry run: nothing was changed');
     // Nothing changed: the report still credits the click.
-    const report = await cliJson(['report', '--app', app.app_id, '--from', DAY, '--to', DAY, '--group-by', 'campaign', '--json'], server.db.env);
+    const report = (await call(`${server.url}/admin/reports?app_id=${app.app_id}&from=${DAY}&to=${DAY}&group_by=campaign`, { admin: true })).body;
     expect(report.rows.find((r: any) => r.campaign_id === ids.views)?.installs ?? 0).toBe(0);
   });
 
@@ -64,10 +65,19 @@ describe.each(BACKENDS)('reattribute on $name', (backend: TestBackend) => {
   it('refuses to write without --apply, and bad windows with the option named', async () => {
     expect(await run(['--click-window', '3d'])).toMatchObject({ code: 1, stderr: 'error: --apply: rewriting attribution needs --apply; see the change first with --dry-run\n' });
     expect(await run(['--click-window', '3d', '--dry-run', '--apply'])).toMatchObject({ code: 1, stderr: 'error: --apply: choose --dry-run or --apply, not both\n' });
-    expect((await run(['--dry-run'])).stderr).toMatch(/^error: --click-window: give at least one window/);
-    expect((await run(['--click-window', '91d', '--dry-run'])).stderr).toMatch(/^error: --click-window: /);
-    expect((await run(['--click-window', 'soon', '--dry-run'])).stderr).toMatch(/^error: --click-window: must be a duration/);
-    expect((await runCli(['reattribute', '--app', app.app_id, '--from', '2026-11-31', '--to', DAY, '--view-window', '1h', '--dry-run'], server.db.env)).stderr).toMatch(/^error: --from: must be a date/);
+    expect((await run(['--probabilistic-window', '8d', '--dry-run'])).stderr).toMatch(/^error: --probabilistic-window: at most 7d/);
+    // The rest of the checks are the operation's own, whatever calls it.
+    const refusal = async (request: Partial<Parameters<typeof reattribute>[1]>) =>
+      reattribute(server.services.store, { appId: app.app_id, from: DAY, to: DAY, windows: { click: 86_400 }, apply: false, ...request }).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      );
+    expect(await refusal({ windows: {} })).toMatch(/^click_window_s: give at least one window/);
+    expect(await refusal({ windows: { click: 91 * 86_400 } })).toBe('click_window_s: must be <= 7776000');
+    expect(await refusal({ windows: { view: 31 * 86_400 } })).toBe('view_window_s: must be <= 2592000');
+    expect(await refusal({ from: '2026-11-31' })).toBe('from: must be a date, YYYY-MM-DD');
+    expect(await refusal({ to: '2026-11-19' })).toBe('to: must not be before from');
+    expect(await refusal({ appId: 'f'.repeat(24) })).toBe(`app_id: unknown app ${'f'.repeat(24)}`);
   });
 
   it('rewrites the changed installs with --apply in one go, and queues no postback', async () => {
@@ -76,9 +86,9 @@ describe.each(BACKENDS)('reattribute on $name', (backend: TestBackend) => {
     const deliveriesBefore = (await call(`${server.url}/admin/deliveries?app_id=${app.app_id}`, { admin: true })).body.deliveries.length;
     const applied = JSON.parse((await run(['--click-window', '3d', '--apply', '--json'])).stdout);
     expect(applied).toMatchObject({ changed: 1, rewritten: 1 });
-    const report = await cliJson(['report', '--app', app.app_id, '--from', DAY, '--to', DAY, '--group-by', 'campaign', '--json'], server.db.env);
+    const report = (await call(`${server.url}/admin/reports?app_id=${app.app_id}&from=${DAY}&to=${DAY}&group_by=campaign`, { admin: true })).body;
     expect(Object.fromEntries(report.rows.filter((r: any) => r.campaign_id).map((r: any) => [r.campaign_name, r.installs]))).toMatchObject({ Clicks: 1, Views: 1 });
-    const explained = await cliJson(['explain', '--app', app.app_id, '--device', device(1)], server.db.env);
+    const explained = (await call(`${server.url}/admin/users/${device(1)}?app_id=${app.app_id}`, { admin: true })).body;
     expect(explained.installs[0]).toMatchObject({ campaign_id: ids.views, match_type: 'device_id', status: 'attributed' });
     expect((await call(`${server.url}/admin/deliveries?app_id=${app.app_id}`, { admin: true })).body.deliveries.length).toBe(deliveriesBefore);
     // Applied again: nothing left to change.
