@@ -79,10 +79,15 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
     await tx.updateLastSeen(user.user_pk, record.time);
   }
 
+  /** The user's install, rejected by this record (a network's word about its own click), when it was not before. */
+  let rejectedNow: InstallRow | undefined;
   if (record.rejection) {
     const { touchpointIds, reason, value } = record.rejection;
+    // Read before: the batch's rows are rejected in place.
+    const statusBefore = install?.status;
     await tx.rejectInstalls(appId, user.user_pk, touchpointIds, reason, value);
     install = await tx.getInstall(appId, user.user_pk);
+    if (!newUser && statusBefore !== undefined && statusBefore !== 'rejected' && install?.status === 'rejected') rejectedNow = install;
     // An engagement credited to a rejected touch is rejected with it: it earns nothing more.
     const rejected = (row: InstallRow | undefined) => row?.touchpoint_id != null && touchpointIds.includes(row.touchpoint_id);
     if (rejected(began)) began = undefined;
@@ -100,6 +105,7 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   const outbox = { now: record.receivedAt, ttlMs: ctx.retryTtlMs };
   let postbacksQueued = 0;
   if (newUser && install) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
+  if (rejectedNow) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'rejection', install: rejectedNow }, postbackContext, outbox);
   // A reinstall is sent only where it is asked for (`events` naming it; webhooks by default).
   if (reinstalled) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install: reinstalled }, postbackContext, outbox);
   if (began) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'engagement', engagement: began }, { ...postbackContext, install: began }, outbox);

@@ -4,7 +4,7 @@
  * holding any of its ids goes:
  * - its identities, its events (and their dedup keys), the touchpoints carrying one of its
  *   device ids or credited with its installs (and their idempotency keys), the outbox entries
- *   its installs, re-engagements and events caused (found by their cause, `install:` / `event:`
+ *   its installs, re-engagements, rejections and events caused (found by their cause, `install:`, `rejection:` / `event:`
  *   and the id: exact, however short a user id is), and their attempts: deleted;
  * - its installs (and re-engagements) keep their campaign, times and report summary, so reports
  *   count them as before, but lose their IP, user agent and rejection detail: stripped.
@@ -71,7 +71,7 @@ async function forget(trx: Kysely<Database>, appId: string, request: ErasureRequ
   const causes: string[] = [];
   for (const part of chunks(pks)) {
     for (const r of await trx.selectFrom('installs').select(['install_id', 'touchpoint_id']).where('app_id', '=', appId).where('user_pk', 'in', part).execute()) {
-      causes.push(`install:${r.install_id}`);
+      causes.push(`install:${r.install_id}`, `rejection:${r.install_id}`);
       if (r.touchpoint_id !== null) touchpoints.add(r.touchpoint_id);
     }
   }

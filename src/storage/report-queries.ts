@@ -230,7 +230,7 @@ async function userRecord(db: Kysely<Database>, appId: string, id: string, as: '
   const identities = (await db.selectFrom('user_identities').select(['kind', 'value']).where('user_pk', '=', user.user_pk).orderBy('kind').orderBy('value').execute()) as Identity[];
   const installs = await db.selectFrom('installs').select(INSTALL_COLUMNS).where('app_id', '=', appId).where('user_pk', '=', user.user_pk).orderBy('installed_at').execute();
   const events = await db.selectFrom('events').selectAll().where('user_pk', '=', user.user_pk).orderBy('occurred_at', 'desc').orderBy('event_pk', 'desc').limit(USER_RECORD_EVENTS).execute();
-  const causes = [...installs.map((i) => `install:${i.install_id}`), ...events.map((e) => `event:${e.event_pk}`)];
+  const causes = [...installs.flatMap((i) => [`install:${i.install_id}`, `rejection:${i.install_id}`]), ...events.map((e) => `event:${e.event_pk}`)];
   const deliveries = [];
   for (let i = 0; i < causes.length; i += 500) {
     deliveries.push(...(await db.selectFrom('deliveries').selectAll().where('app_id', '=', appId).where('dedup_key', 'in', causes.slice(i, i + 500)).execute()));

@@ -19,7 +19,8 @@ export const chartboostV2: PostbackFormatSpec<'chartboost-v2'> = {
     const install = ctx.install;
     const client = chartboostClient(postback, ctx);
     // Chartboost's API has no re-engagement; the user's opens go out as opens all the same.
-    if (trigger.kind === 'engagement') return undefined;
+    // Nor does it hear back of a rejection it sent itself (a later rejection comes from the network).
+    if (trigger.kind === 'engagement' || trigger.kind === 'rejection') return undefined;
     if (trigger.kind === 'install') {
       if (!sameNetwork(postback, install) || install === undefined) return undefined;
       // A rejected install goes to the open endpoint with its reason (seed 003).

@@ -48,10 +48,15 @@ export interface TriggerContext {
 }
 
 /**
- * What a postback may be sent for: a new user's install, a known user's re-engagement or
- * reattribution (its `kind` names it), or an event.
+ * What a postback may be sent for: a new user's install (or reinstall), a known user's
+ * re-engagement or reattribution (its `kind` names it), an install rejected later (a network's
+ * rejection of its own click), or an event.
  */
-export type Trigger = { kind: 'install'; install: InstallRow } | { kind: 'engagement'; engagement: InstallRow } | { kind: 'event'; event: EventRow };
+export type Trigger =
+  | { kind: 'install'; install: InstallRow }
+  | { kind: 'engagement'; engagement: InstallRow }
+  | { kind: 'rejection'; install: InstallRow }
+  | { kind: 'event'; event: EventRow };
 
 export interface PostbackFormatSpec<Name extends string = string> {
   /** What `--format` and the admin API's `format` take. */

@@ -54,6 +54,7 @@ export interface QueuedRequest {
 function triggerName(trigger: Trigger): string {
   if (trigger.kind === 'install') return trigger.install.kind;
   if (trigger.kind === 'engagement') return trigger.engagement.kind;
+  if (trigger.kind === 'rejection') return 'rejection';
   return trigger.event.kind === 'event' ? trigger.event.name : trigger.event.kind;
 }
 
@@ -61,6 +62,7 @@ function triggerName(trigger: Trigger): string {
 function causeOf(trigger: Trigger): string {
   if (trigger.kind === 'install') return `install:${trigger.install.install_id}`;
   if (trigger.kind === 'engagement') return `install:${trigger.engagement.install_id}`;
+  if (trigger.kind === 'rejection') return `rejection:${trigger.install.install_id}`;
   return `event:${trigger.event.event_pk}`;
 }
 

@@ -43,7 +43,7 @@ function macroValues(trigger: Trigger, ctx: TriggerContext): Record<UrlMacro, st
     app_id: ctx.app.app_id,
     campaign_id: install?.campaign_id ?? '',
     network: install?.network ?? '',
-    event_id: trigger.kind === 'event' ? trigger.event.name : trigger.kind === 'engagement' ? trigger.engagement.kind : trigger.install.kind,
+    event_id: trigger.kind === 'event' ? trigger.event.name : trigger.kind === 'engagement' ? trigger.engagement.kind : trigger.kind === 'rejection' ? 'rejection' : trigger.install.kind,
     revenue: revenue === null ? '' : String(revenue),
     currency: event?.currency ?? '',
     revenue_usd: event?.revenue_usd == null ? '' : String(event.revenue_usd),

@@ -86,13 +86,14 @@ export const webhookFormat: PostbackFormatSpec<'webhook'> = {
 export function recordType(trigger: Trigger): WebhookRecordType {
   if (trigger.kind === 'install') return trigger.install.status === 'rejected' ? 'rejection' : trigger.install.kind === 'reinstall' ? 'reinstall' : 'install';
   if (trigger.kind === 'engagement') return trigger.engagement.status === 'rejected' ? 'rejection' : (trigger.engagement.kind as 're-engagement' | 'reattribution');
+  if (trigger.kind === 'rejection') return 'rejection';
   return trigger.event.kind;
 }
 
 /** The record a trigger sends: plain data from what ingest stored. */
 export function webhookRecord(trigger: Trigger, ctx: TriggerContext): WebhookRecord {
   const event: EventRow | undefined = trigger.kind === 'event' ? trigger.event : undefined;
-  const install = trigger.kind === 'install' ? trigger.install : trigger.kind === 'engagement' ? trigger.engagement : ctx.install;
+  const install = trigger.kind === 'install' || trigger.kind === 'rejection' ? trigger.install : trigger.kind === 'engagement' ? trigger.engagement : ctx.install;
   return {
     id: event?.event_pk ?? install!.install_id,
     type: recordType(trigger),

@@ -113,6 +113,30 @@ describe.each(BACKENDS)('event webhooks on $name', (backend) => {
     expect(log.filter((d: any) => d.attempts === 2)).toHaveLength(sizes[0]);
   });
 
+  it('sends a rejection record when the network later rejects an install, once', async () => {
+    const r = await receiver();
+    const s = await setup();
+    const hook = await addWebhook({ app_id: s.app.app_id, url: r.url, events: ['install', 'rejection'] });
+    const click = (await call(`${server.url}/click?campaign_id=${s.campaign.campaign_id}&no_redirect=true&gaid=rj-1`)).body.id;
+    expect((await call(`${server.url}/api/v2/open?token=${s.token}&app_id=${s.app.app_id}&gaid=rj-1`)).status).toBe(200);
+    await r.waitFor(1);
+    // Chartboost's own word about its click (seed 003), sent twice: the second changes nothing.
+    for (let i = 0; i < 2; i++) {
+      const rejected = await call(`${server.url}/api/v2/open`, { body: { token: s.token, app_id: s.app.app_id, gaid: 'rj-1', click_id: click, rejected_reason: 'ctit_too_short', rejected_value: '3s' } });
+      expect(rejected.status).toBe(200);
+    }
+    await r.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const sent = records(r.requests);
+    expect(sent.map((x) => x.type)).toEqual(['install', 'rejection']);
+    expect(sent[1]).toMatchObject({ id: sent[0].id, install_id: sent[0].id, status: 'rejected', rejected_reason: 'ctit_too_short', campaign_id: s.campaign.campaign_id, touchpoint_id: click });
+    for (const req of r.requests) expect(verify(hook.secret, req.headers['s2s-signature'] as string, req.body)).toBe(true);
+    // The user's erasure takes the rejection's delivery with the install's.
+    const forgotten = await call(`${server.url}/admin/forget`, { admin: true, body: { app_id: s.app.app_id, devices: ['rj-1'] } });
+    expect(forgotten.status, JSON.stringify(forgotten.body)).toBe(200);
+    expect((await call(`${server.url}/admin/webhooks/${hook.webhook_id}/deliveries`, { admin: true })).body.deliveries).toEqual([]);
+  });
+
   it('refuses bad webhooks with a 4xx naming the field', async () => {
     const s = await setup();
     const bad = async (body: Record<string, unknown>) => {
