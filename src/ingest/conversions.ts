@@ -105,7 +105,7 @@ export async function recordConversion(tx: RecordTx, record: ConversionRecord, c
   const outbox = { now: record.receivedAt, ttlMs: ctx.retryTtlMs };
   let postbacksQueued = 0;
   if (newUser && install) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install }, postbackContext, outbox);
-  if (rejectedNow) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'rejection', install: rejectedNow }, postbackContext, outbox);
+  if (rejectedNow) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'rejection', install: rejectedNow, at: record.time, receivedAt: record.receivedAt }, postbackContext, outbox);
   // A reinstall is sent only where it is asked for (`events` naming it; webhooks by default).
   if (reinstalled) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'install', install: reinstalled }, postbackContext, outbox);
   if (began) postbacksQueued += await enqueuePostbacks(tx, ctx.postbacks, { kind: 'engagement', engagement: began }, { ...postbackContext, install: began }, outbox);

@@ -41,10 +41,12 @@ interface Send {
   url: string;
   /** Makes the request, once a slot to its destination is free (a signature then carries the time it is sent); throws when it cannot be made. */
   request: () => OutboundRequest;
+  /** When the first of its claims lapses: a send that gets its slot too late to finish before then is not made. */
+  leaseUntil: number;
 }
 
-/** Sends in flight at most, as claims of `batch`: beyond it, claiming waits (claims older than their lease are taken again elsewhere). */
-const IN_FLIGHT_BATCHES = 4;
+/** Deliveries in flight at most, in claims of `batch`: beyond it, claiming waits for sends to finish. */
+const IN_FLIGHT_BATCHES = 2;
 
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -55,8 +57,9 @@ export class Dispatcher {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
   private claimed = new Set<string>();
-  /** Claiming stopped with due deliveries left because enough were in flight. */
+  /** Claiming stopped because enough deliveries were in flight; the next one to finish resumes it. */
   private throttled = false;
+  private inFlightDeliveries = 0;
 
   constructor(
     private readonly store: OutboxStore,
@@ -99,13 +102,19 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
+        if (this.inFlightDeliveries >= this.maxInFlight()) {
+          this.throttled = true;
+          break;
+        }
         const due = await this.store.claimDueDeliveries(Date.now(), this.options.batch, this.options.leaseMs);
         for (const delivery of due) this.claimed.add(delivery.delivery_id);
         for (const send of await this.sends(due)) {
+          this.inFlightDeliveries += send.deliveries.length;
           const job = this.deliver(send).finally(() => {
             this.inFlight.delete(job);
+            this.inFlightDeliveries -= send.deliveries.length;
             for (const delivery of send.deliveries) this.claimed.delete(delivery.delivery_id);
-            if (this.throttled && this.inFlight.size < this.maxInFlight()) {
+            if (this.throttled && this.inFlightDeliveries < this.maxInFlight()) {
               this.throttled = false;
               this.wake();
             }
@@ -113,10 +122,6 @@ export class Dispatcher {
           this.inFlight.add(job);
         }
         if (due.length === this.options.batch) this.again = true;
-        if (this.again && this.inFlight.size >= this.maxInFlight()) {
-          this.throttled = true;
-          break;
-        }
       } while (this.again && !this.stopped);
     } catch (error) {
       this.logger.warn({ err: error }, 'postback dispatcher could not read the outbox; will retry');
@@ -141,7 +146,7 @@ export class Dispatcher {
         continue;
       }
       if (!postback) {
-        sends.push({ deliveries: [delivery], url: delivery.url, request: () => storedRequest(delivery) });
+        sends.push({ deliveries: [delivery], url: delivery.url, request: () => storedRequest(delivery), leaseUntil: leaseOf([delivery]) });
         continue;
       }
       const group = grouped.get(postback.postback_id) ?? { postback, deliveries: [] };
@@ -153,14 +158,12 @@ export class Dispatcher {
       const size = atSend.batchSize(postback);
       for (let i = 0; i < deliveries.length; i += size) {
         const batch = deliveries.slice(i, i + size);
-        sends.push({ deliveries: batch, url: postback.url, request: () => atSend.request(postback, batch, Date.now()) });
+        sends.push({ deliveries: batch, url: postback.url, request: () => atSend.request(postback, batch, Date.now()), leaseUntil: leaseOf(batch) });
       }
     }
-    if (unknown.length > 0) {
-      // Not sent as stored (a webhook's record alone, unsigned, would be refused for good): tried on a later tick.
-      for (const id of unknown) this.claimed.delete(id);
-      await this.store.releaseClaims(unknown).catch(() => {});
-    }
+    // Not sent as stored (a webhook's record alone, unsigned, would be refused for good): its
+    // claim is kept until its lease lapses, and it is tried then (not at once, in a loop).
+    for (const id of unknown) this.claimed.delete(id);
     return sends;
   }
 
@@ -187,6 +190,10 @@ export class Dispatcher {
   private async deliver(send: Send): Promise<void> {
     try {
       const attempt = await this.send(send);
+      if (attempt === 'not sent') {
+        await this.store.releaseClaims(send.deliveries.map((d) => d.delivery_id)).catch(() => {});
+        return;
+      }
       // One time and one jitter for the batch: its deliveries are due again together, and claimed together.
       const now = Date.now();
       const jitter = Math.random();
@@ -221,8 +228,12 @@ export class Dispatcher {
     }
   }
 
-  /** One try, within the per-destination limit; a request that cannot be made or sent is an unsendable attempt. */
-  private async send(send: Send): Promise<Attempt> {
+  /**
+   * One try, within the per-destination limit; a request that cannot be made or sent is an
+   * unsendable attempt. Not made at all (its claims let go) when the dispatcher is stopping, or
+   * when its slot came too late to finish inside its lease (another claim may be sending it).
+   */
+  private async send(send: Send): Promise<Attempt | 'not sent'> {
     let origin: string;
     try {
       origin = requestTarget(send.url).origin;
@@ -231,6 +242,7 @@ export class Dispatcher {
     }
     await this.acquire(origin);
     try {
+      if (this.stopped || Date.now() + this.options.timeoutMs >= send.leaseUntil) return 'not sent';
       let request: OutboundRequest;
       try {
         request = send.request();
@@ -282,4 +294,9 @@ function storedRequest(delivery: DeliveryRow): OutboundRequest {
     headers: JSON.parse(delivery.headers) as Record<string, string>,
     body: delivery.body ?? undefined,
   };
+}
+
+/** When the first of these claims lapses (epoch ms). */
+function leaseOf(deliveries: readonly DeliveryRow[]): number {
+  return Math.min(...deliveries.map((d) => Number(d.claimed_until ?? 0)));
 }

@@ -44,7 +44,8 @@ export function outboxQueries(db: Kysely<Database>, hooks: Pick<DialectHooks, 's
         }
         for (const { update, ids } of byUpdate.values()) {
           for (let i = 0; i < ids.length; i += CHUNK) {
-            await trx.updateTable('deliveries').set({ ...update, claimed_until: null }).where('delivery_id', 'in', ids.slice(i, i + CHUNK)).execute();
+            // Only while still pending: a stale send never turns a delivered one back.
+            await trx.updateTable('deliveries').set({ ...update, claimed_until: null }).where('delivery_id', 'in', ids.slice(i, i + CHUNK)).where('status', '=', 'pending').execute();
           }
         }
       });

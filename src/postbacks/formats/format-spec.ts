@@ -55,7 +55,7 @@ export interface TriggerContext {
 export type Trigger =
   | { kind: 'install'; install: InstallRow }
   | { kind: 'engagement'; engagement: InstallRow }
-  | { kind: 'rejection'; install: InstallRow }
+  | { kind: 'rejection'; install: InstallRow; /** When the rejection came (the record's time), and when it was received. */ at: number; receivedAt: number }
   | { kind: 'event'; event: EventRow };
 
 export interface PostbackFormatSpec<Name extends string = string> {

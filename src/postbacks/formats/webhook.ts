@@ -30,7 +30,7 @@ export const MAX_BATCH_SIZE = 100;
 
 /** One record as a webhook sends it (docs/webhooks.md, "The record"). */
 export interface WebhookRecord {
-  /** The install's or the event's id: a receiver drops a record it already has by it. */
+  /** The install's or the event's id (a later rejection: the install's with `-rejection`): a receiver drops a record it already has by it. */
   id: string;
   type: WebhookRecordType;
   /** The event's name (its kind for opens, purchases and ad revenue); null for installs. */
@@ -94,16 +94,18 @@ export function recordType(trigger: Trigger): WebhookRecordType {
 export function webhookRecord(trigger: Trigger, ctx: TriggerContext): WebhookRecord {
   const event: EventRow | undefined = trigger.kind === 'event' ? trigger.event : undefined;
   const install = trigger.kind === 'install' || trigger.kind === 'rejection' ? trigger.install : trigger.kind === 'engagement' ? trigger.engagement : ctx.install;
+  // A later rejection is a record of its own: its id is the install's with `-rejection`, its times its own.
+  const rejection = trigger.kind === 'rejection' ? trigger : undefined;
   return {
-    id: event?.event_pk ?? install!.install_id,
+    id: event?.event_pk ?? (rejection ? `${install!.install_id}-rejection` : install!.install_id),
     type: recordType(trigger),
     name: event?.name ?? null,
     app_id: ctx.app.app_id,
     user_pk: event?.user_pk ?? install!.user_pk,
     user_id: ctx.userId ?? null,
     device_ids: { ...ctx.deviceIds },
-    occurred_at: isoTime(event?.occurred_at ?? install!.installed_at)!,
-    received_at: isoTime(event?.received_at ?? null),
+    occurred_at: isoTime(event?.occurred_at ?? rejection?.at ?? install!.installed_at)!,
+    received_at: isoTime(event?.received_at ?? rejection?.receivedAt ?? null),
     install_id: install?.install_id ?? null,
     status: install?.status ?? null,
     campaign_id: install?.campaign_id ?? null,

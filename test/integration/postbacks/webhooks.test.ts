@@ -129,7 +129,7 @@ describe.each(BACKENDS)('event webhooks on $name', (backend) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const sent = records(r.requests);
     expect(sent.map((x) => x.type)).toEqual(['install', 'rejection']);
-    expect(sent[1]).toMatchObject({ id: sent[0].id, install_id: sent[0].id, status: 'rejected', rejected_reason: 'ctit_too_short', campaign_id: s.campaign.campaign_id, touchpoint_id: click });
+    expect(sent[1]).toMatchObject({ id: `${sent[0].id}-rejection`, install_id: sent[0].id, status: 'rejected', rejected_reason: 'ctit_too_short', campaign_id: s.campaign.campaign_id, touchpoint_id: click });
     for (const req of r.requests) expect(verify(hook.secret, req.headers['s2s-signature'] as string, req.body)).toBe(true);
     // The user's erasure takes the rejection's delivery with the install's.
     const forgotten = await call(`${server.url}/admin/forget`, { admin: true, body: { app_id: s.app.app_id, devices: ['rj-1'] } });

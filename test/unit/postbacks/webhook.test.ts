@@ -77,6 +77,20 @@ describe('webhook records', () => {
     expect(types(['install', 'purchase'])).toEqual([]);
   });
 
+  it('sends a later rejection as a record of its own, and the networks’ formats only where asked', () => {
+    const later: Trigger = { kind: 'rejection', install: { ...INSTALL, status: 'rejected', rejected_reason: 'ctit_too_short' }, at: INSTALL.installed_at + 3_600_000, receivedAt: INSTALL.installed_at + 3_601_000 };
+    const [queued] = buildRequests(webhook(), later, CTX);
+    expect(queued).toMatchObject({ trigger: 'rejection', cause: `rejection:${INSTALL.install_id}` });
+    expect(JSON.parse(queued!.request.body!)).toMatchObject({
+      id: `${INSTALL.install_id}-rejection`, type: 'rejection', install_id: INSTALL.install_id, status: 'rejected', rejected_reason: 'ctit_too_short',
+      occurred_at: '2026-12-04T11:00:00.000Z', received_at: '2026-12-04T11:00:01.000Z',
+    });
+    const network = (format: string, events: string[] | null) => ({ ...webhook(events), format, network: 'Chartboost', url: 'https://n.example/pb?e={event_id}', token: 'tok' });
+    expect(buildRequests(network('url', null), later, CTX)).toEqual([]);
+    expect(buildRequests(network('url', ['rejection']), later, CTX).map((q) => q.request.url)).toEqual(['https://n.example/pb?e=rejection']);
+    expect(buildRequests(network('chartboost-v2', ['rejection']), later, CTX)).toEqual([]);
+  });
+
   it('refuses a webhook without a URL or secret, naming the field', () => {
     const spec = postbackFormat('webhook');
     const message = (settings: Record<string, string>) => {
