@@ -46,7 +46,7 @@ interface Send {
 }
 
 /** Deliveries in flight at most, in claims of `batch`: beyond it, claiming waits for sends to finish. */
-const IN_FLIGHT_BATCHES = 2;
+const IN_FLIGHT_BATCHES = 5;
 
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
