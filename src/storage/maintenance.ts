@@ -37,19 +37,20 @@ export function maintenance(db: Kysely<Database>, hooks: DialectHooks): Maintena
       // Kysely's migrator lists the tables of every schema to find its own; a table dropped in
       // another schema meanwhile (another install sharing the database) fails that listing. It
       // changes nothing, so it is tried again.
+      // So is the listing after it (getMigrations lists them again); what a run applied before
+      // its listing failed is counted, not a run that failed (its transaction rolled back).
+      const applied: string[] = [];
       for (let attempt = 1; ; attempt++) {
-        const { error, results = [] } = await migrator.migrateToLatest();
-        if (error && hooks.errors.isConcurrentCatalogChange(error) && attempt < MIGRATE_ATTEMPTS) {
+        try {
+          const { error, results = [] } = await migrator.migrateToLatest();
+          if (error) throw error instanceof Error ? error : new Error(String(error));
+          applied.push(...results.filter((r) => r.status === 'Success').map((r) => r.migrationName));
+          const all = await migrator.getMigrations();
+          return { applied, current: all.filter((m) => m.executedAt !== undefined).at(-1)?.name ?? null };
+        } catch (error) {
+          if (!hooks.errors.isConcurrentCatalogChange(error) || attempt >= MIGRATE_ATTEMPTS) throw error;
           await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-          continue;
         }
-        if (error) throw error instanceof Error ? error : new Error(String(error));
-        const all = await migrator.getMigrations();
-        const executed = all.filter((m) => m.executedAt !== undefined);
-        return {
-          applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName),
-          current: executed.at(-1)?.name ?? null,
-        };
       }
     },
 
