@@ -14,6 +14,7 @@
  */
 import type { DeviceIds } from './devices.js';
 import { DEVICE_ID_KINDS } from './devices.js';
+import type { InstallRow } from './entities.js';
 import type { Windows } from './windows.js';
 
 export type CampaignKind = 'acquisition' | 'retargeting';
@@ -77,6 +78,23 @@ export interface Decision {
   touchpoint_kind: 'click' | 'view' | null;
   /** Epoch ms of the winning touch, for click-to-install time. */
   touched_at: number | null;
+}
+
+/** What an install row keeps of its credit (ingest stores it; a what-if replay rewrites it). */
+export type InstallCredit = Pick<InstallRow, 'status' | 'match_type' | 'campaign_id' | 'network' | 'touchpoint_id' | 'touched_at' | 'rejected_reason' | 'rejected_value'>;
+
+/** A decision as an install keeps it: rejected, with the rule's reason, when a fraud rule refused it. */
+export function installCredit(decision: Decision, rejection: { reason: string; value: string } | null): InstallCredit {
+  return {
+    status: rejection ? 'rejected' : decision.status,
+    match_type: decision.match_type,
+    campaign_id: decision.campaign_id,
+    network: decision.network,
+    touchpoint_id: decision.touchpoint_id,
+    touched_at: decision.touched_at,
+    rejected_reason: rejection?.reason ?? null,
+    rejected_value: rejection?.value ?? null,
+  };
 }
 
 export const ORGANIC: Decision = {

@@ -8,7 +8,7 @@
  * by its sender), not rejected by a fraud rule, and, when it is credited to a touch, that touch
  * still found (not pruned, its IP not yet removed). Anything else keeps its attribution.
  */
-import { attribute, type Candidates, type Conversion, type Decision, type TouchCandidate } from './attribution.js';
+import { attribute, installCredit, type Candidates, type Conversion, type InstallCredit, type TouchCandidate } from './attribution.js';
 import type { InstallRow } from './entities.js';
 import { checkFraud, type FraudRules } from './fraud.js';
 import type { Windows } from './windows.js';
@@ -18,9 +18,6 @@ export type WindowChange = Partial<Pick<Windows, 'click' | 'view' | 'probabilist
 
 /** Why an install keeps its attribution without being replayed. */
 export type KeptReason = 'not_a_first_install' | 'claimed' | 'rejected' | 'touch_not_found';
-
-/** An install's attribution, as reattribution compares and rewrites it. */
-export type Attribution = Pick<InstallRow, 'status' | 'match_type' | 'campaign_id' | 'network' | 'touchpoint_id' | 'touched_at' | 'rejected_reason' | 'rejected_value'>;
 
 /** Why it cannot be replayed, or undefined when it can (before its candidates are looked up). */
 export function keptBeforeLookup(install: InstallRow): KeptReason | undefined {
@@ -45,36 +42,27 @@ export function replayInstall(
   candidates: Candidates,
   change: WindowChange,
   rules: Pick<FraudRules, 'minCtitSeconds'>,
-): Attribution | { kept: KeptReason } {
+): InstallCredit | { kept: KeptReason } {
   const early = keptBeforeLookup(install);
   if (early) return { kept: early };
   const all = [...candidates.byId, ...candidates.byDevice, ...candidates.byIp];
   if (install.touchpoint_id !== null && !all.some((t) => t.touchpoint_id === install.touchpoint_id)) return { kept: 'touch_not_found' };
   const changed = (list: TouchCandidate[]) => list.map((t) => withWindows(t, change));
-  const decision: Decision = attribute(conversion, { byId: changed(candidates.byId), byDevice: changed(candidates.byDevice), byIp: changed(candidates.byIp) });
-  if (decision.touchpoint_id === install.touchpoint_id) return attributionOf(install);
+  const decision = attribute(conversion, { byId: changed(candidates.byId), byDevice: changed(candidates.byDevice), byIp: changed(candidates.byIp) });
+  if (decision.touchpoint_id === install.touchpoint_id) return creditOf(install);
   const rejection =
     decision.status === 'attributed'
       ? checkFraud({ installedAt: install.installed_at, touchedAt: decision.touched_at, touchKind: decision.touchpoint_kind, ip: undefined, installsFromIpLast24h: 0 }, { ...rules, maxInstallsPerIp: null, blockedCidrs: [] })
       : null;
-  return {
-    status: rejection ? 'rejected' : decision.status,
-    match_type: decision.match_type,
-    campaign_id: decision.campaign_id,
-    network: decision.network,
-    touchpoint_id: decision.touchpoint_id,
-    touched_at: decision.touched_at,
-    rejected_reason: rejection?.reason ?? null,
-    rejected_value: rejection?.value ?? null,
-  };
+  return installCredit(decision, rejection);
 }
 
-export function attributionOf(install: InstallRow): Attribution {
+export function creditOf(install: InstallRow): InstallCredit {
   const { status, match_type, campaign_id, network, touchpoint_id, touched_at, rejected_reason, rejected_value } = install;
   return { status, match_type, campaign_id, network, touchpoint_id, touched_at, rejected_reason, rejected_value };
 }
 
-export function sameAttribution(a: Attribution, b: Attribution): boolean {
+export function sameCredit(a: InstallCredit, b: InstallCredit): boolean {
   return a.status === b.status && a.touchpoint_id === b.touchpoint_id && a.campaign_id === b.campaign_id && a.match_type === b.match_type;
 }
 
@@ -99,8 +87,8 @@ export function newTally(): Tally {
 }
 
 /** Counts one install, now and what-if; a rejected one is credited to none and counted apart. */
-export function countInstall(t: Tally, now: Attribution, whatIf: Attribution): void {
-  const row = (a: Attribution) => {
+export function countInstall(t: Tally, now: InstallCredit, whatIf: InstallCredit): void {
+  const row = (a: InstallCredit) => {
     const key = a.campaign_id ?? '';
     const found = t.rows.get(key) ?? { campaign_id: a.campaign_id, network: a.network, now: 0, what_if: 0, delta: 0 };
     t.rows.set(key, found);
@@ -111,13 +99,6 @@ export function countInstall(t: Tally, now: Attribution, whatIf: Attribution): v
   else row(now).now++;
   if (whatIf.status === 'rejected') t.rejected.what_if++;
   else row(whatIf).what_if++;
-}
-
-/** Counts installs per campaign now and what-if (countInstall for each). */
-export function tally(pairs: readonly { now: Attribution; whatIf: Attribution }[]): { campaigns: CampaignCount[]; rejected: { now: number; what_if: number } } {
-  const t = newTally();
-  for (const { now, whatIf } of pairs) countInstall(t, now, whatIf);
-  return tallied(t);
 }
 
 /** The counts, organic last and campaigns by installs now, most first. */

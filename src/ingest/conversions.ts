@@ -4,7 +4,7 @@
  * the event. Decisions come from domain/; this file only fetches and stores.
  */
 import { DEFAULT_REINSTALL_AFTER_DAYS, type App } from '../domain/apps.js';
-import { attribute, type Conversion, type Decision, type TouchCandidate } from '../domain/attribution.js';
+import { attribute, installCredit, type Conversion, type InstallCredit, type TouchCandidate } from '../domain/attribution.js';
 import { DEFAULT_INACTIVITY_S, engage, mayEngage, type EngagementRules } from '../domain/engagement.js';
 import { identitiesOf, type Identity } from '../domain/devices.js';
 import type { EventRow, InstallRow, UserRow } from '../domain/entities.js';
@@ -221,7 +221,7 @@ async function storeEngagement(tx: RecordTx, record: ConversionRecord, user: Use
     { installedAt: record.time, touchedAt: found.touched_at, touchKind: found.touchpoint_kind, ip: record.ip, installsFromIpLast24h: 0 },
     { ...fraudRules(app), maxInstallsPerIp: null, minCtitSeconds: 0 },
   );
-  const row = installRow(record, user, found.kind, { ...found, status: rejection ? 'rejected' : found.status }, rejection);
+  const row = installRow(record, user, found.kind, installCredit(found, rejection));
   await tx.insertInstall(row, false);
   if (rejection) return undefined;
   await tx.engageUser(user.user_pk, row.install_id, found.creditUntil);
@@ -255,13 +255,12 @@ async function storeInstall(
     // The sender's own words: its network name takes the app's first spelling of it.
     const claim = record.senderAttribution;
     const network = claim.network === null ? null : await tx.networkSpelling(app.app_id, claim.network);
-    return insertInstall(tx, record, user, kind, { ...claim, network }, null);
+    return insertInstall(tx, record, user, kind, installCredit({ ...claim, network }, null));
   }
   const rows = await tx.findCandidates(app.app_id, candidateQuery(record));
   const usable = (list: CandidateRow[]): TouchCandidate[] => list.filter((r) => r.created_at > touchesAfter).map((r) => toCandidate(r, app));
   const decision = attribute(sightingOf(record), { byId: usable(rows.byId), byDevice: usable(rows.byDevice), byIp: usable(rows.byIp) });
 
-  let status = decision.status;
   let rejection: { reason: string; value: string } | null = null;
   if (decision.status === 'attributed') {
     const rules = fraudRules(app);
@@ -273,10 +272,9 @@ async function storeInstall(
       { installedAt: record.time, touchedAt: decision.touched_at, touchKind: decision.touchpoint_kind, ip: record.ip, installsFromIpLast24h: installsFromIp },
       rules,
     );
-    if (rejection) status = 'rejected';
   }
 
-  return insertInstall(tx, record, user, kind, { ...decision, status }, rejection);
+  return insertInstall(tx, record, user, kind, installCredit(decision, rejection));
 }
 
 async function insertInstall(
@@ -284,11 +282,10 @@ async function insertInstall(
   record: ConversionRecord,
   user: UserRow,
   kind: InstallRow['kind'],
-  decision: Decision,
-  rejection: { reason: string; value: string } | null,
+  credit: InstallCredit,
 ): Promise<InstallRow> {
   const app = record.app;
-  const row = installRow(record, user, kind, decision, rejection);
+  const row = installRow(record, user, kind, credit);
   const countIp = fraudRules(app).maxInstallsPerIp !== null;
   if (kind === 'install' && !(await tx.insertInstall(row, countIp))) {
     return (await tx.getInstall(app.app_id, user.user_pk)) ?? row;
@@ -298,7 +295,7 @@ async function insertInstall(
 }
 
 /** The row of an install, reinstall or engagement of `user` at the record's time. */
-function installRow(record: ConversionRecord, user: UserRow, kind: InstallRow['kind'], decision: Decision, rejection: { reason: string; value: string } | null): InstallRow {
+function installRow(record: ConversionRecord, user: UserRow, kind: InstallRow['kind'], credit: InstallCredit): InstallRow {
   const app = record.app;
   return {
     install_id: newId(record.time),
@@ -306,14 +303,7 @@ function installRow(record: ConversionRecord, user: UserRow, kind: InstallRow['k
     user_pk: user.user_pk,
     kind,
     installed_at: record.time,
-    status: decision.status,
-    match_type: decision.match_type,
-    campaign_id: decision.campaign_id,
-    network: decision.network,
-    touchpoint_id: decision.touchpoint_id,
-    touched_at: decision.touched_at,
-    rejected_reason: rejection?.reason ?? null,
-    rejected_value: rejection?.value ?? null,
+    ...credit,
     ip: record.ip ?? null,
     user_agent: record.userAgent ?? null,
     platform: record.platform ?? app.platform,

@@ -7,7 +7,8 @@
  */
 import type { Campaign } from '../domain/apps.js';
 import { DAY_MS, parseDay } from '../domain/metrics.js';
-import { attributionOf, countInstall, newTally, replayInstall, sameAttribution, tallied, type Attribution, type CampaignCount, type KeptReason, type WindowChange } from '../domain/reattribution.js';
+import type { InstallCredit } from '../domain/attribution.js';
+import { creditOf, countInstall, newTally, replayInstall, sameCredit, tallied, type CampaignCount, type KeptReason, type WindowChange } from '../domain/reattribution.js';
 import { badRequest, notFound } from '../errors.js';
 import { fraudRules } from '../ingest/conversions.js';
 import type { CatalogStore, IngestStore, ReplayStore } from '../storage/store.js';
@@ -65,7 +66,7 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
   const rules = fraudRules(app);
 
   const counts = newTally();
-  const changes: { installId: string; from: Attribution; to: Attribution }[] = [];
+  const changes: { installId: string; from: InstallCredit; to: InstallCredit }[] = [];
   const kept: Partial<Record<KeptReason, number>> = {};
   let after: { time: number; id: string } | undefined;
   for (;;) {
@@ -73,7 +74,7 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
     if (page.length === 0) break;
     await store.transaction(async (tx) => {
       for (const { install, deviceIds } of page) {
-        const now = attributionOf(install);
+        const now = creditOf(install);
         const { conversion, candidates } = await storedCandidates(tx, app, install, deviceIds);
         const replayed = replayInstall(install, conversion, candidates, request.windows, rules);
         if ('kept' in replayed) {
@@ -82,7 +83,7 @@ export async function reattribute(store: Pick<CatalogStore, 'getApp' | 'listCamp
           continue;
         }
         countInstall(counts, now, replayed);
-        if (!sameAttribution(now, replayed)) changes.push({ installId: install.install_id, from: now, to: replayed });
+        if (!sameCredit(now, replayed)) changes.push({ installId: install.install_id, from: now, to: replayed });
       }
     });
     const last = page.at(-1)!.install;

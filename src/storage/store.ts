@@ -12,7 +12,7 @@ import type { CampaignKind } from '../domain/attribution.js';
 import type { DeviceIds, Identity } from '../domain/devices.js';
 import type { DeliveryAttemptRow, DeliveryRow, EventRow, InstallRow, PostbackRow, SkanPostbackRow, Touchpoint, UserRow } from '../domain/entities.js';
 import type { CostRow } from '../domain/costs.js';
-import type { Attribution } from '../domain/reattribution.js';
+import type { InstallCredit } from '../domain/attribution.js';
 import type { InstallSummary } from '../domain/install-summary.js';
 import type { GroupBy, ReportCounters } from '../domain/metrics.js';
 import type { SegmentRule } from '../domain/segments.js';
@@ -621,7 +621,7 @@ export interface ReplayStore {
    * Rewrites installs' attribution in one transaction, each only if it is still as `from` says
    * (status and credited touch); returns how many were rewritten. Queues no postback.
    */
-  reattributeInstalls(changes: readonly { installId: string; from: Attribution; to: Attribution }[]): Promise<number>;
+  reattributeInstalls(changes: readonly { installId: string; from: InstallCredit; to: InstallCredit }[]): Promise<number>;
 }
 
 export type Store = CatalogStore & IngestStore & OutboxStore & ReportStore & CostStore & SkanStore & ErasureStore & MaintenanceStore & ExportStore & ReplayStore;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidates, Conversion, TouchCandidate } from '../../../src/domain/attribution.js';
 import type { InstallRow } from '../../../src/domain/entities.js';
-import { attributionOf, replayInstall, tally } from '../../../src/domain/reattribution.js';
+import { countInstall, creditOf, newTally, replayInstall, tallied } from '../../../src/domain/reattribution.js';
 import { touchCandidate } from '../../helpers/fixtures.js';
 
 const HOUR = 3600_000;
@@ -33,7 +33,7 @@ describe('what-if windows', () => {
   });
 
   it('keeps the credit where the change does not move it', () => {
-    expect(replayInstall(install(click), conversion, onDevice(click, view), { view: 3600 }, RULES)).toEqual(attributionOf(install(click)));
+    expect(replayInstall(install(click), conversion, onDevice(click, view), { view: 3600 }, RULES)).toEqual(creditOf(install(click)));
   });
 
   it('makes an organic install attributed under a longer click window, and one credited organic under a shorter one', () => {
@@ -59,11 +59,14 @@ describe('what-if windows', () => {
   });
 
   it('counts installs per campaign now and what-if, organic last, rejected apart', () => {
-    const a = attributionOf(install(click));
-    const b = attributionOf(install(view));
-    const organic = attributionOf(install(null));
+    const a = creditOf(install(click));
+    const b = creditOf(install(view));
+    const organic = creditOf(install(null));
     const rejected = { ...a, status: 'rejected' as const };
-    expect(tally([{ now: a, whatIf: b }, { now: a, whatIf: a }, { now: organic, whatIf: a }, { now: b, whatIf: rejected }])).toEqual({
+    const t = newTally();
+    for (const [now, whatIf] of [[a, b], [a, a], [organic, a], [b, rejected]] as const) countInstall(t, now, whatIf);
+    expect(t.installs).toBe(4);
+    expect(tallied(t)).toEqual({
       campaigns: [
         { campaign_id: 'clicks', network: 'chartboost', now: 2, what_if: 2, delta: 0 },
         { campaign_id: 'views', network: 'chartboost', now: 1, what_if: 1, delta: 0 },
